@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "error.h"
+
+/* root + "/" + path, with no doubled slash; root NULL or "" means "/". */
+int path_join_root(const char *root, const char *path, char **ret);
+
+/* Reads all of root/path into a fresh buffer (NUL-terminated one byte past *ret_size, so text can be
+ * parsed in place). Fails with -EFBIG, naming the file, if it is larger than max_size. */
+int read_full_file_root(const char *root, const char *path, size_t max_size,
+                        char **ret_data, size_t *ret_size, Error *e);
+
+/* stat() of root/path; -errno on failure, nothing logged or stored: missing files are often fine. */
+int stat_root(const char *root, const char *path, struct stat *ret);

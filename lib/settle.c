@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
+#include <stddef.h>
+
+#include "dt-memory.h"
+#include "macro.h"
+#include "settle.h"
+
+void settle_init(Settle *s, const SettleConfig *config) {
+        assert(s);
+        assert(config);
+        /* A zero interval would make a wake-up that is already due: the caller would spin. */
+        assert(config->poll_interval > 0);
+        assert(config->watch_interval > 0);
+        assert(config->retry_initial > 0);
+        assert(config->retry_max > 0);
+
+        *s = (Settle) {
+                .config = *config,
+                .state = SETTLE_IDLE,
+                .loaded_id = MEMORY_SET_ID_UNKNOWN,
+        };
+}
+
+/* Whether what the DT describes now is what the loaded crash kernel was built from. */
+static bool loaded_matches(const Settle *s) {
+        return s->loaded_id != MEMORY_SET_ID_UNKNOWN &&
+                s->verdict.valid &&
+                s->verdict.set_id == s->loaded_id;
+}
+
+/* The caller sets last_event: quiet is counted from the last input, which may precede this. */
+static void begin_request(Settle *s, usec_t now) {
+        s->state = SETTLE_PENDING;
+        s->request_start = now;
+        /* The state changed: a later failure backs off from the start again. */
+        s->retry_delay = 0;
+        s->n_requests++;
+}
+
+static void enter_watching(Settle *s, usec_t now) {
+        s->state = SETTLE_WATCHING;
+        s->watch_at = usec_add(now, s->config.watch_interval);
+}
+
+void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uint64_t loaded_id, usec_t now) {
+        assert(s);
+        assert(v);
+        assert(!v->consistent || v->valid);
+        assert(s->state == SETTLE_IDLE);
+
+        s->verdict = *v;
+        s->verdict_stale = false;
+        s->evaluating = false;
+        s->dt_generation = dt_generation;
+        s->requested = false;
+
+        if (v->consistent && (loaded_id == MEMORY_SET_ID_UNKNOWN || loaded_id == v->set_id)) {
+                s->loaded_id = v->set_id;
+                return;
+        }
+
+        /* Inconsistent, or what is loaded is known to differ: a reload is owed. */
+        s->loaded_id = loaded_id;
+        s->last_event = now;
+        begin_request(s, now);
+}
+
+/* A uevent or an explicit request: both mean "something to look at once things are quiet". */
+static void input(Settle *s, usec_t now) {
+        s->verdict_stale = true;
+        s->last_event = now;
+
+        switch (s->state) {
+        case SETTLE_PENDING:
+                break;
+        case SETTLE_RELOADING:
+                s->reload_dirty = true;
+                break;
+        case SETTLE_IDLE:
+        case SETTLE_BACKOFF:
+        case SETTLE_WATCHING:
+                begin_request(s, now);
+                break;
+        default:
+                assert(!"unknown settle state");
+        }
+}
+
+void settle_event(Settle *s, usec_t now) {
+        assert(s);
+
+        s->n_events++;
+        input(s, now);
+}
+
+void settle_request(Settle *s, usec_t now) {
+        assert(s);
+
+        /* Joins whatever is pending; while reloading, the dirty flag gives exactly one more. */
+        s->requested = true;
+        input(s, now);
+}
+
+void settle_dt_generation(Settle *s, uint64_t generation, usec_t now) {
+        assert(s);
+
+        if (generation == s->dt_generation)
+                return;
+
+        s->dt_generation = generation;
+        s->verdict_stale = true;
+
+        switch (s->state) {
+        case SETTLE_PENDING:
+                /* Not an event: the quiet period keeps running from the last uevent. */
+                break;
+        case SETTLE_RELOADING:
+                if (generation != s->reload_generation)
+                        s->reload_dirty = true;
+                break;
+        case SETTLE_IDLE:
+        case SETTLE_BACKOFF:
+        case SETTLE_WATCHING:
+                s->last_event = now;
+                begin_request(s, now);
+                break;
+        default:
+                assert(!"unknown settle state");
+        }
+}
+
+void settle_model(Settle *s, const SettleVerdict *v, usec_t now) {
+        assert(s);
+        assert(v);
+        assert(!v->consistent || v->valid);
+
+        s->verdict = *v;
+        s->verdict_stale = false;
+        s->evaluating = false;
+}
+
+void settle_reload_finished(Settle *s, bool success, usec_t now) {
+        assert(s);
+        assert(s->state == SETTLE_RELOADING);
+
+        if (success) {
+                s->retry_delay = 0;
+                /* Inputs during the reload make the DT it read uncertain. */
+                s->loaded_id = s->reload_dirty ? MEMORY_SET_ID_UNKNOWN : s->reload_set_id;
+        } else {
+                s->n_failures++;
+                /* A failed reload may have unloaded the old crash kernel. */
+                s->loaded_id = MEMORY_SET_ID_UNKNOWN;
+                s->requested = s->requested || s->reload_requested;
+        }
+
+        if (s->reload_dirty) {
+                /* Exactly one more request cycle; quiet counts from the last input during the reload. */
+                begin_request(s, now);
+                return;
+        }
+
+        if (success) {
+                /* No input during the reload, so the verdict still describes what it loaded. */
+                if (s->verdict.consistent)
+                        s->state = SETTLE_IDLE;
+                else
+                        enter_watching(s, now);
+                return;
+        }
+
+        if (s->retry_delay == 0)
+                s->retry_delay = s->config.retry_initial;
+        else
+                s->retry_delay = usec_add(s->retry_delay, s->retry_delay);
+        s->retry_delay = MIN(s->retry_delay, s->config.retry_max);
+        s->retry_at = usec_add(now, s->retry_delay);
+        s->state = SETTLE_BACKOFF;
+}
+
+static SettleAction action_wait(usec_t wake_at, bool poll_dt) {
+        return (SettleAction) {
+                .kind = SETTLE_WAIT,
+                .reason = SETTLE_REASON_NONE,
+                .wake_at = wake_at,
+                .poll_dt = poll_dt,
+        };
+}
+
+static SettleAction start_reload(Settle *s, SettleReason reason, usec_t now) {
+        s->state = SETTLE_RELOADING;
+        s->reload_reason = reason;
+        s->reload_set_id = s->verdict.valid ? s->verdict.set_id : MEMORY_SET_ID_UNKNOWN;
+        s->reload_generation = s->dt_generation;
+        s->reload_dirty = false;
+        s->reload_requested = s->requested;
+        s->requested = false;
+        s->n_reloads++;
+
+        return (SettleAction) {
+                .kind = SETTLE_RELOAD,
+                .reason = reason,
+                .wake_at = USEC_INFINITY,
+        };
+}
+
+/* Keeps the poll schedule when it is due within one interval, so calls at the same time agree. */
+static usec_t next_poll(Settle *s, usec_t interval, usec_t now) {
+        if (s->watch_at <= now || s->watch_at > usec_add(now, interval))
+                s->watch_at = usec_add(now, interval);
+        return s->watch_at;
+}
+
+static SettleAction pending_next(Settle *s, usec_t now) {
+        usec_t quiet_end = usec_add(s->last_event, s->config.quiet);
+        usec_t deadline = usec_add(s->request_start, s->config.max_wait);
+        bool timed_out = now >= deadline;
+
+        /* At max_wait, one fresh look even if events still come: the decision cannot wait longer. */
+        if (!timed_out && now < quiet_end)
+                return action_wait(MIN(quiet_end, deadline), false);
+
+        if (s->verdict_stale) {
+                s->evaluating = true;
+                return (SettleAction) { .kind = SETTLE_EVALUATE, .wake_at = USEC_INFINITY };
+        }
+
+        if (s->verdict.consistent) {
+                if (!s->requested && loaded_matches(s)) {
+                        /* E.g. a DLPAR that failed and rolled back: nothing new to load. */
+                        s->state = SETTLE_IDLE;
+                        s->n_skipped++;
+                        return (SettleAction) { .kind = SETTLE_SKIP, .wake_at = USEC_INFINITY };
+                }
+                return start_reload(s, s->requested ? SETTLE_REASON_REQUESTED : SETTLE_REASON_SETTLED, now);
+        }
+
+        if (!timed_out)
+                /* The deadline may come before the poll; polling then is still useful. */
+                return action_wait(MIN(next_poll(s, s->config.poll_interval, now), deadline), true);
+
+        /* Reload even when the stale DT is what was loaded: the kernel's memory did change, and
+         * a backend using kexec_file_load (kexec -s) builds the map from it, not from the DT. */
+        s->n_timeouts++;
+        return start_reload(s, SETTLE_REASON_TIMEOUT, now);
+}
+
+SettleAction settle_next(Settle *s, usec_t now) {
+        assert(s);
+        /* SETTLE_EVALUATE must be answered first; asking again would evaluate twice. */
+        assert(!s->evaluating);
+
+        switch (s->state) {
+        case SETTLE_IDLE:
+        case SETTLE_RELOADING:
+                /* No timer: the next input (or the reload's end) is what moves things on. */
+                return action_wait(USEC_INFINITY, false);
+        case SETTLE_PENDING:
+                return pending_next(s, now);
+        case SETTLE_BACKOFF:
+                if (now >= s->retry_at)
+                        return start_reload(s, SETTLE_REASON_RETRY, now);
+                return action_wait(s->retry_at, false);
+        case SETTLE_WATCHING:
+                return action_wait(next_poll(s, s->config.watch_interval, now), true);
+        default:
+                assert(!"unknown settle state");
+                return action_wait(USEC_INFINITY, false);
+        }
+}
+
+static const char *const state_table[_SETTLE_STATE_MAX] = {
+        [SETTLE_IDLE] = "idle",
+        [SETTLE_PENDING] = "pending",
+        [SETTLE_RELOADING] = "reloading",
+        [SETTLE_BACKOFF] = "backoff",
+        [SETTLE_WATCHING] = "watching",
+};
+
+static const char *const reason_table[_SETTLE_REASON_MAX] = {
+        [SETTLE_REASON_NONE] = "none",
+        [SETTLE_REASON_SETTLED] = "settled",
+        [SETTLE_REASON_REQUESTED] = "requested",
+        [SETTLE_REASON_TIMEOUT] = "timeout",
+        [SETTLE_REASON_RETRY] = "retry",
+};
+
+const char *settle_state_to_string(SettleState s) {
+        if ((unsigned) s >= ELEMENTSOF(state_table))
+                return NULL;
+        return state_table[s];
+}
+
+const char *settle_reason_to_string(SettleReason r) {
+        if ((unsigned) r >= ELEMENTSOF(reason_table))
+                return NULL;
+        return reason_table[r];
+}

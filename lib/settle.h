@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "time-util.h"
+
+/* The settle engine: a state machine with no I/O and no clock. It is fed what happened and when,
+ * and answers what to do next: wait until a time, evaluate the model (the caller compares DT and
+ * sysfs and feeds back a verdict), or reload the crash kernel now.
+ *
+ * A burst of memory uevents is one request. The reload starts once no event came for `quiet` AND
+ * the DT agrees with sysfs; if the agreed set is the one loaded last, no reload happens at all (a
+ * DLPAR that failed and rolled back). If the DT is still inconsistent `max_wait` after the request
+ * began, reload anyway and keep watching the DT, so that its late update gives one more reload.
+ * Events during a reload give exactly one more reload after it, never two at once. A failed
+ * reload is retried after retry_initial, doubling up to retry_max, until one succeeds or the state
+ * changes (which starts a fresh request). */
+
+typedef struct SettleConfig {
+        usec_t quiet;          /* no events for this long ends a burst (default 50ms) */
+        usec_t max_wait;       /* reload anyway this long after a request began (default 30s) */
+        usec_t poll_interval;  /* DT generation poll while a request waits for the DT (default 5ms) */
+        usec_t watch_interval; /* DT generation poll after a reload forced by max_wait (default 1s) */
+        usec_t retry_initial;  /* first back-off after a failed reload (default 1s) */
+        usec_t retry_max;      /* back-off cap (default 5min) */
+} SettleConfig;
+
+#define SETTLE_CONFIG_DEFAULT                                   \
+        ((SettleConfig) {                                       \
+                .quiet = 50 * USEC_PER_MSEC,                    \
+                .max_wait = 30 * USEC_PER_SEC,                  \
+                .poll_interval = 5 * USEC_PER_MSEC,             \
+                .watch_interval = 1 * USEC_PER_SEC,             \
+                .retry_initial = 1 * USEC_PER_SEC,              \
+                .retry_max = 5 * USEC_PER_MINUTE,               \
+        })
+
+typedef enum SettleState {
+        SETTLE_IDLE,        /* nothing owed; no timer */
+        SETTLE_PENDING,     /* a request: waiting for quiet, then for the DT to agree */
+        SETTLE_RELOADING,   /* a reload runs; the caller reports its end */
+        SETTLE_BACKOFF,     /* the last reload failed; retry at retry_at */
+        SETTLE_WATCHING,    /* reloaded at max_wait with an inconsistent DT; polling for its update */
+        _SETTLE_STATE_MAX,
+} SettleState;
+
+typedef enum SettleActionKind {
+        SETTLE_WAIT,     /* call settle_next() again at wake_at (USEC_INFINITY: on the next input only) */
+        SETTLE_EVALUATE, /* compare DT and sysfs now and call settle_model() */
+        SETTLE_RELOAD,   /* start the reload now and call settle_reload_finished() when it ends */
+        SETTLE_SKIP,     /* the request ended without a reload: the loaded set already matches; then as WAIT */
+} SettleActionKind;
+
+typedef enum SettleReason {
+        SETTLE_REASON_NONE,
+        SETTLE_REASON_SETTLED,   /* quiet, consistent, and different from what is loaded */
+        SETTLE_REASON_REQUESTED, /* an explicit reload request, consistent */
+        SETTLE_REASON_TIMEOUT,   /* max_wait passed with the DT still inconsistent: warn */
+        SETTLE_REASON_RETRY,     /* the previous reload failed */
+        _SETTLE_REASON_MAX,
+} SettleReason;
+
+typedef struct SettleAction {
+        SettleActionKind kind;
+        SettleReason reason;  /* for SETTLE_RELOAD */
+        usec_t wake_at;       /* for SETTLE_WAIT and SETTLE_SKIP */
+        bool poll_dt;         /* for SETTLE_WAIT: the wake-up is a DT poll; feed settle_dt_generation() */
+} SettleAction;
+
+/* What the caller found when it compared DT and sysfs. */
+typedef struct SettleVerdict {
+        bool valid;       /* the DT could be read and parsed */
+        bool consistent;  /* valid, and the DT agrees with sysfs */
+        uint64_t set_id;  /* the DT's present set (DtMemory.set_id) when valid, else 0 */
+} SettleVerdict;
+
+typedef struct Settle {
+        SettleConfig config;
+        SettleState state;
+
+        uint64_t loaded_id;     /* set id of the loaded crash kernel, 0: unknown */
+        uint64_t dt_generation; /* last generation fed */
+
+        SettleVerdict verdict;  /* last verdict fed */
+        bool verdict_stale;     /* events, a request or a DT change since that verdict */
+        bool evaluating;        /* SETTLE_EVALUATE was returned: settle_model() is owed */
+
+        usec_t request_start;   /* first input of the current request */
+        usec_t last_event;      /* last uevent (or request) of the current request */
+        bool requested;         /* an explicit reload request is part of the current request */
+
+        uint64_t reload_set_id;     /* what the running reload loads */
+        uint64_t reload_generation; /* DT generation when it started */
+        SettleReason reload_reason;
+        bool reload_dirty;          /* inputs arrived while it ran */
+        bool reload_requested;      /* the running reload serves an explicit request */
+
+        usec_t retry_delay;  /* current back-off, 0 when the last reload succeeded */
+        usec_t retry_at;
+        usec_t watch_at;     /* next DT poll (SETTLE_PENDING waiting for the DT, SETTLE_WATCHING) */
+
+        /* Counters, for status. */
+        uint64_t n_events;
+        uint64_t n_requests;
+        uint64_t n_reloads;
+        uint64_t n_failures;
+        uint64_t n_skipped;
+        uint64_t n_timeouts;
+} Settle;
+
+void settle_init(Settle *s, const SettleConfig *config);
+
+/* Start-up: if the DT agrees with sysfs, assume the crash kernel loaded at boot matches it (the
+ * distribution's kdump service loaded it from this DT), unless loaded_id says otherwise; if not,
+ * a request begins at once. loaded_id: MEMORY_SET_ID_UNKNOWN, or a set id remembered elsewhere. */
+void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uint64_t loaded_id, usec_t now);
+
+/* Inputs. */
+void settle_event(Settle *s, usec_t now);                              /* a memory uevent */
+void settle_request(Settle *s, usec_t now);                            /* an explicit reload request */
+void settle_dt_generation(Settle *s, uint64_t generation, usec_t now); /* after every DT poll */
+void settle_model(Settle *s, const SettleVerdict *v, usec_t now);      /* answer to SETTLE_EVALUATE */
+/* Feed the DT generation right before this: a change since the reload began means it may have
+ * read an old DT, so one more reload follows. */
+void settle_reload_finished(Settle *s, bool success, usec_t now);
+
+/* What to do now. Call after every input and at every wake-up; acting on SETTLE_RELOAD is
+ * mandatory (the engine is in SETTLE_RELOADING from then on), and so is answering SETTLE_EVALUATE
+ * with settle_model() before calling again. Repeated calls at the same time with no input in
+ * between give the same answer, except that SETTLE_RELOAD and SETTLE_SKIP are given once (the
+ * engine has moved on). A SETTLE_WAIT's wake_at is always later than now. */
+SettleAction settle_next(Settle *s, usec_t now);
+
+const char *settle_state_to_string(SettleState s);
+const char *settle_reason_to_string(SettleReason r);

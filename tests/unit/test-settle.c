@@ -1,0 +1,1012 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "macro.h"
+#include "settle.h"
+
+#define SET_A UINT64_C(0xa1a1a1a1)
+#define SET_B UINT64_C(0xb2b2b2b2)
+#define SET_C UINT64_C(0xc3c3c3c3)
+
+#define QUIET (50 * USEC_PER_MSEC)
+#define MAX_WAIT (30 * USEC_PER_SEC)
+#define POLL (5 * USEC_PER_MSEC)
+#define WATCH USEC_PER_SEC
+
+static SettleVerdict consistent(uint64_t set_id) {
+        return (SettleVerdict) { .valid = true, .consistent = true, .set_id = set_id };
+}
+
+static SettleVerdict inconsistent(uint64_t set_id) {
+        return (SettleVerdict) { .valid = true, .consistent = false, .set_id = set_id };
+}
+
+static SettleVerdict invalid(void) {
+        return (SettleVerdict) { .valid = false };
+}
+
+static void start(Settle *s, SettleVerdict v, uint64_t loaded_id, usec_t now) {
+        SettleConfig c = SETTLE_CONFIG_DEFAULT;
+
+        settle_init(s, &c);
+        settle_start(s, &v, 1, loaded_id, now);
+}
+
+static void expect_wait(Settle *s, usec_t now, usec_t wake_at, bool poll_dt) {
+        SettleAction a = settle_next(s, now);
+
+        assert_int_equal(a.kind, SETTLE_WAIT);
+        assert_int_equal(a.wake_at, wake_at);
+        assert_int_equal(a.poll_dt, poll_dt);
+}
+
+static void expect_evaluate(Settle *s, usec_t now, SettleVerdict v) {
+        SettleAction a = settle_next(s, now);
+
+        assert_int_equal(a.kind, SETTLE_EVALUATE);
+        settle_model(s, &v, now);
+}
+
+static void expect_reload(Settle *s, usec_t now, SettleReason reason) {
+        SettleAction a = settle_next(s, now);
+
+        assert_int_equal(a.kind, SETTLE_RELOAD);
+        assert_int_equal(a.reason, reason);
+        assert_int_equal(s->state, SETTLE_RELOADING);
+}
+
+/* From the consistent state `from` (loaded), one event at t, then a consistent `to`: reloading. */
+static void reload_after_event(Settle *s, usec_t t, uint64_t to) {
+        settle_event(s, t);
+        expect_wait(s, t, t + QUIET, false);
+        expect_evaluate(s, t + QUIET, consistent(to));
+        expect_reload(s, t + QUIET, SETTLE_REASON_SETTLED);
+}
+
+static void test_idle_has_no_timer(void **state) {
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        expect_wait(&s, 0, USEC_INFINITY, false);
+        expect_wait(&s, 10 * USEC_PER_SEC, USEC_INFINITY, false);
+
+        /* An unchanged generation changes nothing... */
+        settle_dt_generation(&s, 1, 20 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_false(s.verdict_stale);
+        expect_wait(&s, 20 * USEC_PER_SEC, USEC_INFINITY, false);
+        assert_int_equal(s.n_requests, 0);
+
+        /* ...a changed one starts a request (negative control). */
+        settle_dt_generation(&s, 2, 30 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        assert_int_equal(s.n_requests, 1);
+        expect_wait(&s, 30 * USEC_PER_SEC, 30 * USEC_PER_SEC + QUIET, false);
+}
+
+static void test_burst_reloads_once(void **state) {
+        const unsigned n = 2 * 262144;
+        const usec_t t0 = 100 * USEC_PER_SEC;
+        usec_t t = t0, last;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+
+        for (unsigned i = 0; i < n; i++, t += 3) {
+                settle_event(&s, t);
+                /* Not one evaluation during the burst: only a wait for its end. */
+                SettleAction a = settle_next(&s, t);
+                if (a.kind != SETTLE_WAIT || a.wake_at != t + QUIET || a.poll_dt)
+                        fail_msg("event %u at %llu: kind %d wake_at %llu", i, (unsigned long long) t,
+                                 a.kind, (unsigned long long) a.wake_at);
+        }
+        last = t - 3;
+        assert_int_equal(s.n_events, n);
+        assert_int_equal(s.n_requests, 1);
+
+        expect_wait(&s, last + QUIET - 1, last + QUIET, false);
+        /* The kernel added the blocks; the DT is updated last. */
+        expect_evaluate(&s, last + QUIET, inconsistent(SET_A));
+        expect_wait(&s, last + QUIET, last + QUIET + POLL, true);
+        settle_dt_generation(&s, 1, last + QUIET + POLL);
+        expect_wait(&s, last + QUIET + POLL, last + QUIET + 2 * POLL, true);
+        settle_dt_generation(&s, 2, last + QUIET + 2 * POLL);
+        expect_evaluate(&s, last + QUIET + 2 * POLL, consistent(SET_B));
+        expect_reload(&s, last + QUIET + 2 * POLL, SETTLE_REASON_SETTLED);
+        assert_true(last + QUIET + 2 * POLL >= last + QUIET);
+
+        settle_dt_generation(&s, 2, last + USEC_PER_SEC);
+        settle_reload_finished(&s, true, last + USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_B);
+        expect_wait(&s, last + USEC_PER_SEC, USEC_INFINITY, false);
+        assert_int_equal(s.n_reloads, 1);
+        assert_int_equal(s.n_skipped, 0);
+}
+
+static void test_events_during_reload_give_one_more(void **state) {
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+
+        /* Events while the reload runs: never a second RELOAD before it finishes. */
+        for (usec_t t = USEC_PER_SEC + 60 * USEC_PER_MSEC; t < USEC_PER_SEC + 500 * USEC_PER_MSEC; t += USEC_PER_MSEC) {
+                settle_event(&s, t);
+                expect_wait(&s, t, USEC_INFINITY, false);
+        }
+        /* Well after the quiet period, still no second reload. */
+        expect_wait(&s, 3 * USEC_PER_SEC, USEC_INFINITY, false);
+        assert_int_equal(s.n_reloads, 1);
+
+        settle_dt_generation(&s, 1, 3 * USEC_PER_SEC);
+        settle_reload_finished(&s, true, 3 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        /* What the dirty reload read is uncertain. */
+        assert_int_equal(s.loaded_id, 0);
+        assert_int_equal(s.n_requests, 2);
+
+        /* Same set as before: with loaded unknown, it cannot be skipped. */
+        expect_evaluate(&s, 3 * USEC_PER_SEC, consistent(SET_B));
+        expect_reload(&s, 3 * USEC_PER_SEC, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, 4 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_B);
+        expect_wait(&s, 4 * USEC_PER_SEC, USEC_INFINITY, false);
+        assert_int_equal(s.n_reloads, 2);
+}
+
+static void test_quiet_counts_from_last_event_during_reload(void **state) {
+        Settle s;
+        usec_t last = USEC_PER_SEC + 900 * USEC_PER_MSEC;
+
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+        settle_event(&s, last);
+        settle_reload_finished(&s, true, last + 10 * USEC_PER_MSEC);
+        expect_wait(&s, last + 10 * USEC_PER_MSEC, last + QUIET, false);
+        expect_evaluate(&s, last + QUIET, consistent(SET_B));
+        expect_reload(&s, last + QUIET, SETTLE_REASON_SETTLED);
+}
+
+static void test_clean_reload_is_not_repeated(void **state) {
+        Settle s;
+
+        /* Negative control for the dirty cases: nothing during the reload, nothing after it. */
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+        settle_dt_generation(&s, 1, 2 * USEC_PER_SEC);
+        settle_reload_finished(&s, true, 2 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_B);
+        assert_int_equal(s.n_requests, 1);
+        expect_wait(&s, 2 * USEC_PER_SEC, USEC_INFINITY, false);
+}
+
+static void test_dt_change_during_reload_gives_one_more(void **state) {
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+        /* The daemon feeds the generation right before the end. */
+        settle_dt_generation(&s, 7, 2 * USEC_PER_SEC);
+        settle_reload_finished(&s, true, 2 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        assert_int_equal(s.loaded_id, 0);
+        expect_evaluate(&s, 2 * USEC_PER_SEC, consistent(SET_C));
+        expect_reload(&s, 2 * USEC_PER_SEC, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, 3 * USEC_PER_SEC);
+        assert_int_equal(s.loaded_id, SET_C);
+        assert_int_equal(s.state, SETTLE_IDLE);
+}
+
+static void test_rollback_skips(void **state) {
+        Settle s;
+        SettleAction a;
+
+        start(&s, consistent(SET_A), 0, 0);
+        for (usec_t t = USEC_PER_SEC; t < USEC_PER_SEC + 20 * USEC_PER_MSEC; t += 100)
+                settle_event(&s, t);
+        expect_evaluate(&s, 2 * USEC_PER_SEC, consistent(SET_A));
+        a = settle_next(&s, 2 * USEC_PER_SEC);
+        assert_int_equal(a.kind, SETTLE_SKIP);
+        assert_int_equal(a.wake_at, USEC_INFINITY);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.n_skipped, 1);
+        assert_int_equal(s.n_reloads, 0);
+        assert_int_equal(s.loaded_id, SET_A);
+        /* The skip is given once; then the engine is idle. */
+        expect_wait(&s, 2 * USEC_PER_SEC, USEC_INFINITY, false);
+        assert_int_equal(s.n_skipped, 1);
+
+        /* Negative control: a different set is reloaded. */
+        reload_after_event(&s, 3 * USEC_PER_SEC, SET_B);
+        assert_int_equal(s.n_skipped, 1);
+        assert_int_equal(s.n_reloads, 1);
+}
+
+static void test_timeout_then_watch(void **state) {
+        const usec_t t0 = 10 * USEC_PER_SEC;
+        usec_t now = t0, polls = 0, evaluations = 0;
+        SettleAction a;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t0);
+        for (;;) {
+                a = settle_next(&s, now);
+                if (a.kind == SETTLE_EVALUATE) {
+                        SettleVerdict v = inconsistent(SET_B);
+                        settle_model(&s, &v, now);
+                        if (++evaluations > 1)
+                                fail_msg("evaluated again at %llu without any input", (unsigned long long) now);
+                        continue;
+                }
+                if (a.kind == SETTLE_RELOAD)
+                        break;
+                assert_int_equal(a.kind, SETTLE_WAIT);
+                assert_true(a.wake_at > now);
+                if (a.poll_dt) {
+                        assert_true(now >= t0 + QUIET);
+                        assert_true(a.wake_at == now + POLL || a.wake_at == t0 + MAX_WAIT);
+                        polls++;
+                }
+                now = a.wake_at;
+                if (a.poll_dt)
+                        settle_dt_generation(&s, 1, now);
+        }
+        assert_int_equal(now, t0 + MAX_WAIT);
+        assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
+        assert_int_equal(s.n_timeouts, 1);
+        assert_int_equal(evaluations, 1);
+        assert_int_equal(polls, (MAX_WAIT - QUIET) / POLL);
+
+        now += 2 * USEC_PER_SEC;
+        settle_dt_generation(&s, 1, now);
+        settle_reload_finished(&s, true, now);
+        assert_int_equal(s.state, SETTLE_WATCHING);
+        /* It loaded what the DT said. */
+        assert_int_equal(s.loaded_id, SET_B);
+
+        for (int i = 0; i < 3; i++) {
+                expect_wait(&s, now, now + WATCH, true);
+                now += WATCH;
+                settle_dt_generation(&s, 1, now);
+        }
+        /* The late DT update. */
+        settle_dt_generation(&s, 2, now);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        expect_wait(&s, now, now + QUIET, false);
+        expect_evaluate(&s, now + QUIET, consistent(SET_C));
+        expect_reload(&s, now + QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, now + USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_C);
+        assert_int_equal(s.n_reloads, 2);
+        assert_int_equal(s.n_timeouts, 1);
+}
+
+static void test_timeout_invalid_dt(void **state) {
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, 0);
+        expect_evaluate(&s, QUIET, invalid());
+        expect_wait(&s, QUIET, QUIET + POLL, true);
+        expect_wait(&s, MAX_WAIT - 1, MAX_WAIT, true);
+        expect_reload(&s, MAX_WAIT, SETTLE_REASON_TIMEOUT);
+        settle_reload_finished(&s, true, MAX_WAIT + USEC_PER_SEC);
+        assert_int_equal(s.loaded_id, 0);
+        assert_int_equal(s.state, SETTLE_WATCHING);
+}
+
+static void test_timeout_with_loaded_set_still_reloads(void **state) {
+        Settle s;
+
+        /* Uevents came but the DT was never updated: it still describes what is loaded. The
+         * kernel's memory changed all the same, so the reload happens anyway, then watching. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, 0);
+        expect_evaluate(&s, QUIET, inconsistent(SET_A));
+        expect_wait(&s, QUIET, QUIET + POLL, true);
+        expect_reload(&s, MAX_WAIT, SETTLE_REASON_TIMEOUT);
+        assert_int_equal(s.n_timeouts, 1);
+
+        settle_dt_generation(&s, 1, MAX_WAIT + 1);
+        settle_reload_finished(&s, true, MAX_WAIT + 1);
+        assert_int_equal(s.state, SETTLE_WATCHING);
+        expect_wait(&s, MAX_WAIT + 1, MAX_WAIT + 1 + WATCH, true);
+
+        /* Negative control: had the DT agreed by then, the same request would have been a skip. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, 0);
+        expect_evaluate(&s, QUIET, consistent(SET_A));
+        assert_int_equal(settle_next(&s, QUIET).kind, SETTLE_SKIP);
+        assert_int_equal(s.n_reloads, 0);
+}
+
+static void test_backoff_schedule(void **state) {
+        static const unsigned delays[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300 };
+        usec_t now = 2 * USEC_PER_SEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+
+        for (size_t i = 0; i < ELEMENTSOF(delays); i++) {
+                usec_t d = delays[i] * USEC_PER_SEC;
+
+                settle_dt_generation(&s, 1, now);
+                settle_reload_finished(&s, false, now);
+                assert_int_equal(s.state, SETTLE_BACKOFF);
+                assert_int_equal(s.loaded_id, 0);
+                expect_wait(&s, now, now + d, false);
+                expect_wait(&s, now + d - 1, now + d, false);
+                expect_reload(&s, now + d, SETTLE_REASON_RETRY);
+                now += d + 3 * USEC_PER_SEC;
+        }
+        assert_int_equal(s.n_failures, ELEMENTSOF(delays));
+        assert_int_equal(s.n_reloads, ELEMENTSOF(delays) + 1);
+
+        settle_reload_finished(&s, true, now);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.retry_delay, 0);
+        assert_int_equal(s.loaded_id, SET_B);
+
+        /* Success reset the back-off. */
+        reload_after_event(&s, now + USEC_PER_SEC, SET_C);
+        now += 2 * USEC_PER_SEC;
+        settle_reload_finished(&s, false, now);
+        expect_wait(&s, now, now + USEC_PER_SEC, false);
+}
+
+static void fail_twice(Settle *s, usec_t *now) {
+        settle_reload_finished(s, false, *now);
+        expect_reload(s, *now + USEC_PER_SEC, SETTLE_REASON_RETRY);
+        *now += 2 * USEC_PER_SEC;
+        settle_reload_finished(s, false, *now);
+        expect_wait(s, *now, *now + 2 * USEC_PER_SEC, false);
+}
+
+static void test_backoff_reset_by_event(void **state) {
+        usec_t now = 2 * USEC_PER_SEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+        fail_twice(&s, &now);
+
+        now += USEC_PER_SEC;
+        settle_event(&s, now);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        assert_int_equal(s.n_requests, 2);
+        expect_wait(&s, now, now + QUIET, false);
+        now += QUIET;
+        expect_evaluate(&s, now, consistent(SET_B));
+        /* Loaded is unknown after a failure: the same set is reloaded. */
+        expect_reload(&s, now, SETTLE_REASON_SETTLED);
+        now += USEC_PER_SEC;
+        settle_reload_finished(&s, false, now);
+        expect_wait(&s, now, now + USEC_PER_SEC, false);
+}
+
+static void test_backoff_reset_by_dt_change(void **state) {
+        usec_t now = 2 * USEC_PER_SEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+        fail_twice(&s, &now);
+
+        /* Unchanged: the back-off goes on. */
+        settle_dt_generation(&s, 1, now + 1);
+        assert_int_equal(s.state, SETTLE_BACKOFF);
+        settle_dt_generation(&s, 2, now + 1);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        expect_evaluate(&s, now + 1 + QUIET, consistent(SET_C));
+        expect_reload(&s, now + 1 + QUIET, SETTLE_REASON_SETTLED);
+        now += 2 * USEC_PER_SEC;
+        settle_reload_finished(&s, false, now);
+        expect_wait(&s, now, now + USEC_PER_SEC, false);
+}
+
+static void test_dirty_failure_starts_fresh_request(void **state) {
+        usec_t now = 2 * USEC_PER_SEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+        fail_twice(&s, &now);
+        expect_reload(&s, now + 2 * USEC_PER_SEC, SETTLE_REASON_RETRY);
+        now += 2 * USEC_PER_SEC + 10 * USEC_PER_MSEC;
+        settle_event(&s, now);
+        now += USEC_PER_SEC;
+        settle_reload_finished(&s, false, now);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        expect_evaluate(&s, now, consistent(SET_B));
+        expect_reload(&s, now, SETTLE_REASON_SETTLED);
+        now += USEC_PER_SEC;
+        settle_reload_finished(&s, false, now);
+        /* Back-off starts over rather than going on at 4s. */
+        expect_wait(&s, now, now + USEC_PER_SEC, false);
+}
+
+static void test_request_with_unchanged_set(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_request(&s, t);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        assert_int_equal(s.n_events, 0);
+        expect_wait(&s, t, t + QUIET, false);
+        expect_evaluate(&s, t + QUIET, consistent(SET_A));
+        expect_reload(&s, t + QUIET, SETTLE_REASON_REQUESTED);
+        settle_reload_finished(&s, true, t + USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_A);
+        assert_int_equal(s.n_skipped, 0);
+
+        /* The request was served: the next event with the same set skips again. */
+        settle_event(&s, t + 2 * USEC_PER_SEC);
+        expect_evaluate(&s, t + 2 * USEC_PER_SEC + QUIET, consistent(SET_A));
+        assert_int_equal(settle_next(&s, t + 2 * USEC_PER_SEC + QUIET).kind, SETTLE_SKIP);
+}
+
+static void test_request_waits_for_consistency(void **state) {
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_request(&s, 0);
+        expect_evaluate(&s, QUIET, inconsistent(SET_B));
+        expect_wait(&s, QUIET, QUIET + POLL, true);
+        settle_dt_generation(&s, 2, QUIET + POLL);
+        expect_evaluate(&s, QUIET + POLL, consistent(SET_B));
+        expect_reload(&s, QUIET + POLL, SETTLE_REASON_REQUESTED);
+}
+
+static void test_request_joins_burst(void **state) {
+        Settle s;
+        usec_t t;
+        unsigned reloads = 0, evaluations = 0;
+
+        start(&s, consistent(SET_A), 0, 0);
+        for (t = USEC_PER_SEC; t < USEC_PER_SEC + 100 * USEC_PER_MSEC; t += USEC_PER_MSEC) {
+                settle_event(&s, t);
+                if (t == USEC_PER_SEC + 40 * USEC_PER_MSEC)
+                        settle_request(&s, t);
+                expect_wait(&s, t, t + QUIET, false);
+        }
+        t -= USEC_PER_MSEC;
+        assert_int_equal(s.n_requests, 1);
+
+        for (usec_t now = t + QUIET; now < t + 10 * USEC_PER_SEC; now += USEC_PER_MSEC) {
+                SettleAction a = settle_next(&s, now);
+                if (a.kind == SETTLE_EVALUATE) {
+                        SettleVerdict v = consistent(SET_A);
+                        settle_model(&s, &v, now);
+                        if (++evaluations > 1)
+                                fail_msg("evaluated again at %llu without any input", (unsigned long long) now);
+                        now -= USEC_PER_MSEC; /* answer at the same time */
+                } else if (a.kind == SETTLE_RELOAD) {
+                        assert_int_equal(a.reason, SETTLE_REASON_REQUESTED);
+                        assert_int_equal(now, t + QUIET);
+                        reloads++;
+                } else
+                        assert_true(a.wake_at > now);
+        }
+        assert_int_equal(reloads, 1);
+        assert_int_equal(evaluations, 1);
+}
+
+static void test_request_during_reload(void **state) {
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+        settle_request(&s, USEC_PER_SEC + 100 * USEC_PER_MSEC);
+        settle_request(&s, USEC_PER_SEC + 200 * USEC_PER_MSEC);
+        expect_wait(&s, USEC_PER_SEC + 200 * USEC_PER_MSEC, USEC_INFINITY, false);
+        settle_reload_finished(&s, true, 2 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        expect_evaluate(&s, 2 * USEC_PER_SEC, consistent(SET_B));
+        expect_reload(&s, 2 * USEC_PER_SEC, SETTLE_REASON_REQUESTED);
+        settle_reload_finished(&s, true, 3 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.n_reloads, 2);
+        expect_wait(&s, 3 * USEC_PER_SEC, USEC_INFINITY, false);
+}
+
+static void test_dt_poll_interval(void **state) {
+        SettleConfig c = SETTLE_CONFIG_DEFAULT;
+        SettleVerdict v = consistent(SET_A);
+        const usec_t q = 20 * USEC_PER_MSEC, p = 7 * USEC_PER_MSEC;
+        usec_t now;
+        Settle s;
+
+        c.quiet = q;
+        c.poll_interval = p;
+        settle_init(&s, &c);
+        settle_start(&s, &v, 1, 0, 0);
+
+        settle_event(&s, 0);
+        /* Waiting for quiet is not waiting for the DT: no poll. */
+        expect_wait(&s, 0, q, false);
+        expect_wait(&s, q / 2, q, false);
+        expect_evaluate(&s, q, inconsistent(SET_B));
+        now = q;
+        for (int i = 0; i < 20; i++) {
+                expect_wait(&s, now, now + p, true);
+                expect_wait(&s, now, now + p, true);
+                now += p;
+                settle_dt_generation(&s, 1, now);
+        }
+        /* A wake-up for some other reason keeps the schedule. */
+        expect_wait(&s, now, now + p, true);
+        expect_wait(&s, now + 2 * USEC_PER_MSEC, now + p, true);
+        assert_int_equal(s.n_reloads, 0);
+        assert_int_equal(s.state, SETTLE_PENDING);
+}
+
+static void test_start_consistent(void **state) {
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_A);
+        assert_int_equal(s.n_requests, 0);
+        expect_wait(&s, 0, USEC_INFINITY, false);
+
+        /* The same set remembered: still nothing owed. */
+        start(&s, consistent(SET_A), SET_A, 0);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_A);
+        expect_wait(&s, 0, USEC_INFINITY, false);
+}
+
+static void test_start_inconsistent(void **state) {
+        const usec_t t = 3 * USEC_PER_SEC;
+        Settle s;
+
+        start(&s, inconsistent(SET_A), 0, t);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.request_start, t);
+        expect_wait(&s, t, t + QUIET, false);
+        /* The start-up verdict is fresh: no evaluation, straight to polling. */
+        expect_wait(&s, t + QUIET, t + QUIET + POLL, true);
+        settle_dt_generation(&s, 2, t + QUIET + POLL);
+        expect_evaluate(&s, t + QUIET + POLL, consistent(SET_A));
+        /* What was loaded at boot is unknown: reload. */
+        expect_reload(&s, t + QUIET + POLL, SETTLE_REASON_SETTLED);
+
+        start(&s, invalid(), 0, t);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        expect_reload(&s, t + MAX_WAIT, SETTLE_REASON_TIMEOUT);
+}
+
+static void test_start_remembered_different(void **state) {
+        Settle s;
+
+        start(&s, consistent(SET_A), SET_B, 0);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        assert_int_equal(s.loaded_id, SET_B);
+        expect_wait(&s, 0, QUIET, false);
+        expect_reload(&s, QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, USEC_PER_SEC);
+        assert_int_equal(s.loaded_id, SET_A);
+        assert_int_equal(s.state, SETTLE_IDLE);
+}
+
+static void test_next_is_idempotent(void **state) {
+        Settle s;
+        usec_t now = 2 * USEC_PER_SEC;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, USEC_PER_SEC);
+        for (int i = 0; i < 3; i++)
+                expect_wait(&s, USEC_PER_SEC + 1, USEC_PER_SEC + QUIET, false);
+        expect_evaluate(&s, USEC_PER_SEC + QUIET, inconsistent(SET_B));
+        for (int i = 0; i < 3; i++)
+                expect_wait(&s, USEC_PER_SEC + QUIET, USEC_PER_SEC + QUIET + POLL, true);
+        settle_dt_generation(&s, 2, USEC_PER_SEC + QUIET + 1);
+        expect_evaluate(&s, USEC_PER_SEC + QUIET + 1, consistent(SET_B));
+        expect_reload(&s, USEC_PER_SEC + QUIET + 1, SETTLE_REASON_SETTLED);
+        for (int i = 0; i < 3; i++)
+                expect_wait(&s, USEC_PER_SEC + QUIET + 1, USEC_INFINITY, false);
+        settle_reload_finished(&s, false, now);
+        for (int i = 0; i < 3; i++)
+                expect_wait(&s, now, now + USEC_PER_SEC, false);
+        assert_int_equal(s.n_reloads, 1);
+}
+
+static void test_evaluate_once_per_change(void **state) {
+        Settle s;
+        const usec_t t = USEC_PER_SEC + QUIET;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, USEC_PER_SEC);
+        expect_evaluate(&s, t, inconsistent(SET_B));
+        /* No input since the verdict: polls, not evaluations, however often it is asked. */
+        for (usec_t now = t; now < t + USEC_PER_SEC; now += USEC_PER_MSEC) {
+                SettleAction a = settle_next(&s, now);
+                assert_int_equal(a.kind, SETTLE_WAIT);
+                settle_dt_generation(&s, 1, now);
+        }
+        /* A changed generation once quiet: evaluated at once. */
+        settle_dt_generation(&s, 3, t + USEC_PER_SEC);
+        expect_evaluate(&s, t + USEC_PER_SEC, inconsistent(SET_B));
+        expect_wait(&s, t + USEC_PER_SEC, t + USEC_PER_SEC + POLL, true);
+        assert_int_equal(s.state, SETTLE_PENDING);
+}
+
+static void test_strings(void **state) {
+        assert_string_equal(settle_state_to_string(SETTLE_IDLE), "idle");
+        assert_string_equal(settle_state_to_string(SETTLE_WATCHING), "watching");
+        for (int i = 0; i < _SETTLE_STATE_MAX; i++)
+                assert_non_null(settle_state_to_string(i));
+        assert_null(settle_state_to_string(_SETTLE_STATE_MAX));
+        assert_null(settle_state_to_string((SettleState) -1));
+
+        assert_string_equal(settle_reason_to_string(SETTLE_REASON_TIMEOUT), "timeout");
+        for (int i = 0; i < _SETTLE_REASON_MAX; i++)
+                assert_non_null(settle_reason_to_string(i));
+        assert_null(settle_reason_to_string(_SETTLE_REASON_MAX));
+}
+
+/* The randomized property test: a fake world and a fake daemon that acts on every answer, fed
+ * random inputs at random times. The world behaves like pseries DLPAR, one operation at a time:
+ * the kernel adds or removes blocks (uevents, sysfs changes), and the DT is updated last, without
+ * a uevent of its own, after a delay that may exceed max_wait, or it is rolled back. */
+
+typedef struct Sim {
+        Settle s;
+        uint64_t rng;
+        usec_t now;
+
+        /* The world. */
+        uint64_t sysfs_set, dt_set, dt_gen;
+        bool dt_valid;
+        usec_t tail_at;          /* the DT update of the running operation, USEC_INFINITY: none */
+        uint64_t tail_set;
+        bool tail_valid;
+
+        /* The fake daemon. */
+        bool reloading, reload_ok, finishing;
+        usec_t reload_end;
+        uint64_t reload_read;    /* the DT's set when the reload began; it may read it then or at its end */
+        uint64_t truth;          /* what the crash kernel was really built from */
+        usec_t wake_at;
+        bool poll_dt;
+
+        uint64_t fed_gen;
+        SettleVerdict fed;
+        bool input_since_model;  /* anything, requests included */
+        bool change_since_model; /* events and generation changes: what makes a verdict stale */
+        uint64_t reloads;
+
+        struct Coverage *coverage;
+} Sim;
+
+/* What the random runs reached, so that a generator that stopped reaching something fails. */
+typedef struct Coverage {
+        unsigned reasons[_SETTLE_REASON_MAX];
+        unsigned states[_SETTLE_STATE_MAX];
+        unsigned skips, dirty;
+} Coverage;
+
+static uint64_t rnd(Sim *m) {
+        /* xorshift64*: reproducible from the seed. */
+        m->rng ^= m->rng >> 12;
+        m->rng ^= m->rng << 25;
+        m->rng ^= m->rng >> 27;
+        return m->rng * UINT64_C(2685821657736338717);
+}
+
+static uint64_t rnd_range(Sim *m, uint64_t lo, uint64_t hi) {
+        return lo + rnd(m) % (hi - lo + 1);
+}
+
+static SettleVerdict world_verdict(const Sim *m) {
+        return (SettleVerdict) {
+                .valid = m->dt_valid,
+                .consistent = m->dt_valid && m->dt_set == m->sysfs_set,
+                .set_id = m->dt_valid ? m->dt_set : 0,
+        };
+}
+
+/* What a reload reading the DT now would load; an unreadable DT loads something no set matches. */
+static uint64_t world_load(const Sim *m) {
+        return m->dt_valid ? m->dt_set : UINT64_C(0xbad);
+}
+
+static void sim_feed_generation(Sim *m) {
+        if (m->dt_gen != m->fed_gen)
+                m->input_since_model = m->change_since_model = true;
+        m->fed_gen = m->dt_gen;
+        settle_dt_generation(&m->s, m->dt_gen, m->now);
+}
+
+static void sim_event(Sim *m) {
+        m->input_since_model = m->change_since_model = true;
+        settle_event(&m->s, m->now);
+}
+
+static void sim_act(Sim *m) {
+        for (;;) {
+                SettleAction a = settle_next(&m->s, m->now);
+
+                switch (a.kind) {
+                case SETTLE_EVALUATE:
+                        /* Only when something came since the last look. */
+                        assert_true(m->input_since_model);
+                        m->fed = world_verdict(m);
+                        m->input_since_model = m->change_since_model = false;
+                        settle_model(&m->s, &m->fed, m->now);
+                        continue;
+
+                case SETTLE_RELOAD:
+                        assert_false(m->reloading);
+                        assert_int_equal(m->s.state, SETTLE_RELOADING);
+                        if (a.reason == SETTLE_REASON_SETTLED || a.reason == SETTLE_REASON_REQUESTED) {
+                                assert_true(m->fed.consistent);
+                                assert_false(m->change_since_model);
+                        } else
+                                assert_true(a.reason == SETTLE_REASON_TIMEOUT || a.reason == SETTLE_REASON_RETRY);
+                        m->coverage->reasons[a.reason]++;
+                        m->reloading = true;
+                        m->reload_read = world_load(m);
+                        m->reloads++;
+                        m->reload_end = m->now + rnd_range(m, USEC_PER_MSEC, 3 * USEC_PER_SEC);
+                        m->reload_ok = m->finishing || rnd(m) % 10 < 7;
+                        m->wake_at = USEC_INFINITY;
+                        m->poll_dt = false;
+                        break;
+
+                case SETTLE_SKIP:
+                case SETTLE_WAIT: {
+                        SettleAction again;
+
+                        if (a.kind == SETTLE_SKIP)
+                                m->coverage->skips++;
+                        assert_true(a.wake_at > m->now);
+                        again = settle_next(&m->s, m->now);
+                        assert_int_equal(again.kind, SETTLE_WAIT);
+                        assert_int_equal(again.wake_at, a.wake_at);
+                        assert_int_equal(again.poll_dt, a.poll_dt);
+                        if (m->s.state == SETTLE_IDLE)
+                                assert_int_equal(a.wake_at, USEC_INFINITY);
+                        m->wake_at = a.wake_at;
+                        m->poll_dt = a.poll_dt;
+                        break;
+                }
+                default:
+                        fail_msg("unknown action %d", a.kind);
+                }
+                break;
+        }
+
+        assert_int_equal(m->s.state == SETTLE_RELOADING, m->reloading);
+        assert_int_equal(m->s.n_reloads, m->reloads);
+        m->coverage->states[m->s.state]++;
+}
+
+/* The DT updates, reload ends and engine wake-ups up to `until`, in order. */
+static void sim_run_until(Sim *m, usec_t until) {
+        for (;;) {
+                usec_t end = m->reloading ? m->reload_end : USEC_INFINITY;
+                usec_t next = MIN(MIN(end, m->wake_at), m->tail_at);
+
+                if (next > until || next == USEC_INFINITY)
+                        break;
+                m->now = next;
+                if (m->tail_at == next) {
+                        /* Nobody is told: the engine finds out by polling, or not at all. */
+                        m->dt_set = m->tail_set;
+                        m->dt_valid = m->tail_valid;
+                        m->dt_gen++;
+                        m->tail_at = USEC_INFINITY;
+                        continue;
+                }
+                if (end == next) {
+                        m->reloading = false;
+                        m->coverage->dirty += m->s.reload_dirty;
+                        if (m->reload_ok)
+                                m->truth = rnd(m) % 2 ? m->reload_read : world_load(m);
+                        else if (rnd(m) % 2)
+                                m->truth = UINT64_C(0xdead); /* unloaded, then failed */
+                        sim_feed_generation(m);
+                        settle_reload_finished(&m->s, m->reload_ok, m->now);
+                        /* The engine may not know what is loaded, but it never believes a wrong set. */
+                        if (m->s.loaded_id != 0 && m->s.loaded_id != m->truth)
+                                fail_msg("believes %llx is loaded, but %llx is",
+                                         (unsigned long long) m->s.loaded_id, (unsigned long long) m->truth);
+                } else if (m->poll_dt)
+                        sim_feed_generation(m);
+                sim_act(m);
+        }
+        m->now = until;
+}
+
+static usec_t sim_gap(Sim *m) {
+        unsigned r = rnd(m) % 100;
+
+        if (r < 60)
+                return rnd_range(m, 0, 20 * USEC_PER_MSEC);
+        if (r < 85)
+                return rnd_range(m, 20 * USEC_PER_MSEC, 200 * USEC_PER_MSEC);
+        if (r < 95)
+                return rnd_range(m, 200 * USEC_PER_MSEC, 5 * USEC_PER_SEC);
+        return rnd_range(m, 5 * USEC_PER_SEC, 60 * USEC_PER_SEC);
+}
+
+/* Blocks change one by one: a uevent each, at times that may straddle the quiet period. */
+static void sim_burst(Sim *m, uint64_t to) {
+        unsigned n = rnd_range(m, 1, 100);
+        usec_t spacing = rnd(m) % 4 == 0 ? 30 * USEC_PER_MSEC : 10;
+
+        m->sysfs_set = to;
+        for (unsigned i = 0; i < n; i++) {
+                sim_event(m);
+                sim_act(m);
+                sim_run_until(m, m->now + rnd_range(m, 1, spacing));
+        }
+}
+
+static void sim_input(Sim *m) {
+        unsigned r = rnd(m) % 100;
+
+        if (r < 30 && m->tail_at == USEC_INFINITY) {
+                uint64_t from = m->sysfs_set;
+
+                sim_burst(m, rnd_range(m, 1, 4));
+                if (rnd(m) % 6 == 0) {
+                        /* Failed and rolled back: the DT is left alone. */
+                        sim_run_until(m, m->now + rnd_range(m, 0, 100 * USEC_PER_MSEC));
+                        sim_burst(m, from);
+                } else {
+                        unsigned d = rnd(m) % 10;
+                        m->tail_at = m->now + (d < 6 ? rnd_range(m, 0, 100 * USEC_PER_MSEC) :
+                                               d < 9 ? rnd_range(m, 0, 10 * USEC_PER_SEC) :
+                                                       rnd_range(m, 25 * USEC_PER_SEC, 45 * USEC_PER_SEC));
+                        m->tail_set = m->sysfs_set;
+                        m->tail_valid = rnd(m) % 15 != 0;
+                }
+                return;
+        }
+
+        if (r < 50)
+                /* Online/offline: no change of set. */
+                sim_event(m);
+        else if (r < 60) {
+                m->input_since_model = true;
+                settle_request(&m->s, m->now);
+        } else if (r < 80)
+                /* A DT poll the engine did not ask for. */
+                sim_feed_generation(m);
+        /* else: a wake-up for another reason. */
+        sim_act(m);
+}
+
+static void sim_one(uint64_t seed, unsigned steps, Coverage *coverage) {
+        Sim m = {
+                .rng = seed * UINT64_C(0x9e3779b97f4a7c15) + 1,
+                .tail_at = USEC_INFINITY,
+                .coverage = coverage,
+        };
+        SettleConfig c = SETTLE_CONFIG_DEFAULT;
+        SettleVerdict v;
+        uint64_t loaded, before;
+        usec_t t_end;
+
+        m.now = USEC_PER_SEC;
+        m.sysfs_set = m.dt_set = rnd_range(&m, 1, 4);
+        m.dt_valid = true;
+        m.dt_gen = m.fed_gen = 1;
+        if (rnd(&m) % 3 == 0) {
+                /* Started in the middle of an operation. */
+                m.sysfs_set = m.tail_set = rnd_range(&m, 1, 4);
+                m.tail_valid = true;
+                m.tail_at = m.now + rnd_range(&m, 0, 40 * USEC_PER_SEC);
+        }
+        /* What was loaded at boot: the DT then, unless remembered otherwise. */
+        loaded = rnd(&m) % 3 == 0 ? rnd_range(&m, 1, 4) : 0;
+        m.truth = loaded ? loaded : m.dt_set;
+
+        settle_init(&m.s, &c);
+        v = m.fed = world_verdict(&m);
+        settle_start(&m.s, &v, m.dt_gen, loaded, m.now);
+        sim_act(&m);
+
+        for (unsigned i = 0; i < steps; i++) {
+                sim_run_until(&m, m.now + sim_gap(&m));
+                sim_input(&m);
+        }
+
+        /* Inputs stop; the last DT update lands (a good one, if it comes now) and reloads succeed. */
+        m.finishing = true;
+        if (m.tail_at == USEC_INFINITY && (!m.dt_valid || m.dt_set != m.sysfs_set))
+                m.tail_at = m.now + rnd_range(&m, 0, 40 * USEC_PER_SEC);
+        m.tail_set = m.sysfs_set;
+        m.tail_valid = true;
+        if (m.tail_at != USEC_INFINITY)
+                sim_run_until(&m, m.tail_at);
+        assert_true(m.dt_valid && m.dt_set == m.sysfs_set);
+
+        t_end = m.now;
+        before = m.reloads;
+        while (m.s.state != SETTLE_IDLE || m.reloading) {
+                usec_t next = MIN(m.wake_at, m.reloading ? m.reload_end : USEC_INFINITY);
+                if (next == USEC_INFINITY || next > t_end + 15 * USEC_PER_MINUTE)
+                        fail_msg("seed %llu: stuck in %s at %llu", (unsigned long long) seed,
+                                 settle_state_to_string(m.s.state), (unsigned long long) m.now);
+                sim_run_until(&m, next);
+        }
+        /* Nothing lost: what is loaded is what the DT and sysfs agree on. */
+        if (m.s.loaded_id != m.dt_set || m.truth != m.dt_set)
+                fail_msg("seed %llu: loaded %llx (really %llx), final set %llx", (unsigned long long) seed,
+                         (unsigned long long) m.s.loaded_id, (unsigned long long) m.truth,
+                         (unsigned long long) m.dt_set);
+        assert_true(m.reloads - before <= 3);
+        assert_int_equal(m.wake_at, USEC_INFINITY);
+}
+
+static void test_random_interleavings(void **state) {
+        Coverage coverage = {};
+
+        for (uint64_t seed = 1; seed <= 40; seed++)
+                sim_one(seed, 2000, &coverage);
+
+        for (int r = SETTLE_REASON_SETTLED; r < _SETTLE_REASON_MAX; r++)
+                assert_true(coverage.reasons[r] > 0);
+        for (int st = 0; st < _SETTLE_STATE_MAX; st++)
+                assert_true(coverage.states[st] > 0);
+        assert_true(coverage.skips > 0);
+        assert_true(coverage.dirty > 0);
+        print_message("# reasons settled %u requested %u timeout %u retry %u; skips %u; dirty %u\n",
+                      coverage.reasons[SETTLE_REASON_SETTLED], coverage.reasons[SETTLE_REASON_REQUESTED],
+                      coverage.reasons[SETTLE_REASON_TIMEOUT], coverage.reasons[SETTLE_REASON_RETRY],
+                      coverage.skips, coverage.dirty);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_idle_has_no_timer),
+                cmocka_unit_test(test_burst_reloads_once),
+                cmocka_unit_test(test_events_during_reload_give_one_more),
+                cmocka_unit_test(test_quiet_counts_from_last_event_during_reload),
+                cmocka_unit_test(test_clean_reload_is_not_repeated),
+                cmocka_unit_test(test_dt_change_during_reload_gives_one_more),
+                cmocka_unit_test(test_rollback_skips),
+                cmocka_unit_test(test_timeout_then_watch),
+                cmocka_unit_test(test_timeout_invalid_dt),
+                cmocka_unit_test(test_timeout_with_loaded_set_still_reloads),
+                cmocka_unit_test(test_backoff_schedule),
+                cmocka_unit_test(test_backoff_reset_by_event),
+                cmocka_unit_test(test_backoff_reset_by_dt_change),
+                cmocka_unit_test(test_dirty_failure_starts_fresh_request),
+                cmocka_unit_test(test_request_with_unchanged_set),
+                cmocka_unit_test(test_request_waits_for_consistency),
+                cmocka_unit_test(test_request_joins_burst),
+                cmocka_unit_test(test_request_during_reload),
+                cmocka_unit_test(test_dt_poll_interval),
+                cmocka_unit_test(test_start_consistent),
+                cmocka_unit_test(test_start_inconsistent),
+                cmocka_unit_test(test_start_remembered_different),
+                cmocka_unit_test(test_next_is_idempotent),
+                cmocka_unit_test(test_evaluate_once_per_change),
+                cmocka_unit_test(test_strings),
+                cmocka_unit_test(test_random_interleavings),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+#include "error.h"
+#include "time-util.h"
+
+/* /etc/kdump-settle.conf and /etc/kdump-settle.conf.d/ (*.conf, in lexical order, later wins):
+ *
+ *   [Settle]
+ *   QuietSec=50ms
+ *   MaxWaitSec=30s
+ *   PollIntervalSec=5ms
+ *   UeventSource=udev|kernel
+ *   [Reload]
+ *   ReloadCommand=
+ *   ReloadTimeoutSec=120
+ *   KexecKernel=
+ *   KexecInitrd=
+ *   KexecAppend=
+ *
+ * An empty value resets a key to its default. Comments start with '#' or ';'.
+ *
+ * Values: QuietSec and ReloadTimeoutSec > 0 and finite (an infinite quiet period would never end
+ * a burst, an infinite timeout would let a hung reload block every later one); PollIntervalSec
+ * >= 1ms and finite; MaxWaitSec > 0, "infinity" allowed (never reload while the DT disagrees).
+ * ReloadCommand needs at least one word and is stored as given; KexecKernel and KexecInitrd must
+ * be absolute paths. Lines longer than CONFIG_LINE_MAX bytes are rejected; CRLF is accepted. */
+
+typedef enum UeventSource {
+        UEVENT_SOURCE_UDEV,
+        UEVENT_SOURCE_KERNEL,
+        _UEVENT_SOURCE_MAX,
+        _UEVENT_SOURCE_INVALID = -EINVAL,
+} UeventSource;
+
+typedef struct Config {
+        usec_t quiet;
+        usec_t max_wait;
+        usec_t poll_interval;
+        UeventSource uevent_source;
+
+        char *reload_command;  /* NULL: auto-detect */
+        usec_t reload_timeout;
+        char *kexec_kernel;
+        char *kexec_initrd;
+        char *kexec_append;
+} Config;
+
+#define CONFIG_QUIET_DEFAULT (50 * USEC_PER_MSEC)
+#define CONFIG_MAX_WAIT_DEFAULT (30 * USEC_PER_SEC)
+#define CONFIG_POLL_INTERVAL_DEFAULT (5 * USEC_PER_MSEC)
+#define CONFIG_RELOAD_TIMEOUT_DEFAULT (120 * USEC_PER_SEC)
+
+/* Largest config file accepted, and longest line (without its line ending). */
+#define CONFIG_FILE_MAX ((size_t) 64 * 1024)
+#define CONFIG_LINE_MAX ((size_t) 4096)
+
+void config_init(Config *c);  /* defaults */
+void config_done(Config *c);
+
+/* Applies the assignments of one file's text on top of c. On error (unknown section or key, bad
+ * value, missing '=', line outside a section, NUL byte), -EINVAL with a message naming
+ * filename:line and the key; c is left as it was before the call. */
+int config_parse(Config *c, const char *text, size_t size, const char *filename, Error *e);
+
+/* main_path (absolute; missing is fine), then the regular files main_path".d/"*.conf in lexical
+ * (strcmp) order, hidden ones skipped; a missing directory is fine. Like config_parse, c is
+ * unchanged on error: -EINVAL for bad content, -EFBIG for a file over CONFIG_FILE_MAX, or the
+ * I/O error, always with a message naming the file. */
+int config_load(Config *c, const char *main_path, Error *e);
+
+/* Key=value setters shared by the files and the command line. A value that is empty or only white
+ * space resets the key to its default. On error (-EINVAL) c is unchanged and the message starts
+ * with "Key=: ". */
+int config_set(Config *c, const char *section, const char *key, const char *value, Error *e);
+
+const char *uevent_source_to_string(UeventSource s);
+UeventSource uevent_source_from_string(const char *s);

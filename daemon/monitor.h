@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "config.h"
+#include "error.h"
+#include "memory-uevent.h"
+
+/* Memory uevents from libudev, on udevd's netlink group or the kernel's. libudev itself drops
+ * messages from any other sender. */
+typedef struct Monitor Monitor;
+
+int monitor_new(UeventSource source, Monitor **ret, Error *e);
+Monitor *monitor_free(Monitor *m);
+int monitor_get_fd(Monitor *m);
+
+/* 1 and *ret: a memory uevent; 0: nothing queued; -ENOBUFS: the socket overflowed and events were
+ * lost (the caller rescans); -EBADMSG with e set: a malformed uevent, dropped. */
+int monitor_receive(Monitor *m, MemoryUevent *ret, Error *e);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "error.h"
+#include "settle.h"
+
+/* The reload backend: which command loads the crash kernel, and running it as a child. */
+
+/* ReloadCommand= split on white space; else the first of `kdumpctl reload` (Fedora/RHEL),
+ * `kdump-config reload` (Debian/Ubuntu) found in PATH; else `kexec -p KexecKernel ...`, loading
+ * over the old image so that there is never a moment without a crash kernel. *ret_backend is a
+ * short name for the log. */
+int reload_argv_resolve(const Config *c, const char *path, char ***ret, const char **ret_backend, Error *e);
+
+typedef struct Reload Reload;
+typedef void (*reload_done_t)(Reload *r, bool success, const char *how, void *userdata);
+
+/* Forks and execs argv (no shell) in its own process group, with KDUMP_SETTLE_REASON set; done is
+ * called once when it exits, or after it was killed at timeout. */
+int reload_start(sd_event *event, char * const *argv, SettleReason reason, usec_t timeout,
+                 reload_done_t done, void *userdata, Reload **ret, Error *e);
+
+/* Kills a running child and releases everything; done is not called. */
+Reload *reload_free(Reload *r);
+
+usec_t reload_started_at(const Reload *r);

@@ -1,0 +1,1082 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The real kdump-settled against a fake /sys served by umockdev: uevents from the testbed, the DT
+ * property replaced by rename as the kernel does, the reload command recording what it saw, and
+ * sd_notify messages on a socket of our own to know when the daemon is ready or idle.
+ *
+ * Environment: KDUMP_SETTLED (the daemon binary) and KDUMP_SETTLE_SRCDIR (for
+ * tests/integration/record-reload). Speaks TAP. Re-executes itself under libumockdev-preload when
+ * it is not preloaded. Every wait is bounded. For debugging: KDUMP_SETTLE_TEST_ONLY=N runs test N
+ * only, KDUMP_SETTLE_TEST_KEEP=1 keeps the temporary directories and testbeds. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dt-blob.h"
+#include "dt-memory.h"
+#include "fake-root.h"
+#include "macro.h"
+
+/* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
+#include <umockdev.h>
+
+extern char **environ;
+
+#define MiB ((uint64_t) 1024 * 1024)
+#define LMB_SIZE (256 * MiB)
+#define N_BOOT 8
+#define N_HOT 4
+
+#define MSEC ((int64_t) 1000)
+#define SEC ((int64_t) 1000000)
+#define WAIT_MAX (10 * SEC)   /* any single wait */
+#define AFTER_IDLE (300 * MSEC) /* how long "nothing more happens" is watched after idle */
+
+#define FLAGS_QEMU_BOOT (DRCONF_MEM_RESERVED | DRCONF_MEM_DRC_INVALID) /* 0xa0 */
+
+#define MAX_STATUS 256
+#define MAX_CALLS 16
+
+typedef struct Call {
+        unsigned n;
+        double time;       /* CLOCK_REALTIME, seconds */
+        char reason[32];
+        int status;
+        char copy[64];     /* the property copied, or "-" */
+} Call;
+
+typedef struct Test {
+        const char *name;
+        bool failed;
+
+        UMockdevTestbed *testbed;
+        char *root;          /* the testbed's root: holds sys/ */
+        char *dir;           /* ours: notify socket, reload log, daemon stderr, config */
+        char *log;           /* the reload log */
+
+        int notify_fd;
+        pid_t pid;           /* the daemon, 0 when none runs */
+        bool exited;
+        int wait_status;
+
+        bool ready, stopping;
+        char *status[MAX_STATUS];
+        size_t n_status;
+        size_t n_status_dropped;
+} Test;
+
+static const char *arg_daemon;
+static const char *arg_srcdir;
+static pid_t current_daemon;
+
+/* --- assertions ------------------------------------------------------------------------------- */
+
+static void diag_lines(const char *prefix, const char *text) {
+        const char *p = text;
+
+        while (*p) {
+                size_t n = strcspn(p, "\n");
+                printf("#   %s%.*s\n", prefix, (int) n, p);
+                p += n;
+                if (*p == '\n')
+                        p++;
+        }
+}
+
+__attribute__((format(printf, 2, 3)))
+static void fail(Test *t, const char *fmt, ...) {
+        va_list ap;
+        char buf[1024];
+
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        printf("# %s: FAIL: %s\n", t->name, buf);
+        fflush(stdout);
+        t->failed = true;
+}
+
+#define CHECK(t, cond, ...)                     \
+        ({                                      \
+                bool _ok = (cond);              \
+                if (!_ok)                       \
+                        fail((t), __VA_ARGS__); \
+                _ok;                            \
+        })
+
+/* --- time ------------------------------------------------------------------------------------- */
+
+static int64_t now_mono(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * SEC + ts.tv_nsec / 1000;
+}
+
+static double now_real(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static void sleep_usec(int64_t usec) {
+        struct timespec ts = { .tv_sec = usec / SEC, .tv_nsec = (usec % SEC) * 1000 };
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* --- files ------------------------------------------------------------------------------------ */
+
+static char *read_all(const char *path, size_t *ret_size) {
+        FILE *f = fopen(path, "re");
+        char *data = NULL;
+        size_t size = 0, allocated = 0;
+
+        if (!f)
+                return NULL;
+        for (;;) {
+                if (size + 4096 + 1 > allocated) {
+                        allocated = (size + 4096 + 1) * 2;
+                        char *n = realloc(data, allocated);
+                        if (!n)
+                                abort();
+                        data = n;
+                }
+                size_t k = fread(data + size, 1, allocated - size - 1, f);
+                size += k;
+                if (k == 0)
+                        break;
+        }
+        fclose(f);
+        data[size] = '\0';
+        if (ret_size)
+                *ret_size = size;
+        return data;
+}
+
+static int write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+
+        if (!f)
+                return -errno;
+        fputs(text, f);
+        return fclose(f) == 0 ? 0 : -errno;
+}
+
+static char *path_in(const char *dir, const char *name) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s", dir, name) < 0)
+                abort();
+        return p;
+}
+
+/* The reload log, parsed. */
+static size_t read_calls(Test *t, Call *calls, size_t max) {
+        char *text = read_all(t->log, NULL), *p, *save = NULL;
+        size_t n = 0;
+
+        if (!text)
+                return 0;
+        for (p = strtok_r(text, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+                Call c = {};
+
+                if (sscanf(p, "%u %lf %31s %d %63s", &c.n, &c.time, c.reason, &c.status, c.copy) != 5) {
+                        fail(t, "bad line in the reload log: \"%s\"", p);
+                        continue;
+                }
+                if (n < max)
+                        calls[n] = c;
+                n++;
+        }
+        free(text);
+        return n;
+}
+
+static size_t n_calls(Test *t) {
+        Call calls[MAX_CALLS];
+
+        return read_calls(t, calls, MAX_CALLS);
+}
+
+/* Whether the DT the n-th reload saw is byte for byte the expected blob. */
+static bool check_copy(Test *t, unsigned n, const Blob *expected, const char *what) {
+        char name[64];
+        char *path;
+        char *data;
+        size_t size = 0;
+        bool ok;
+
+        snprintf(name, sizeof(name), "reload.log.%u.dt", n);
+        path = path_in(t->dir, name);
+        data = read_all(path, &size);
+        free(path);
+        if (!CHECK(t, data, "reload %u left no DT copy (the command could not read the testbed's /sys?)", n))
+                return false;
+        ok = CHECK(t, size == expected->size && memcmp(data, expected->data, size) == 0,
+                   "reload %u saw a DT of %zu bytes that is not %s (%zu bytes)", n, size, what,
+                   expected->size);
+        free(data);
+        return ok;
+}
+
+/* --- the testbed ------------------------------------------------------------------------------ */
+
+static void make_dt(Blob *b, uint32_t boot_flags, uint32_t hot_flags) {
+        const TestLmbSet sets[] = {
+                { .n_lmbs = N_BOOT, .base = 0, .flags = boot_flags },
+                { .n_lmbs = N_HOT, .base = N_BOOT * LMB_SIZE, .flags = hot_flags },
+        };
+
+        *b = (Blob) {};
+        dt_blob_v2(b, sets, ELEMENTSOF(sets));
+}
+
+static char *block_syspath(unsigned n) {
+        char *p;
+
+        if (asprintf(&p, "/sys/devices/system/memory/memory%u", n) < 0)
+                abort();
+        return p;
+}
+
+/* Adds memoryN to the testbed. umockdev sends its "add" uevent itself (and there is no public
+ * way not to). */
+static bool add_block(Test *t, unsigned n) {
+        char desc[256];
+        GError *error = NULL;
+
+        /* "P:" gives exactly this devpath (umockdev_testbed_add_device() would put it under
+         * /sys/devices/ directly). */
+        snprintf(desc, sizeof(desc),
+                 "P: /devices/system/memory/memory%u\n"
+                 "E: SUBSYSTEM=memory\n"
+                 "A: state=online\n"
+                 "A: phys_index=%08x\n",
+                 n, n);
+        if (!umockdev_testbed_add_from_string(t->testbed, desc, &error)) {
+                fail(t, "umockdev cannot add memory%u: %s", n, error->message);
+                g_error_free(error);
+                return false;
+        }
+        return true;
+}
+
+static void uevent(Test *t, unsigned n, const char *action) {
+        char *p = block_syspath(n);
+
+        umockdev_testbed_uevent(t->testbed, p, action);
+        free(p);
+}
+
+/* What the kernel does for each LMB of a DLPAR add: the block appears with "add", then "online".
+ *
+ * umockdev hands each uevent to the daemon's socket without blocking, and aborts this program if
+ * more than net.unix.max_dgram_qlen (10) are queued unread: keep bursts at 10 events or fewer. */
+static bool hot_add(Test *t, unsigned first, unsigned count) {
+        for (unsigned n = first; n < first + count; n++) {
+                if (!add_block(t, n))  /* "add" */
+                        return false;
+                uevent(t, n, "online");
+        }
+        return true;
+}
+
+/* And for a DLPAR remove: "offline", "remove", then the block goes. umockdev needs the device to
+ * exist to send its uevent, and the kernel also sends "remove" before the directory goes;
+ * umockdev_testbed_remove_device() sends no uevent itself. */
+static void hot_remove(Test *t, unsigned first, unsigned count) {
+        for (unsigned n = first; n < first + count; n++) {
+                char *p = block_syspath(n);
+
+                uevent(t, n, "offline");
+                umockdev_testbed_uevent(t->testbed, p, "remove");
+                umockdev_testbed_remove_device(t->testbed, p);
+                free(p);
+        }
+}
+
+static bool write_dt(Test *t, const Blob *b) {
+        int r = fake_root_write_dt(t->root, LMB_SIZE, DT_FORMAT_V2, b);
+
+        return CHECK(t, r >= 0, "cannot write the DT property: %s", strerror(-r));
+}
+
+/* A fake LPAR: 256 MiB LMBs and blocks, blocks memory0..n_blocks-1, and the DT (if any). */
+static bool setup_lpar(Test *t, unsigned n_blocks, const Blob *dt) {
+        int r = fake_root_set_block_size(t->root, LMB_SIZE);
+
+        if (!CHECK(t, r >= 0, "cannot write block_size_bytes: %s", strerror(-r)))
+                return false;
+        for (unsigned n = 0; n < n_blocks; n++)
+                if (!add_block(t, n))
+                        return false;
+        return !dt || write_dt(t, dt);
+}
+
+/* --- the daemon ------------------------------------------------------------------------------- */
+
+static void record_status(Test *t, const char *s) {
+        if (t->n_status >= MAX_STATUS) {
+                /* keep the newest: drop the oldest half */
+                for (size_t i = 0; i < MAX_STATUS / 2; i++)
+                        free(t->status[i]);
+                memmove(t->status, t->status + MAX_STATUS / 2, sizeof(char *) * (MAX_STATUS / 2));
+                t->n_status -= MAX_STATUS / 2;
+                t->n_status_dropped += MAX_STATUS / 2;
+        }
+        t->status[t->n_status++] = strdup(s);
+}
+
+/* Status index in the whole history, stable across drops. */
+static size_t status_seq(Test *t) {
+        return t->n_status_dropped + t->n_status;
+}
+
+static const char *status_at(Test *t, size_t seq) {
+        if (seq < t->n_status_dropped || seq >= status_seq(t))
+                return NULL;
+        return t->status[seq - t->n_status_dropped];
+}
+
+static const char *last_status(Test *t) {
+        return t->n_status > 0 ? t->status[t->n_status - 1] : "";
+}
+
+static bool status_is(const char *s, const char *prefix) {
+        return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Index of the last status since seq starting with prefix, or SIZE_MAX. */
+static size_t status_find_last(Test *t, size_t since, const char *prefix) {
+        size_t found = SIZE_MAX;
+
+        for (size_t i = since; i < status_seq(t); i++)
+                if (status_is(status_at(t, i), prefix))
+                        found = i;
+        return found;
+}
+
+static void reap(Test *t) {
+        int st;
+
+        if (t->pid <= 0 || t->exited)
+                return;
+        if (waitpid(t->pid, &st, WNOHANG) == t->pid) {
+                t->exited = true;
+                t->wait_status = st;
+                current_daemon = 0;
+        }
+}
+
+/* Reads notify messages for up to timeout (or until one arrives). */
+static void pump(Test *t, int64_t timeout) {
+        struct pollfd p = { .fd = t->notify_fd, .events = POLLIN };
+        int ms = (int) ((timeout + 999) / 1000);
+
+        if (poll(&p, 1, ms) > 0)
+                for (;;) {
+                        char buf[4096];
+                        ssize_t k = recv(t->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+                        char *line, *save = NULL;
+
+                        if (k < 0)
+                                break;
+                        buf[k] = '\0';
+                        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                                if (strcmp(line, "READY=1") == 0)
+                                        t->ready = true;
+                                else if (strcmp(line, "STOPPING=1") == 0)
+                                        t->stopping = true;
+                                else if (strncmp(line, "STATUS=", 7) == 0)
+                                        record_status(t, line + 7);
+                        }
+                }
+        reap(t);
+}
+
+/* Watches for a while, reading notifications. */
+static void watch(Test *t, int64_t usec) {
+        int64_t end = now_mono() + usec;
+
+        for (int64_t now; (now = now_mono()) < end;)
+                pump(t, end - now);
+}
+
+typedef bool (*Predicate)(Test *t, const void *arg);
+
+/* Pumps until pred holds (true), or fails the test after WAIT_MAX or if the daemon exits. */
+static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what) {
+        int64_t start = now_mono(), end = start + WAIT_MAX;
+
+        for (;;) {
+                if (pred(t, arg))
+                        return true;
+                if (t->exited) {
+                        fail(t, "the daemon exited while waiting for %s", what);
+                        return false;
+                }
+                int64_t now = now_mono();
+                if (now >= end) {
+                        fail(t, "no %s within %.1f s (last status \"%s\")", what,
+                             (double) WAIT_MAX / SEC, last_status(t));
+                        return false;
+                }
+                pump(t, MIN(end - now, 20 * MSEC));
+        }
+}
+
+static bool pred_ready(Test *t, const void *arg) {
+        (void) arg;
+        return t->ready;
+}
+
+static bool pred_exited(Test *t, const void *arg) {
+        (void) arg;
+        return t->exited;
+}
+
+/* Idle after activity: a status matching `busy` since `since`, and idle after the last one. */
+typedef struct IdleAfter {
+        size_t since;
+        const char *busy;   /* prefix; NULL: any status other than idle */
+        size_t min_calls;
+} IdleAfter;
+
+static bool pred_idle_after(Test *t, const void *arg) {
+        const IdleAfter *a = arg;
+        bool busy = false;
+
+        if (!status_is(last_status(t), "idle"))
+                return false;
+        for (size_t i = a->since; i < status_seq(t); i++) {
+                const char *s = status_at(t, i);
+                if (a->busy ? status_is(s, a->busy) : !status_is(s, "idle"))
+                        busy = true;
+        }
+        return busy && n_calls(t) >= a->min_calls;
+}
+
+static bool pred_status_since(Test *t, const void *arg) {
+        const IdleAfter *a = arg;
+
+        return status_find_last(t, a->since, a->busy) != SIZE_MAX;
+}
+
+static bool start_daemon(Test *t, const char *const *extra) {
+        char *argv[32];
+        size_t n = 0;
+        char *config = path_in(t->dir, "kdump-settle.conf");
+        char *err = path_in(t->dir, "daemon.stderr");
+        char *notify = path_in(t->dir, "notify");
+        char *a_config, *a_reload, *a_notify;
+        char **envp;
+        size_t n_env = 0;
+
+        if (write_text(config, "") < 0)
+                abort();
+        if (asprintf(&a_config, "--config=%s", config) < 0 ||
+            asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s",
+                     arg_srcdir, t->log) < 0 ||
+            asprintf(&a_notify, "NOTIFY_SOCKET=%s", notify) < 0)
+                abort();
+
+        argv[n++] = (char *) arg_daemon;
+        argv[n++] = a_config;
+        argv[n++] = a_reload;
+        argv[n++] = (char *) "--debug";
+        argv[n++] = (char *) "--quiet-sec=50ms";
+        argv[n++] = (char *) "--poll-interval-sec=5ms";
+        argv[n++] = (char *) "--max-wait-sec=20s";  /* longer than any wait here: only test 6 times out */
+        for (; extra && *extra && n < ELEMENTSOF(argv) - 1; extra++)
+                argv[n++] = (char *) *extra;
+        argv[n] = NULL;
+
+        /* Built before fork(): the testbed has threads, so the child only execs. */
+        for (char **e = environ; *e; e++)
+                n_env++;
+        envp = calloc(n_env + 2, sizeof(char *));
+        if (!envp)
+                abort();
+        n_env = 0;
+        for (char **e = environ; *e; e++)
+                if (strncmp(*e, "NOTIFY_SOCKET=", 14) != 0)
+                        envp[n_env++] = *e;
+        envp[n_env++] = a_notify;
+
+        int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                abort();
+
+        printf("#");
+        for (size_t i = 0; argv[i]; i++)
+                printf(" %s", argv[i]);
+        printf("\n");
+        fflush(stdout);
+        fflush(stderr);
+
+        pid_t pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDONLY);
+                if (null >= 0)
+                        dup2(null, STDIN_FILENO);
+                dup2(fd, STDOUT_FILENO);
+                dup2(fd, STDERR_FILENO);
+                /* If this program dies (umockdev aborts it on some errors), so does the daemon. */
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                execve(arg_daemon, argv, envp);
+                _exit(127);
+        }
+        close(fd);
+        t->pid = current_daemon = pid;
+        t->exited = false;
+
+        free(envp);
+        free(a_notify);
+        free(a_reload);
+        free(a_config);
+        free(notify);
+        free(err);
+        free(config);
+        return true;
+}
+
+static bool start_and_wait_idle(Test *t, const char *const *extra) {
+        IdleAfter any = { .since = 0, .busy = "idle" };
+
+        if (!start_daemon(t, extra))
+                return false;
+        if (!wait_for(t, pred_ready, NULL, "READY=1"))
+                return false;
+        /* Consistent at start-up: the first status is idle, and no reload follows. */
+        if (!wait_for(t, pred_status_since, &any, "STATUS=idle after start-up"))
+                return false;
+        watch(t, AFTER_IDLE);
+        return CHECK(t, n_calls(t) == 0, "%zu reload(s) at start-up although the DT agrees with sysfs",
+                     n_calls(t)) &&
+               CHECK(t, status_is(last_status(t), "idle"), "not idle after start-up: \"%s\"",
+                     last_status(t));
+}
+
+static bool wait_exit(Test *t, int64_t timeout) {
+        int64_t end = now_mono() + timeout;
+
+        while (!t->exited && now_mono() < end)
+                pump(t, 10 * MSEC);
+        return t->exited;
+}
+
+static bool stop_daemon(Test *t) {
+        if (t->pid <= 0)
+                return true;
+        if (!t->exited) {
+                kill(t->pid, SIGTERM);
+                if (!wait_exit(t, WAIT_MAX)) {
+                        fail(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
+                        kill(t->pid, SIGKILL);
+                        waitpid(t->pid, &t->wait_status, 0);
+                        t->exited = true;
+                        current_daemon = 0;
+                        return false;
+                }
+        }
+        pump(t, 0);
+        return true;
+}
+
+static bool check_exit_0(Test *t, const char *when) {
+        int st = t->wait_status;
+
+        if (WIFSIGNALED(st))
+                return CHECK(t, false, "the daemon was killed by signal %d %s", WTERMSIG(st), when);
+        return CHECK(t, WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with status %d %s",
+                     WEXITSTATUS(st), when);
+}
+
+/* --- set-up and tear-down --------------------------------------------------------------------- */
+
+static void test_init(Test *t, const char *name) {
+        int r;
+
+        *t = (Test) { .name = name, .notify_fd = -1 };
+
+        t->testbed = umockdev_testbed_new();
+        if (!umockdev_in_mock_environment()) {
+                printf("Bail out! umockdev's preload library is not active: /sys is not redirected\n");
+                exit(99);
+        }
+        t->root = umockdev_testbed_get_root_dir(t->testbed);
+
+        r = fake_root_create(&t->dir);
+        if (r < 0) {
+                printf("Bail out! cannot create a temporary directory: %s\n", strerror(-r));
+                exit(99);
+        }
+        t->log = path_in(t->dir, "reload.log");
+
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char *notify = path_in(t->dir, "notify");
+        if (strlen(notify) >= sizeof(sa.sun_path)) {
+                printf("Bail out! temporary directory path too long for a socket: %s\n", notify);
+                exit(99);
+        }
+        strcpy(sa.sun_path, notify);
+        free(notify);
+        t->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (t->notify_fd < 0 || bind(t->notify_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                printf("Bail out! cannot bind the notify socket: %s\n", strerror(errno));
+                exit(99);
+        }
+}
+
+static void test_done(Test *t, unsigned number) {
+        char *err;
+
+        if (t->pid > 0) {
+                bool was_running = !t->exited;
+
+                if (stop_daemon(t) && was_running)
+                        check_exit_0(t, "on SIGTERM at the end of the test");
+        }
+
+        printf("%s %u - %s\n", t->failed ? "not ok" : "ok", number, t->name);
+        if (t->failed) {
+                char *log = read_all(t->log, NULL);
+
+                printf("#   statuses:");
+                for (size_t i = 0; i < t->n_status; i++)
+                        printf(" \"%s\"", t->status[i]);
+                printf("\n");
+                if (log) {
+                        diag_lines("reload log: ", log);
+                        free(log);
+                }
+                err = path_in(t->dir, "daemon.stderr");
+                char *text = read_all(err, NULL);
+                if (text) {
+                        diag_lines("daemon: ", text);
+                        free(text);
+                }
+                free(err);
+        }
+        fflush(stdout);
+
+        if (t->notify_fd >= 0)
+                close(t->notify_fd);
+        for (size_t i = 0; i < t->n_status; i++)
+                free(t->status[i]);
+        if (getenv("KDUMP_SETTLE_TEST_KEEP"))
+                printf("#   kept %s and %s\n", t->dir, t->root);
+        else
+                (void) fake_root_remove(t->dir);
+        free(t->dir);
+        free(t->log);
+        g_free(t->root);
+        if (!getenv("KDUMP_SETTLE_TEST_KEEP"))
+                g_object_unref(t->testbed);  /* removes its root */
+}
+
+/* --- the tests -------------------------------------------------------------------------------- */
+
+/* Reloads since calls_before: waits for idle after `reloading`, watches a little longer, and checks
+ * that exactly `expected` reloads happened in all. */
+static bool wait_reloads(Test *t, size_t since, size_t expected, const char *what) {
+        IdleAfter a = { .since = since, .busy = "reloading", .min_calls = expected };
+        size_t n;
+
+        if (!wait_for(t, pred_idle_after, &a, what))
+                return false;
+        watch(t, AFTER_IDLE);
+        n = n_calls(t);
+        return CHECK(t, n == expected, "%zu reload(s) in all after %s, expected %zu", n, what, expected);
+}
+
+static bool check_call(Test *t, size_t i, const char *reason, int status) {
+        Call calls[MAX_CALLS];
+        size_t n = read_calls(t, calls, MAX_CALLS);
+
+        if (!CHECK(t, i < n, "no reload %zu", i + 1))
+                return false;
+        return CHECK(t, strcmp(calls[i].reason, reason) == 0, "reload %zu had reason \"%s\", expected \"%s\"",
+                     i + 1, calls[i].reason, reason) &&
+               CHECK(t, calls[i].status == status, "reload %zu exited %d, expected %d", i + 1,
+                     calls[i].status, status) &&
+               CHECK(t, strcmp(calls[i].copy, DT_PROP_DYNAMIC_MEMORY_V2) == 0,
+                     "reload %zu could not copy ibm,dynamic-memory-v2 from /sys (got \"%s\")", i + 1,
+                     calls[i].copy);
+}
+
+/* 1 (and 7): a DLPAR add of 4 LMBs as 8 uevents, the DT replaced 3 ms after the last one: one
+ * reload, after the DT changed. Then the DLPAR remove of the same 4: one more reload. */
+static void burst(Test *t, uint32_t boot_flags, const char *const *extra) {
+        Blob before = {}, after = {};
+        size_t seq;
+
+        make_dt(&before, boot_flags, 0);
+        make_dt(&after, boot_flags, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, extra))
+                goto out;
+
+        seq = status_seq(t);
+        if (!hot_add(t, N_BOOT, N_HOT))
+                goto out;
+        sleep_usec(3 * MSEC);
+        if (!write_dt(t, &after))
+                goto out;
+        if (!wait_reloads(t, seq, 1, "the hot-add"))
+                goto out;
+        if (!check_call(t, 0, "settled", 0) || !check_copy(t, 1, &after, "the DT after the hot-add"))
+                goto out;
+
+        seq = status_seq(t);
+        hot_remove(t, N_BOOT, N_HOT);
+        sleep_usec(3 * MSEC);
+        if (!write_dt(t, &before))
+                goto out;
+        if (!wait_reloads(t, seq, 2, "the hot-remove"))
+                goto out;
+        if (!check_call(t, 1, "settled", 0))
+                goto out;
+        check_copy(t, 2, &before, "the DT after the hot-remove");
+out:
+        blob_done(&before);
+        blob_done(&after);
+}
+
+static void test_burst(Test *t) {
+        burst(t, FLAGS_QEMU_BOOT, NULL);
+}
+
+static void test_kernel_source(Test *t) {
+        static const char *const extra[] = { "--uevent-source=kernel", NULL };
+
+        /* Boot LMBs assigned, as PowerVM describes them, so they are compared too. */
+        burst(t, DRCONF_MEM_ASSIGNED, extra);
+}
+
+/* 2: the reload fails once: retried after about 1 s with reason retry, then done. */
+static void test_retry(Test *t) {
+        Blob before = {}, after = {};
+        Call calls[MAX_CALLS];
+        char *ctl = NULL;
+        size_t seq, n;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        ctl = path_in(t->dir, "reload.log.exit");
+        if (write_text(ctl, "1\n") < 0)
+                abort();
+
+        seq = status_seq(t);
+        if (!hot_add(t, N_BOOT, N_HOT))
+                goto out;
+        sleep_usec(3 * MSEC);
+        if (!write_dt(t, &after))
+                goto out;
+        if (!wait_reloads(t, seq, 2, "the failed reload and its retry"))
+                goto out;
+
+        CHECK(t, status_find_last(t, seq, "retrying in") != SIZE_MAX, "no \"retrying in N s\" status");
+        n = read_calls(t, calls, MAX_CALLS);
+        if (n != 2)
+                goto out;
+        check_call(t, 0, "settled", 1);
+        check_call(t, 1, "retry", 0);
+        double gap = calls[1].time - calls[0].time;
+        CHECK(t, gap >= 0.9 && gap <= 3.0, "retry came %.3f s after the failure, expected about 1 s", gap);
+        check_copy(t, 2, &after, "the DT after the hot-add");
+out:
+        free(ctl);
+        blob_done(&before);
+        blob_done(&after);
+}
+
+/* 3: a DLPAR remove that failed and rolled back: offline then online of memory8, no DT change. The
+ * daemon sees the events (leaves idle) and comes back to idle without a reload. */
+static void test_rollback(Test *t) {
+        Blob dt = {};
+        IdleAfter a;
+
+        make_dt(&dt, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT + N_HOT, &dt) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        a = (IdleAfter) { .since = status_seq(t), .busy = NULL };
+        uevent(t, N_BOOT, "offline");
+        uevent(t, N_BOOT, "online");
+        if (!wait_for(t, pred_idle_after, &a, "a busy status then idle after offline+online"))
+                goto out;
+        watch(t, 500 * MSEC);
+        CHECK(t, n_calls(t) == 0, "%zu reload(s) after a rolled-back remove", n_calls(t));
+        CHECK(t, status_is(last_status(t), "idle"), "not idle 500 ms later: \"%s\"", last_status(t));
+out:
+        blob_done(&dt);
+}
+
+/* 4: SIGTERM: STOPPING=1, exit status 0, promptly. */
+static void test_sigterm(Test *t) {
+        Blob dt = {};
+        int64_t start;
+
+        make_dt(&dt, FLAGS_QEMU_BOOT, 0);
+        if (!setup_lpar(t, N_BOOT, &dt) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        start = now_mono();
+        kill(t->pid, SIGTERM);
+        if (!wait_for(t, pred_exited, NULL, "exit after SIGTERM"))
+                goto out;
+        printf("# exited %.0f ms after SIGTERM\n", (double) (now_mono() - start) / MSEC);
+        check_exit_0(t, "on SIGTERM");
+        pump(t, 50 * MSEC);
+        CHECK(t, t->stopping, "no STOPPING=1 before exiting");
+        CHECK(t, n_calls(t) == 0, "%zu reload(s)", n_calls(t));
+out:
+        blob_done(&dt);
+}
+
+/* 5: no ibm,dynamic-reconfiguration-memory node: a log line and exit 0, without waiting. */
+static void test_not_pseries(Test *t) {
+        char *err, *text;
+
+        if (!setup_lpar(t, N_BOOT, NULL) || !start_daemon(t, NULL))
+                return;
+        if (!wait_for(t, pred_exited, NULL, "exit without the DT node"))
+                return;
+        check_exit_0(t, "without the DT node");
+        CHECK(t, n_calls(t) == 0, "%zu reload(s)", n_calls(t));
+        err = path_in(t->dir, "daemon.stderr");
+        text = read_all(err, NULL);
+        CHECK(t, text && strstr(text, "ibm,dynamic-reconfiguration-memory"),
+              "the daemon did not say the node is missing");
+        free(text);
+        free(err);
+}
+
+/* After the DT went stale at t0 (real time) with --max-wait-sec=1s: no reload for 0.5 s, then
+ * exactly one with reason timeout, at least 1 s after t0, that saw the stale DT, with a warning,
+ * and the daemon is not idle after it (it watches for the late DT). Returns the reloads so far. */
+static size_t check_timeout_reload(Test *t, size_t seq, double t0, size_t err_size, const Blob *stale) {
+        Call calls[MAX_CALLS];
+        IdleAfter gave_up = { .since = seq, .busy = "waiting for device tree (" };
+        char *err = path_in(t->dir, "daemon.stderr"), *text = NULL;
+        size_t n;
+
+        watch(t, 500 * MSEC);
+        if (!CHECK(t, n_calls(t) == 0, "reloaded within 0.5 s of the DT going stale, before max wait"))
+                goto out;
+        CHECK(t, status_find_last(t, seq, "waiting for device tree") != SIZE_MAX,
+              "no \"waiting for device tree\" status while the DT is stale");
+
+        /* Max wait is over when the daemon says it watches the DT ("waiting for device tree (...)"),
+         * whether or not it reloaded first. */
+        if (!wait_for(t, pred_status_since, &gave_up, "the end of max wait (\"waiting for device tree (...)\")"))
+                goto out;
+        watch(t, AFTER_IDLE);
+        n = read_calls(t, calls, MAX_CALLS);
+        if (!CHECK(t, n == 1, "%zu reload(s) at max wait, expected 1 with reason timeout (status \"%s\")", n,
+                   last_status(t)))
+                goto out;
+        check_call(t, 0, "timeout", 0);
+        CHECK(t, calls[0].time - t0 >= 0.95, "the timeout reload came %.3f s after the DT went stale, before max wait",
+              calls[0].time - t0);
+        check_copy(t, 1, stale, "the stale DT");
+        CHECK(t, !status_is(last_status(t), "idle"), "idle after a timeout reload: the late DT would be missed");
+
+        text = read_all(err, NULL);
+        CHECK(t, text && strlen(text) > err_size && strstr(text + err_size, "<4>"),
+              "no warning (<4>) logged for the timeout reload");
+out:
+        free(text);
+        free(err);
+        return n_calls(t);
+}
+
+/* 6, the negative control of the stale-DT detector: a DLPAR add whose DT is never replaced. No
+ * reload before --max-wait-sec=1s, then one with reason timeout and a warning; the late DT update
+ * then gives exactly one more (settled). */
+static void test_stale_dt(Test *t) {
+        static const char *const extra[] = { "--max-wait-sec=1s", NULL };
+        Blob before = {}, after = {};
+        size_t seq, err_size = 0, n;
+        char *err = NULL;
+        double t0;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, extra))
+                goto out;
+
+        err = path_in(t->dir, "daemon.stderr");
+        free(read_all(err, &err_size));
+
+        seq = status_seq(t);
+        t0 = now_real();
+        if (!hot_add(t, N_BOOT, N_HOT))
+                goto out;
+        n = check_timeout_reload(t, seq, t0, err_size, &before);
+
+        seq = status_seq(t);
+        if (!write_dt(t, &after))
+                goto out;
+        if (!wait_reloads(t, seq, n + 1, "the late DT update"))
+                goto out;
+        check_call(t, n, "settled", 0);
+        check_copy(t, (unsigned) n + 1, &after, "the late DT");
+out:
+        free(err);
+        blob_done(&before);
+        blob_done(&after);
+}
+
+/* 8: the daemon starts while the DT is stale (blocks memory8..11 exist, the DT does not have them
+ * yet): no reload until max wait, one with reason timeout, one more (settled) on the DT update. */
+static void test_stale_at_start(Test *t) {
+        static const char *const extra[] = { "--max-wait-sec=1s", NULL };
+        Blob before = {}, after = {};
+        size_t seq, n;
+        double t0;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT + N_HOT, &before))
+                goto out;
+
+        t0 = now_real();
+        if (!start_daemon(t, extra) || !wait_for(t, pred_ready, NULL, "READY=1"))
+                goto out;
+        n = check_timeout_reload(t, 0, t0, 0, &before);
+
+        seq = status_seq(t);
+        if (!write_dt(t, &after))
+                goto out;
+        if (!wait_reloads(t, seq, n + 1, "the late DT update"))
+                goto out;
+        check_call(t, n, "settled", 0);
+        check_copy(t, (unsigned) n + 1, &after, "the late DT");
+out:
+        blob_done(&before);
+        blob_done(&after);
+}
+
+/* --- main ------------------------------------------------------------------------------------- */
+
+static void on_alarm(int sig) {
+        static const char msg[] = "Bail out! the integration test took longer than its global limit\n";
+
+        (void) sig;
+        if (current_daemon > 0)
+                kill(current_daemon, SIGKILL);
+        (void) !write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+        _exit(99);
+}
+
+/* umockdev_testbed_new() and the daemon both need libumockdev-preload: re-exec under it. */
+static void ensure_preload(char **argv) {
+        const char *preload = getenv("LD_PRELOAD");
+        char *value;
+
+        if (preload && strstr(preload, "libumockdev-preload"))
+                return;
+        if (getenv("KDUMP_SETTLE_TEST_REEXEC")) {
+                printf("Bail out! LD_PRELOAD lost across re-exec\n");
+                exit(99);
+        }
+        if (asprintf(&value, "libumockdev-preload.so.0%s%s", preload && *preload ? ":" : "",
+                     preload && *preload ? preload : "") < 0)
+                abort();
+        setenv("LD_PRELOAD", value, 1);
+        setenv("KDUMP_SETTLE_TEST_REEXEC", "1", 1);
+        execv("/proc/self/exe", argv);
+        printf("Bail out! cannot re-execute under libumockdev-preload: %s\n", strerror(errno));
+        exit(99);
+}
+
+static const struct {
+        const char *name;
+        void (*run)(Test *t);
+} tests[] = {
+        { "burst: a DLPAR add and remove of 4 LMBs give one reload each, after the DT update", test_burst },
+        { "retry: a failed reload is retried after 1 s, once", test_retry },
+        { "roll-back: offline+online without a DT change gives no reload", test_rollback },
+        { "SIGTERM: STOPPING=1 and exit status 0", test_sigterm },
+        { "not pseries: no DT node, exit 0 at once", test_not_pseries },
+        { "stale DT: reload at max wait (timeout), then once more on the late DT update", test_stale_dt },
+        { "kernel uevent source: a DLPAR add and remove give one reload each", test_kernel_source },
+        { "stale DT at start-up: reload at max wait (timeout), then once more on the DT update", test_stale_at_start },
+};
+
+int main(int argc, char **argv) {
+        bool any_failed = false;
+        struct stat st;
+
+        (void) argc;
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        ensure_preload(argv);
+
+        arg_daemon = getenv("KDUMP_SETTLED");
+        arg_srcdir = getenv("KDUMP_SETTLE_SRCDIR");
+        if (!arg_daemon || !arg_srcdir) {
+                printf("Bail out! set KDUMP_SETTLED to the daemon and KDUMP_SETTLE_SRCDIR to the source tree\n");
+                return 99;
+        }
+        if (access(arg_daemon, X_OK) < 0) {
+                printf("Bail out! %s: %s\n", arg_daemon, strerror(errno));
+                return 99;
+        }
+        char *script = NULL;
+        if (asprintf(&script, "%s/tests/integration/record-reload", arg_srcdir) < 0)
+                abort();
+        /* stat(), not access(): the preload redirects stat but not faccessat. */
+        if (stat(script, &st) < 0 || strpbrk(script, " \t\n")) {
+                printf("Bail out! %s: missing, or its path has white space (the reload command is split on it)\n",
+                       script);
+                return 99;
+        }
+        free(script);
+
+        signal(SIGALRM, on_alarm);
+        alarm(300);
+
+        printf("1..%zu\n", ELEMENTSOF(tests));
+        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
+                const char *only = getenv("KDUMP_SETTLE_TEST_ONLY");
+                Test t;
+                int64_t start = now_mono();
+
+                if (only && (size_t) atoi(only) != i + 1) {
+                        printf("ok %zu - %s # SKIP not selected by KDUMP_SETTLE_TEST_ONLY\n", i + 1, tests[i].name);
+                        continue;
+                }
+
+                test_init(&t, tests[i].name);
+                tests[i].run(&t);
+                printf("# %.2f s\n", (double) (now_mono() - start) / SEC);
+                any_failed |= t.failed;
+                test_done(&t, (unsigned) i + 1);
+        }
+        return any_failed ? 1 : 0;
+}

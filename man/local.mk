@@ -1,0 +1,1 @@
+# Included from Makefile.am.

@@ -400,3 +400,20 @@ uint64_t block_set_next(const BlockSet *s, uint64_t n) {
                 bits = s->words[w];
         }
 }
+
+bool block_set_equal(const BlockSet *a, const BlockSet *b) {
+        size_t common = MIN(a->n_words, b->n_words);
+
+        if (a->n_present != b->n_present)
+                return false;
+        if (memcmp(a->words, b->words, common * sizeof(uint64_t)) != 0)
+                return false;
+        /* The longer bitmap may only have zero words beyond the shorter one. */
+        for (size_t i = common; i < a->n_words; i++)
+                if (a->words[i])
+                        return false;
+        for (size_t i = common; i < b->n_words; i++)
+                if (b->words[i])
+                        return false;
+        return true;
+}

@@ -51,5 +51,8 @@ bool block_set_contains(const BlockSet *s, uint64_t n);
 bool block_set_all(const BlockSet *s, uint64_t first, uint64_t count);
 bool block_set_none(const BlockSet *s, uint64_t first, uint64_t count);
 
+/* Same blocks present (block sizes not compared). */
+bool block_set_equal(const BlockSet *a, const BlockSet *b);
+
 /* First present block >= n, or UINT64_MAX. */
 uint64_t block_set_next(const BlockSet *s, uint64_t n);

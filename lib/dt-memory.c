@@ -349,7 +349,6 @@ int dt_memory_load(const char *root, DtMemory *ret, Error *e) {
         _cleanup_free_ char *node = NULL, *prop = NULL, *lmb = NULL;
         size_t prop_size, lmb_size_bytes;
         DtFormat format = DT_FORMAT_V2;
-        uint64_t lmb_size;
         struct stat st;
         int r;
 
@@ -383,13 +382,24 @@ int dt_memory_load(const char *root, DtMemory *ret, Error *e) {
         r = read_full_file_root(node, DT_PROP_LMB_SIZE, DT_LMB_SIZE_FILE_MAX, &lmb, &lmb_size_bytes, e);
         if (r < 0)
                 return r;
-        r = dt_memory_parse_lmb_size(lmb, lmb_size_bytes, &lmb_size, e);
+
+        return dt_memory_parse(format, lmb, lmb_size_bytes, prop, prop_size, ret, e);
+}
+
+int dt_memory_parse(DtFormat format, const void *lmb_size_data, size_t lmb_size_bytes,
+                    const void *data, size_t size, DtMemory *ret, Error *e) {
+        uint64_t lmb_size;
+        int r;
+
+        *ret = (DtMemory) {};
+
+        r = dt_memory_parse_lmb_size(lmb_size_data, lmb_size_bytes, &lmb_size, e);
         if (r < 0)
                 return r;
 
         if (format == DT_FORMAT_V2)
-                return dt_memory_parse_v2(prop, prop_size, lmb_size, ret, e);
-        return dt_memory_parse_v1(prop, prop_size, lmb_size, ret, e);
+                return dt_memory_parse_v2(data, size, lmb_size, ret, e);
+        return dt_memory_parse_v1(data, size, lmb_size, ret, e);
 }
 
 uint64_t dt_memory_generation_from_stat(DtFormat format, const struct stat *st) {

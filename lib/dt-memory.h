@@ -80,6 +80,10 @@ int dt_memory_parse_lmb_size(const void *data, size_t size, uint64_t *ret, Error
 int dt_memory_parse_v1(const void *data, size_t size, uint64_t lmb_size, DtMemory *ret, Error *e);
 int dt_memory_parse_v2(const void *data, size_t size, uint64_t lmb_size, DtMemory *ret, Error *e);
 
+/* ibm,lmb-size's bytes, then the property of the given format. */
+int dt_memory_parse(DtFormat format, const void *lmb_size_data, size_t lmb_size_bytes,
+                    const void *data, size_t size, DtMemory *ret, Error *e);
+
 /* Reads ibm,lmb-size and ibm,dynamic-memory-v2 (or, when there is none, ibm,dynamic-memory) under
  * root/DT_MEMORY_NODE, as the kernel and kexec-tools do. -ENOENT (with a message) when the node
  * or both properties are missing: not a pseries LPAR with dynamic memory. */

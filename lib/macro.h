@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -16,6 +17,19 @@
 #define _unlikely_(x) __builtin_expect(!!(x), 0)
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+/* x is one of the listed values. */
+#define IN_SET(x, ...)                                                          \
+        ({                                                                      \
+                const __typeof__(x) _set[] = { __VA_ARGS__ };                   \
+                bool _found = false;                                            \
+                for (size_t _i = 0; _i < ELEMENTSOF(_set); _i++)                \
+                        if (_set[_i] == (x)) {                                  \
+                                _found = true;                                  \
+                                break;                                          \
+                        }                                                       \
+                _found;                                                         \
+        })
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtb.h"
+#include "fileio.h"
+
+/* Room for the header, the two nodes and the strings block, beyond the properties' bytes. */
+#define DTB_SLACK 4096
+#define DTB_PER_PROPERTY 64
+
+int dtb_from_memory_node(const char *root, void **ret, size_t *ret_size, Error *e) {
+        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_free_ char *node = NULL;
+        _cleanup_free_ void *fdt = NULL;
+        size_t capacity = DTB_SLACK;
+        struct dirent *de;
+        int r;
+
+        r = path_join_root(root, DT_MEMORY_NODE, &node);
+        if (r < 0)
+                return error_set(e, r, "Out of memory");
+
+        /* Two passes: size first, then write, so the blob is allocated once. */
+        d = opendir(node);
+        if (!d)
+                return error_set(e, negative_errno(), "Cannot open %s: %m", node);
+        while ((de = readdir(d))) {
+                struct stat st;
+                char *path;
+
+                if (asprintf(&path, "%s/%s", node, de->d_name) < 0)
+                        return error_set(e, -ENOMEM, "Out of memory");
+                if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+                        capacity += (size_t) st.st_size + strlen(de->d_name) + DTB_PER_PROPERTY;
+                free(path);
+                if (capacity > DTB_MAX)
+                        return error_set(e, -EFBIG, "%s holds more than %zu bytes", node, DTB_MAX);
+        }
+
+        fdt = malloc(capacity);
+        if (!fdt)
+                return error_set(e, -ENOMEM, "Out of memory");
+
+        r = fdt_create(fdt, (int) capacity);
+        if (r == 0)
+                r = fdt_finish_reservemap(fdt);
+        if (r == 0)
+                r = fdt_begin_node(fdt, "");
+        if (r == 0)
+                r = fdt_begin_node(fdt, DTB_MEMORY_NODE_PATH + 1);
+        if (r < 0)
+                return error_set(e, -EIO, "Cannot build the device tree blob: %s", fdt_strerror(r));
+
+        rewinddir(d);
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *data = NULL;
+                struct stat st;
+                size_t size;
+                char *path;
+                bool regular;
+
+                if (strcmp(de->d_name, "name") == 0 || de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&path, "%s/%s", node, de->d_name) < 0)
+                        return error_set(e, -ENOMEM, "Out of memory");
+                regular = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+                free(path);
+                if (!regular)
+                        continue;
+
+                r = read_full_file_root(node, de->d_name, DT_MEMORY_PROPERTY_MAX, &data, &size, e);
+                if (r < 0)
+                        return r;
+                r = fdt_property(fdt, de->d_name, data, (int) size);
+                if (r < 0)
+                        /* The file grew between the passes: the kernel replaced it meanwhile. */
+                        return error_set(e, -EAGAIN, "Cannot add %s to the device tree blob: %s",
+                                         de->d_name, fdt_strerror(r));
+        }
+
+        r = fdt_end_node(fdt);
+        if (r == 0)
+                r = fdt_end_node(fdt);
+        if (r == 0)
+                r = fdt_finish(fdt);
+        if (r < 0)
+                return error_set(e, -EIO, "Cannot finish the device tree blob: %s", fdt_strerror(r));
+
+        *ret_size = fdt_totalsize(fdt);
+        *ret = TAKE_PTR(fdt);
+        return 0;
+}
+
+int dt_memory_from_dtb(const void *blob, size_t size, DtMemory *ret, Error *e) {
+        const void *lmb, *prop;
+        int node, lmb_len, prop_len, r;
+        DtFormat format = DT_FORMAT_V2;
+
+        *ret = (DtMemory) {};
+
+        if (size > DTB_MAX)
+                return error_set(e, -EBADMSG, "device tree blob of %zu bytes is larger than %zu", size, DTB_MAX);
+        r = fdt_check_full(blob, size);
+        if (r < 0)
+                return error_set(e, -EBADMSG, "not a valid device tree blob: %s", fdt_strerror(r));
+
+        node = fdt_path_offset(blob, DTB_MEMORY_NODE_PATH);
+        if (node < 0)
+                return error_set(e, -ENOENT, "device tree blob has no %s node", DTB_MEMORY_NODE_PATH);
+
+        lmb = fdt_getprop(blob, node, DT_PROP_LMB_SIZE, &lmb_len);
+        if (!lmb)
+                return error_set(e, -EBADMSG, "device tree blob: %s has no %s", DTB_MEMORY_NODE_PATH, DT_PROP_LMB_SIZE);
+
+        prop = fdt_getprop(blob, node, DT_PROP_DYNAMIC_MEMORY_V2, &prop_len);
+        if (!prop) {
+                format = DT_FORMAT_V1;
+                prop = fdt_getprop(blob, node, DT_PROP_DYNAMIC_MEMORY, &prop_len);
+        }
+        if (!prop)
+                return error_set(e, -EBADMSG, "device tree blob: %s has neither %s nor %s", DTB_MEMORY_NODE_PATH,
+                                 DT_PROP_DYNAMIC_MEMORY_V2, DT_PROP_DYNAMIC_MEMORY);
+
+        return dt_memory_parse(format, lmb, (size_t) lmb_len, prop, (size_t) prop_len, ret, e);
+}

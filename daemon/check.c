@@ -3,6 +3,7 @@
 #include "check.h"
 #include "consistency.h"
 #include "dt-memory.h"
+#include "dtb.h"
 #include "log.h"
 
 #define CHECK_REPORT 8
@@ -14,14 +15,14 @@ static void print_size(FILE *out, const char *label, uint64_t bytes) {
                 fprintf(out, "%-16s %llu MiB\n", label, (unsigned long long) (bytes >> 20));
 }
 
-int check_run(const char *root, FILE *out) {
+int check_run(const char *root, const void *dtb, size_t dtb_size, FILE *out) {
         _cleanup_(dt_memory_done) DtMemory dt = {};
         _cleanup_(block_set_done) BlockSet blocks = {};
         Consistency c;
         Error e = {};
         int r;
 
-        r = dt_memory_load(root, &dt, &e);
+        r = dtb ? dt_memory_from_dtb(dtb, dtb_size, &dt, &e) : dt_memory_load(root, &dt, &e);
         if (r < 0)
                 return log_error_errno(r, "%s", error_message(&e, r));
         r = block_set_load(root, &blocks, &e);

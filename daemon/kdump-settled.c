@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -16,8 +17,10 @@
 #include "block-set.h"
 #include "config.h"
 #include "consistency.h"
+#include "control.h"
 #include "dt-memory.h"
 #include "fileio.h"
+#include "loaded-state.h"
 #include "log.h"
 #include "monitor.h"
 #include "reload.h"
@@ -26,6 +29,8 @@
 
 #define DEFAULT_CONFIG_PATH SYSCONFDIR "/kdump-settle.conf"
 #define CRASH_HOTPLUG_PATH MEMORY_SYSFS_DIR "/crash_hotplug"
+#define FADUMP_DIR "sys/kernel/fadump"
+#define DEFAULT_RUNTIME_DIR "/run/kdump-settle"
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* A command-line option that overrides a config key; kept so that SIGHUP can re-apply them. */
@@ -43,10 +48,18 @@ typedef struct Manager {
 
         const char *root;
         const char *config_path;
+        const char *runtime_dir;
         Override *overrides;
         size_t n_overrides;
         Config config;
         char **reload_argv;
+        const char *reload_backend;
+        char *fadump_registered;   /* set: a reload is a firmware-assisted dump re-registration */
+        bool kernel_handles_hotplug;
+
+        ControlServer *control;
+        LoadedState saved;         /* what the state file says now */
+        bool saved_valid;
 
         Settle settle;
         BlockSet blocks;
@@ -59,6 +72,9 @@ typedef struct Manager {
         Reload *reload;
         uint64_t request_events;   /* uevents since the last reload started */
         usec_t last_reload_duration;
+        time_t last_reload_time;   /* wall clock, for people; 0: none yet */
+        bool last_reload_ok;       /* true until a reload fails */
+        char last_reload_result[96];
         bool exiting;
         char status[128];
 } Manager;
@@ -199,6 +215,9 @@ static void on_reload_done(Reload *r, bool success, const char *how, void *userd
         uint64_t generation = 0;
 
         m->last_reload_duration = now - reload_started_at(r);
+        m->last_reload_time = time(NULL);
+        m->last_reload_ok = success;
+        snprintf(m->last_reload_result, sizeof(m->last_reload_result), "%s", success ? "success" : how);
         m->reload = reload_free(m->reload);
 
         if (success)
@@ -242,11 +261,35 @@ static int manager_start_reload(Manager *m, SettleReason reason) {
         }
         m->request_events = 0;
 
-        r = reload_start(m->event, m->reload_argv, reason, m->config.reload_timeout,
+        r = reload_start(m->event, m->reload_argv, m->fadump_registered, reason, m->config.reload_timeout,
                          on_reload_done, m, &m->reload, &e);
-        if (r < 0)
+        if (r < 0) {
+                m->last_reload_ok = false;
+                snprintf(m->last_reload_result, sizeof(m->last_reload_result), "could not start");
                 return log_error_errno(r, "%s", error_message(&e, r));
+        }
         return 0;
+}
+
+/* Keeps /run/kdump-settle/state in step with the engine: what is loaded, and whether a reload is
+ * owed. Written only when either changes, so once per request at most twice. */
+static void manager_save_state(Manager *m) {
+        LoadedState now = {
+                .loaded_id = m->settle.loaded_id,
+                .owed = IN_SET(m->settle.state, SETTLE_PENDING, SETTLE_RELOADING, SETTLE_BACKOFF),
+        };
+        Error e = {};
+        int r;
+
+        if (m->saved_valid && m->saved.loaded_id == now.loaded_id && m->saved.owed == now.owed)
+                return;
+        r = loaded_state_write(m->runtime_dir, &now, &e);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot save state: %s", error_message(&e, r));
+                return;
+        }
+        m->saved = now;
+        m->saved_valid = true;
 }
 
 static int manager_arm_timer(Manager *m, usec_t wake_at) {
@@ -277,6 +320,7 @@ static void manager_dispatch(Manager *m) {
 
                 case SETTLE_RELOAD:
                         manager_update_status(m, now);
+                        manager_save_state(m);
                         if (manager_start_reload(m, a.reason) < 0)
                                 settle_reload_finished(&m->settle, false, now);
                         continue;
@@ -289,6 +333,8 @@ static void manager_dispatch(Manager *m) {
                         _fallthrough_;
                 case SETTLE_WAIT:
                         manager_update_status(m, now);
+                        manager_save_state(m);
+                        control_server_notify(m->control);
                         r = manager_arm_timer(m, a.wake_at);
                         if (r < 0) {
                                 /* Without a timer the engine would stall: give up, systemd restarts us. */
@@ -364,7 +410,78 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
-static int manager_load_config(Manager *m, Config *ret, char ***ret_argv) {
+static void control_status(void *userdata, FILE *f) {
+        Manager *m = userdata;
+        const Settle *st = &m->settle;
+
+        fprintf(f, "state=%s\n", settle_state_to_string(st->state));
+        fprintf(f, "status=%s\n", m->status);
+        fprintf(f, "pending_events=%llu\n", (unsigned long long) m->request_events);
+        fprintf(f, "dt_generation=%016llx\n", (unsigned long long) st->dt_generation);
+        fprintf(f, "consistent=%s\n", !st->verdict.valid ? "unknown" : st->verdict.consistent ? "yes" : "no");
+        fprintf(f, "dt_set=%016llx\n", (unsigned long long) st->verdict.set_id);
+        fprintf(f, "loaded_set=%016llx\n", (unsigned long long) st->loaded_id);
+        fprintf(f, "last_reload_time=%lld\n", (long long) m->last_reload_time);
+        fprintf(f, "last_reload_duration_ms=%llu\n",
+                (unsigned long long) (m->last_reload_duration / USEC_PER_MSEC));
+        fprintf(f, "last_reload_result=%s\n", m->last_reload_result[0] ? m->last_reload_result : "none");
+        fprintf(f, "events=%llu\n", (unsigned long long) st->n_events);
+        fprintf(f, "requests=%llu\n", (unsigned long long) st->n_requests);
+        fprintf(f, "reloads=%llu\n", (unsigned long long) st->n_reloads);
+        fprintf(f, "failures=%llu\n", (unsigned long long) st->n_failures);
+        fprintf(f, "skipped=%llu\n", (unsigned long long) st->n_skipped);
+        fprintf(f, "timeouts=%llu\n", (unsigned long long) st->n_timeouts);
+        fprintf(f, "uevent_source=%s\n", m->kernel_handles_hotplug ? "none" : uevent_source_to_string(m->config.uevent_source));
+        fprintf(f, "reload_backend=%s\n", m->reload_backend);
+}
+
+static void control_reload(void *userdata) {
+        Manager *m = userdata;
+
+        settle_request(&m->settle, manager_now(m));
+        manager_dispatch(m);
+}
+
+/* A waiter may come right after a DLPAR whose uevents udevd has not passed on yet: compare with
+ * a fresh look at sysfs and the DT, and treat any difference as news. */
+static void control_wait_begin(void *userdata) {
+        Manager *m = userdata;
+        BlockSet fresh = {};
+        uint64_t generation = 0;
+        bool changed;
+
+        if (block_set_load(m->root, &fresh, NULL) < 0)
+                return;
+        changed = fresh.block_size != m->blocks.block_size || fresh.n_present != m->blocks.n_present ||
+                !block_set_equal(&fresh, &m->blocks);
+        (void) dt_memory_generation(m->root, &generation);
+        changed = changed || generation != m->settle.dt_generation;
+
+        if (changed && !m->kernel_handles_hotplug) {
+                log_debug("Memory changed before its uevents arrived; starting a request.");
+                block_set_done(&m->blocks);
+                m->blocks = fresh;
+                settle_dt_generation(&m->settle, generation, manager_now(m));
+                settle_event(&m->settle, manager_now(m));
+                manager_dispatch(m);
+        } else
+                block_set_done(&fresh);
+}
+
+static bool control_wait_done(void *userdata) {
+        Manager *m = userdata;
+
+        return m->settle.state == SETTLE_IDLE && m->last_reload_ok;
+}
+
+static const ControlHandlers control_handlers = {
+        .status = control_status,
+        .reload = control_reload,
+        .wait_begin = control_wait_begin,
+        .wait_done = control_wait_done,
+};
+
+static int manager_load_config(Manager *m, Config *ret, char ***ret_argv, const char **ret_backend) {
         _cleanup_strv_free_ char **argv = NULL;
         const char *backend = NULL;
         Config c;
@@ -382,12 +499,18 @@ static int manager_load_config(Manager *m, Config *ret, char ***ret_argv) {
         }
 
         r = reload_argv_resolve(&c, getenv("PATH") ?: DEFAULT_PATH, &argv, &backend, &e);
-        if (r < 0)
+        if (r < 0 && !(r == -ENOENT && m->fadump_registered))
                 goto fail;
-        log_debug("Reload backend: %s (%s)", backend, argv[0]);
+        if (m->fadump_registered && !c.reload_command && (!argv || strcmp(argv[0], "kdumpctl") != 0)) {
+                /* Only kdumpctl knows fadump; for the rest, re-register it ourselves. */
+                strv_free(TAKE_PTR(argv));
+                backend = "fadump re-registration";
+        }
+        log_debug("Reload backend: %s", backend);
 
         *ret = c;
         *ret_argv = TAKE_PTR(argv);
+        *ret_backend = backend;
         return 0;
 
 fail:
@@ -403,10 +526,11 @@ static void manager_apply_settle_config(Manager *m) {
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
+        const char *backend;
         char **argv = NULL;
         Config c;
 
-        if (manager_load_config(m, &c, &argv) < 0) {
+        if (manager_load_config(m, &c, &argv, &backend) < 0) {
                 log_warning("Keeping the previous configuration.");
                 return 0;
         }
@@ -418,6 +542,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         m->config = c;
         strv_free(m->reload_argv);
         m->reload_argv = argv;
+        m->reload_backend = backend;
         manager_apply_settle_config(m);
         log_info("Configuration reloaded.");
         manager_dispatch(m);
@@ -436,21 +561,68 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(m->event, 0);
 }
 
-static bool crash_hotplug_enabled(const char *root) {
+/* Whether a sysfs flag reads "1". */
+static bool sysfs_flag(const char *root, const char *path) {
         _cleanup_free_ char *text = NULL;
 
-        if (read_full_file_root(root, CRASH_HOTPLUG_PATH, 64, &text, NULL, NULL) < 0)
+        if (read_full_file_root(root, path, 64, &text, NULL, NULL) < 0)
                 return false;
         return text[0] == '1' && (text[1] == 0 || text[1] == '\n');
 }
 
+/* Which reload memory hot-plug needs: none when the kernel updates the crash image itself, a
+ * re-registration with firmware-assisted dump, else the reload command. */
+static int manager_detect_dump_mode(Manager *m) {
+        if (sysfs_flag(m->root, FADUMP_DIR "/enabled")) {
+                if (sysfs_flag(m->root, FADUMP_DIR "/hotplug_ready")) {
+                        log_info("Firmware-assisted dump is enabled and the kernel handles memory hot-plug for it "
+                                 "(hotplug_ready=1); memory events need no reload.");
+                        m->kernel_handles_hotplug = true;
+                        return 0;
+                }
+                if (path_join_root(m->root, FADUMP_DIR "/registered", &m->fadump_registered) < 0)
+                        return log_oom();
+                log_info("Firmware-assisted dump is enabled: memory hot-plug re-registers it.");
+                return 0;
+        }
+
+        if (sysfs_flag(m->root, CRASH_HOTPLUG_PATH)) {
+                log_info("The kernel updates the crash image on memory hot-plug itself (crash_hotplug=1); "
+                         "memory events need no reload.");
+                m->kernel_handles_hotplug = true;
+        }
+        return 0;
+}
+
+/* What the state file of an earlier run says was loaded, and whether a reload was owed. */
+static LoadedState manager_read_state(Manager *m) {
+        LoadedState st = {};
+        Error e = {};
+        int r;
+
+        r = loaded_state_read(m->runtime_dir, &st, &e);
+        if (r == -ENOENT)
+                return (LoadedState) {};
+        if (r < 0) {
+                log_warning_errno(r, "Ignoring saved state: %s", error_message(&e, r));
+                return (LoadedState) { .owed = true };  /* unknown: reload to be sure */
+        }
+        m->saved = st;
+        m->saved_valid = true;
+        return st;
+}
+
 static int manager_start(Manager *m) {
+        LoadedState saved;
         SettleVerdict v;
         uint64_t generation = 0;
         Error e = {};
         int r;
 
-        r = manager_load_config(m, &m->config, &m->reload_argv);
+        r = manager_detect_dump_mode(m);
+        if (r < 0)
+                return r;
+        r = manager_load_config(m, &m->config, &m->reload_argv, &m->reload_backend);
         if (r < 0)
                 return r;
 
@@ -476,19 +648,31 @@ static int manager_start(Manager *m) {
         settle_init(&m->settle, &SETTLE_CONFIG_DEFAULT);
         manager_apply_settle_config(m);
 
-        if (crash_hotplug_enabled(m->root)) {
-                log_info("The kernel updates the crash image on memory hot-plug itself (crash_hotplug=1); "
-                         "memory events need no reload.");
-                return 0;  /* the engine stays idle: no monitor feeds it */
+        if (mkdir(m->runtime_dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Cannot create %s: %m", m->runtime_dir);
+        {
+                _cleanup_free_ char *path = NULL;
+
+                r = path_join_root(m->runtime_dir, CONTROL_SOCKET_NAME, &path);
+                if (r < 0)
+                        return log_oom();
+                r = control_server_new(m->event, path, &control_handlers, m, &m->control, &e);
+                if (r < 0)
+                        return log_error_errno(r, "%s", error_message(&e, r));
         }
 
-        /* Listen before scanning, so that nothing happening in between is lost. */
-        r = monitor_new(m->config.uevent_source, &m->monitor, &e);
-        if (r < 0)
-                return log_error_errno(r, "%s", error_message(&e, r));
-        r = sd_event_add_io(m->event, &m->uevents, monitor_get_fd(m->monitor), EPOLLIN, on_uevent, m);
-        if (r < 0)
-                return log_error_errno(r, "Cannot watch uevents: %m");
+        /* Listen before scanning, so that nothing happening in between is lost. Without memory
+         * events to follow, only explicit reload requests move the engine. */
+        if (!m->kernel_handles_hotplug) {
+                r = monitor_new(m->config.uevent_source, &m->monitor, &e);
+                if (r < 0)
+                        return log_error_errno(r, "%s", error_message(&e, r));
+                r = sd_event_add_io(m->event, &m->uevents, monitor_get_fd(m->monitor), EPOLLIN, on_uevent, m);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot watch uevents: %m");
+                /* Uevents before control requests: a `wait` right after a DLPAR sees its events. */
+                (void) sd_event_source_set_priority(m->uevents, SD_EVENT_PRIORITY_IMPORTANT);
+        }
 
         r = block_set_load(m->root, &m->blocks, &e);
         if (r < 0)
@@ -503,12 +687,21 @@ static int manager_start(Manager *m) {
                          (unsigned long long) m->dt.n_present, (unsigned long long) m->blocks.n_present,
                          (unsigned long long) (m->blocks.block_size >> 20),
                          v.consistent ? "they agree" : "they disagree, a reload is owed once they agree");
-        settle_start(&m->settle, &v, generation, MEMORY_SET_ID_UNKNOWN, manager_now(m));
+
+        /* A restart: the state file says what is loaded and whether a request was cut short. */
+        saved = manager_read_state(m);
+        settle_start(&m->settle, &v, generation, saved.loaded_id, manager_now(m));
+        if (saved.owed && m->settle.state == SETTLE_IDLE) {
+                log_info("A reload was owed when the daemon stopped; reloading.");
+                settle_request(&m->settle, manager_now(m));
+        }
         return 0;
 }
 
 static void manager_done(Manager *m) {
         m->reload = reload_free(m->reload);
+        control_server_free(m->control);
+        free(m->fadump_registered);
         sd_event_source_disable_unref(m->uevents);
         sd_event_source_disable_unref(m->timer);
         monitor_free(m->monitor);
@@ -529,6 +722,8 @@ static void help(void) {
                "     --config=PATH            Config file (default " DEFAULT_CONFIG_PATH ");\n"
                "                              drop-ins are read from PATH.d/*.conf\n"
                "     --root=DIR               Read sysfs and the device tree under DIR (default /)\n"
+               "     --runtime-dir=DIR        State file and control socket (default $RUNTIME_DIRECTORY,\n"
+               "                              else " DEFAULT_RUNTIME_DIR ")\n"
                "     --uevent-source=SOURCE   udev (default) or kernel\n"
                "     --quiet-sec=SPAN         Quiet period that ends a burst (default 50ms)\n"
                "     --max-wait-sec=SPAN      Reload anyway after this long (default 30s)\n"
@@ -554,6 +749,7 @@ static int parse_argv(int argc, char *argv[], Manager *m) {
                 ARG_VERSION = 0x100,
                 ARG_CONFIG,
                 ARG_ROOT,
+                ARG_RUNTIME_DIR,
                 ARG_UEVENT_SOURCE,
                 ARG_QUIET,
                 ARG_MAX_WAIT,
@@ -570,6 +766,7 @@ static int parse_argv(int argc, char *argv[], Manager *m) {
                 { "debug",              no_argument,       NULL, 'd'                },
                 { "config",             required_argument, NULL, ARG_CONFIG         },
                 { "root",               required_argument, NULL, ARG_ROOT           },
+                { "runtime-dir",        required_argument, NULL, ARG_RUNTIME_DIR    },
                 { "uevent-source",      required_argument, NULL, ARG_UEVENT_SOURCE  },
                 { "quiet-sec",          required_argument, NULL, ARG_QUIET          },
                 { "max-wait-sec",       required_argument, NULL, ARG_MAX_WAIT       },
@@ -616,6 +813,9 @@ static int parse_argv(int argc, char *argv[], Manager *m) {
                 case ARG_ROOT:
                         m->root = optarg;
                         break;
+                case ARG_RUNTIME_DIR:
+                        m->runtime_dir = optarg;
+                        break;
                 case ARG_UEVENT_SOURCE ... ARG_KEXEC_APPEND: {
                         Override o = keys[c - ARG_UEVENT_SOURCE];
                         Config probe;
@@ -648,6 +848,7 @@ int main(int argc, char *argv[]) {
         Manager m = {
                 .root = "/",
                 .config_path = DEFAULT_CONFIG_PATH,
+                .last_reload_ok = true,
         };
         sigset_t mask;
         int r;
@@ -657,6 +858,11 @@ int main(int argc, char *argv[]) {
         r = parse_argv(argc, argv, &m);
         if (r <= 0)
                 goto finish;
+        if (!m.runtime_dir) {
+                /* systemd's RuntimeDirectory= may hold several paths; ours is the first. */
+                const char *env = getenv("RUNTIME_DIRECTORY");
+                m.runtime_dir = env && *env && !strchr(env, ':') ? env : DEFAULT_RUNTIME_DIR;
+        }
 
         if (stat_root(m.root, DT_MEMORY_NODE, &(struct stat) {}) < 0) {
                 log_info("No ibm,dynamic-reconfiguration-memory node in the device tree: "

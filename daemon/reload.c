@@ -146,7 +146,35 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static _Noreturn void exec_child(char * const *argv, SettleReason reason) {
+static int write_string(const char *path, const char *value) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return negative_errno();
+        if (write(fd, value, strlen(value)) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Newer kernels accept a re-registration directly; older ones want an unregister first. */
+static _Noreturn void fadump_reregister(const char *registered) {
+        int r;
+
+        r = write_string(registered, "1");
+        if (r < 0) {
+                r = write_string(registered, "0");
+                if (r >= 0)
+                        r = write_string(registered, "1");
+        }
+        if (r < 0) {
+                errno = -r;
+                fprintf(stderr, "<3>Cannot re-register firmware-assisted dump through %s: %m\n", registered);
+                _exit(1);
+        }
+        _exit(0);
+}
+
+static _Noreturn void exec_child(char * const *argv, const char *fadump_registered, SettleReason reason) {
         sigset_t all;
         int fd;
 
@@ -166,13 +194,16 @@ static _Noreturn void exec_child(char * const *argv, SettleReason reason) {
 
         (void) setenv("KDUMP_SETTLE_REASON", settle_reason_to_string(reason), 1);
 
+        if (fadump_registered)
+                fadump_reregister(fadump_registered);
+
         execvp(argv[0], argv);
         fprintf(stderr, "<3>Cannot execute reload command %s: %m\n", argv[0]);
         _exit(127);
 }
 
-int reload_start(sd_event *event, char * const *argv, SettleReason reason, usec_t timeout,
-                 reload_done_t done, void *userdata, Reload **ret, Error *e) {
+int reload_start(sd_event *event, char * const *argv, const char *fadump_registered, SettleReason reason,
+                 usec_t timeout, reload_done_t done, void *userdata, Reload **ret, Error *e) {
         Reload *r;
         int k;
 
@@ -192,7 +223,7 @@ int reload_start(sd_event *event, char * const *argv, SettleReason reason, usec_
                 return k;
         }
         if (r->pid == 0)
-                exec_child(argv, reason);
+                exec_child(argv, fadump_registered, reason);
 
         /* Also in the parent, so that a kill at timeout never races the child's own setpgid(). */
         (void) setpgid(r->pid, r->pid);

@@ -16,13 +16,17 @@
  * short name for the log. */
 int reload_argv_resolve(const Config *c, const char *path, char ***ret, const char **ret_backend, Error *e);
 
+/* With firmware-assisted dump the "reload" is a re-registration, which makes the kernel rebuild
+ * the dump's memory ranges: kdumpctl does it itself; elsewhere the child writes
+ * /sys/kernel/fadump/registered (under fadump_registered's root) instead of exec'ing anything. */
+
 typedef struct Reload Reload;
 typedef void (*reload_done_t)(Reload *r, bool success, const char *how, void *userdata);
 
 /* Forks and execs argv (no shell) in its own process group, with KDUMP_SETTLE_REASON set; done is
  * called once when it exits, or after it was killed at timeout. */
-int reload_start(sd_event *event, char * const *argv, SettleReason reason, usec_t timeout,
-                 reload_done_t done, void *userdata, Reload **ret, Error *e);
+int reload_start(sd_event *event, char * const *argv, const char *fadump_registered, SettleReason reason,
+                 usec_t timeout, reload_done_t done, void *userdata, Reload **ret, Error *e);
 
 /* Kills a running child and releases everything; done is not called. */
 Reload *reload_free(Reload *r);

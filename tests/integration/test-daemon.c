@@ -82,6 +82,7 @@ typedef struct Test {
 } Test;
 
 static const char *arg_daemon;
+static const char *arg_ctl;
 static const char *arg_srcdir;
 static pid_t current_daemon;
 
@@ -487,7 +488,7 @@ static bool start_daemon(Test *t, const char *const *extra) {
         char *config = path_in(t->dir, "kdump-settle.conf");
         char *err = path_in(t->dir, "daemon.stderr");
         char *notify = path_in(t->dir, "notify");
-        char *a_config, *a_reload, *a_notify;
+        char *a_config, *a_reload, *a_notify, *a_runtime;
         char **envp;
         size_t n_env = 0;
 
@@ -496,12 +497,14 @@ static bool start_daemon(Test *t, const char *const *extra) {
         if (asprintf(&a_config, "--config=%s", config) < 0 ||
             asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s",
                      arg_srcdir, t->log) < 0 ||
-            asprintf(&a_notify, "NOTIFY_SOCKET=%s", notify) < 0)
+            asprintf(&a_notify, "NOTIFY_SOCKET=%s", notify) < 0 ||
+            asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
                 abort();
 
         argv[n++] = (char *) arg_daemon;
         argv[n++] = a_config;
         argv[n++] = a_reload;
+        argv[n++] = a_runtime;
         argv[n++] = (char *) "--debug";
         argv[n++] = (char *) "--quiet-sec=50ms";
         argv[n++] = (char *) "--poll-interval-sec=5ms";
@@ -553,6 +556,7 @@ static bool start_daemon(Test *t, const char *const *extra) {
 
         free(envp);
         free(a_notify);
+        free(a_runtime);
         free(a_reload);
         free(a_config);
         free(notify);
@@ -994,6 +998,252 @@ static void on_alarm(int sig) {
         _exit(99);
 }
 
+
+/* --- the control socket and the saved state ---------------------------------------------------- */
+
+/* Runs kdump-settlectl --runtime-dir=DIR/run ARGS...; its stdout in *ret_out; returns its exit
+ * status, or -1 if it did not exit normally. */
+static int run_ctl(Test *t, char **ret_out, const char *const *args) {
+        char *out_path = path_in(t->dir, "ctl.out"), *a_runtime;
+        char *argv[16];
+        size_t n = 0;
+        int status, fd;
+        pid_t pid;
+
+        if (asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
+                abort();
+        argv[n++] = (char *) arg_ctl;
+        argv[n++] = a_runtime;
+        for (; *args && n < ELEMENTSOF(argv) - 1; args++)
+                argv[n++] = (char *) *args;
+        argv[n] = NULL;
+
+        fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                abort();
+        pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0) {
+                dup2(fd, STDOUT_FILENO);
+                execv(arg_ctl, argv);
+                _exit(127);
+        }
+        close(fd);
+        /* Pump notifications meanwhile: `wait` may take a while and the daemon talks to us. */
+        for (;;) {
+                pid_t r = waitpid(pid, &status, WNOHANG);
+                if (r == pid)
+                        break;
+                pump(t, 10 * MSEC);
+        }
+        if (ret_out)
+                *ret_out = read_all(out_path, NULL);
+        free(out_path);
+        free(a_runtime);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* One raw request on the control socket, as a process with the given uid; the reply (or an
+ * "errno=N" text when connecting failed) in buf. */
+static void raw_request(Test *t, uid_t uid, const void *req, size_t len, char *buf, size_t size) {
+        int p[2];
+        pid_t pid;
+        ssize_t n;
+
+        if (pipe(p) < 0)
+                abort();
+        pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                char reply[4096];
+                int fd;
+
+                close(p[0]);
+                if (uid != 0 && (setgid(uid) < 0 || setuid(uid) < 0))
+                        _exit(2);
+                snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/control", t->dir);
+                fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+                if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                        dprintf(p[1], "errno=%d", errno);
+                        _exit(0);
+                }
+                /* A refused peer gets its reply and the close at once: a failed send is fine,
+                 * the reply is still there to read. */
+                (void) send(fd, req, len, MSG_NOSIGNAL);
+                n = recv(fd, reply, sizeof(reply) - 1, 0);
+                if (n < 0)
+                        n = 0;
+                (void) !write(p[1], reply, (size_t) n);
+                _exit(0);
+        }
+        close(p[1]);
+        n = read(p[0], buf, size - 1);
+        buf[n < 0 ? 0 : n] = 0;
+        close(p[0]);
+        waitpid(pid, NULL, 0);
+}
+
+/* 9: status, reload, wait over the control socket; malformed requests change nothing. */
+static void test_control(Test *t) {
+        static const char *const status_json[] = { "status", "--json", NULL };
+        static const char *const reload[] = { "reload", NULL };
+        static const char *const wait[] = { "wait", "--timeout=5s", NULL };
+        char big[300], reply[4096], *out = NULL;
+        Blob dt = {};
+        size_t seq;
+        int r;
+
+        make_dt(&dt, FLAGS_QEMU_BOOT, 0);
+        if (!setup_lpar(t, N_BOOT, &dt) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        r = run_ctl(t, &out, status_json);
+        if (!CHECK(t, r == 0 && out, "status --json exited %d", r))
+                goto out;
+        CHECK(t, strstr(out, "\"state\": \"idle\"") && strstr(out, "\"reloads\": 0") &&
+                 strstr(out, "\"consistent\": \"yes\""), "status --json said: %s", out);
+        free(out);
+        out = NULL;
+
+        /* An explicit reload with nothing changed still reloads, once. */
+        seq = status_seq(t);
+        r = run_ctl(t, NULL, reload);
+        CHECK(t, r == 0, "reload exited %d", r);
+        if (!wait_reloads(t, seq, 1, "the requested reload") || !check_call(t, 0, "requested", 0))
+                goto out;
+        r = run_ctl(t, NULL, wait);
+        CHECK(t, r == 0, "wait exited %d on an idle daemon", r);
+
+        /* Malformed and oversized requests: an error reply, and nothing happens. */
+        raw_request(t, 0, "explode", 7, reply, sizeof(reply));
+        CHECK(t, strncmp(reply, "result=error\nmessage=unknown request", 36) == 0, "bad request got: %s", reply);
+        memset(big, 'x', sizeof(big));
+        raw_request(t, 0, big, sizeof(big), reply, sizeof(reply));
+        CHECK(t, strncmp(reply, "result=error", 12) == 0 && strstr(reply, "larger"), "oversized request got: %s", reply);
+        raw_request(t, 0, "status", 6, reply, sizeof(reply));
+        CHECK(t, strncmp(reply, "result=ok\nstate=idle\n", 21) == 0, "status after bad requests: %s", reply);
+        watch(t, AFTER_IDLE);
+        CHECK(t, n_calls(t) == 1, "%zu reloads after bad requests, expected 1", n_calls(t));
+out:
+        free(out);
+        blob_done(&dt);
+}
+
+/* 10: root only. The socket's mode keeps others out; with that lock opened by hand, the peer
+ * credential check still answers "permission denied". Root, the negative control, gets in. */
+static void test_control_permissions(Test *t) {
+        char path[512], reply[4096];
+        Blob dt = {};
+
+        make_dt(&dt, FLAGS_QEMU_BOOT, 0);
+        if (!setup_lpar(t, N_BOOT, &dt) || !start_and_wait_idle(t, NULL))
+                goto out;
+        if (getuid() != 0) {
+                printf("# not root: cannot drop to nobody; only the root side is checked\n");
+                raw_request(t, 0, "status", 6, reply, sizeof(reply));
+                CHECK(t, strncmp(reply, "result=ok", 9) == 0, "status as ourselves: %s", reply);
+                goto out;
+        }
+
+        /* Let nobody reach the socket's directory, so that only the socket's own mode stops it. */
+        chmod(t->dir, 0755);
+        snprintf(path, sizeof(path), "%s/run", t->dir);
+        chmod(path, 0755);
+
+        raw_request(t, 65534, "status", 6, reply, sizeof(reply));
+        CHECK(t, strcmp(reply, "errno=13") == 0, "nobody connecting to the 0600 socket got: %s", reply);
+
+        snprintf(path, sizeof(path), "%s/run/control", t->dir);
+        chmod(path, 0666);
+        raw_request(t, 65534, "status", 6, reply, sizeof(reply));
+        CHECK(t, strcmp(reply, "result=error\nmessage=permission denied\n") == 0,
+              "nobody past the mode got: %s", reply);
+        raw_request(t, 65534, "reload", 6, reply, sizeof(reply));
+        watch(t, AFTER_IDLE);
+        CHECK(t, n_calls(t) == 0, "a reload by nobody ran %zu reload(s)", n_calls(t));
+
+        raw_request(t, 0, "status", 6, reply, sizeof(reply));
+        CHECK(t, strncmp(reply, "result=ok", 9) == 0, "root got: %s", reply);
+out:
+        blob_done(&dt);
+}
+
+/* A second daemon in the same test: READY=1 again before anything else. */
+static bool restart_daemon(Test *t) {
+        t->ready = false;
+        t->stopping = false;
+        return start_daemon(t, NULL) && wait_for(t, pred_ready, NULL, "READY=1 after the restart");
+}
+
+/* 11: the daemon is killed in the middle of a request (uevents seen, DT not yet updated) and
+ * restarted after the DT update: it reloads once. Restarted again on the settled system: none.
+ * Negative control: without the state file the same restart reloads nothing. */
+static void restart_mid_request(Test *t, bool keep_state) {
+        Blob before = {}, after = {};
+        char *state = NULL;
+        size_t seq;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        seq = status_seq(t);
+        if (!hot_add(t, N_BOOT, N_HOT))
+                goto out;
+        IdleAfter ws = { .since = seq, .busy = "waiting for device tree" };
+        if (!wait_for(t, pred_status_since, &ws, "waiting for the device tree"))
+                goto out;
+
+        kill(t->pid, SIGKILL);
+        waitpid(t->pid, NULL, 0);
+        t->pid = current_daemon = 0;
+        if (!write_dt(t, &after))
+                goto out;
+        state = path_in(t->dir, "run/state");
+        if (!keep_state)
+                unlink(state);
+
+        seq = status_seq(t);
+        if (!restart_daemon(t))
+                goto out;
+        if (!keep_state) {
+                IdleAfter idle = { .since = seq, .busy = "idle" };
+                if (wait_for(t, pred_status_since, &idle, "idle after the restart"))
+                        watch(t, AFTER_IDLE);
+                CHECK(t, n_calls(t) == 0, "without the state file, %zu reload(s)", n_calls(t));
+                goto out;
+        }
+        if (!wait_reloads(t, seq, 1, "the restart with a reload owed"))
+                goto out;
+        check_copy(t, 1, &after, "the DT after the hot-add");
+
+        if (!stop_daemon(t) || !check_exit_0(t, "on SIGTERM"))
+                goto out;
+        seq = status_seq(t);
+        if (!restart_daemon(t))
+                goto out;
+        IdleAfter idle = { .since = seq, .busy = "idle" };
+        if (wait_for(t, pred_status_since, &idle, "idle after the second restart"))
+                watch(t, AFTER_IDLE);
+        CHECK(t, n_calls(t) == 1, "a restart on the settled system reloaded (%zu in all)", n_calls(t));
+out:
+        free(state);
+        blob_done(&before);
+        blob_done(&after);
+}
+
+static void test_restart_owed(Test *t) {
+        restart_mid_request(t, true);
+}
+
+static void test_restart_without_state(Test *t) {
+        restart_mid_request(t, false);
+}
+
 /* umockdev_testbed_new() and the daemon both need libumockdev-preload: re-exec under it. */
 static void ensure_preload(char **argv) {
         const char *preload = getenv("LD_PRELOAD");
@@ -1027,6 +1277,10 @@ static const struct {
         { "stale DT: reload at max wait (timeout), then once more on the late DT update", test_stale_dt },
         { "kernel uevent source: a DLPAR add and remove give one reload each", test_kernel_source },
         { "stale DT at start-up: reload at max wait (timeout), then once more on the DT update", test_stale_at_start },
+        { "control socket: status --json, reload (requested), wait; bad requests change nothing", test_control },
+        { "control socket: root only, by the socket's mode and by the peer's credentials", test_control_permissions },
+        { "restart: killed mid-request, restarted after the DT update, reloads once", test_restart_owed },
+        { "restart (negative control): the same without the state file reloads nothing", test_restart_without_state },
 };
 
 int main(int argc, char **argv) {
@@ -1038,9 +1292,10 @@ int main(int argc, char **argv) {
         ensure_preload(argv);
 
         arg_daemon = getenv("KDUMP_SETTLED");
+        arg_ctl = getenv("KDUMP_SETTLECTL");
         arg_srcdir = getenv("KDUMP_SETTLE_SRCDIR");
-        if (!arg_daemon || !arg_srcdir) {
-                printf("Bail out! set KDUMP_SETTLED to the daemon and KDUMP_SETTLE_SRCDIR to the source tree\n");
+        if (!arg_daemon || !arg_ctl || !arg_srcdir) {
+                printf("Bail out! set KDUMP_SETTLED, KDUMP_SETTLECTL and KDUMP_SETTLE_SRCDIR\n");
                 return 99;
         }
         if (access(arg_daemon, X_OK) < 0) {

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "distro-rules.h"
+#include "log.h"
+
+#define MASK_TARGET "/dev/null"
+#define ADMIN_RULES_DIR "etc/udev/rules.d"
+
+const DistroRule distro_rules[] = {
+        /* kdump-utils (kexec-tools before): 98-kexec.rules, on ppc64 installed from
+         * 98-kexec.rules.ppc64; runs kdump-udev-throttler, which runs kdumpctl reload. */
+        { "98-kexec.rules",       "Fedora, RHEL" },
+        /* kdump-tools: kdump-config try-reload. */
+        { "50-kdump-tools.rules", "Debian, Ubuntu" },
+        /* kdump: generated into /run/udev/rules.d when the crash kernel is loaded. */
+        { "70-kdump.rules",       "SUSE" },
+        {}
+};
+
+/* Where the distributions install them; only to say whether a mask has anything to hide. */
+static const char *const vendor_dirs[] = {
+        "usr/lib/udev/rules.d",
+        "lib/udev/rules.d",
+        "run/udev/rules.d",
+        NULL
+};
+
+/* "/" stays "/", "/tmp/root/" becomes "/tmp/root": the prefix of the paths in messages. */
+static void root_prefix(const char *root, char *buf, size_t size) {
+        size_t n;
+
+        snprintf(buf, size, "%s", root);
+        n = strlen(buf);
+        while (n > 0 && buf[n - 1] == '/')
+                buf[--n] = 0;
+}
+
+static const char *vendor_dir_of(int root_fd, const char *name, char *buf, size_t size) {
+        for (const char *const *d = vendor_dirs; *d; d++) {
+                snprintf(buf, size, "%s/%s", *d, name);
+                if (faccessat(root_fd, buf, F_OK, 0) == 0) {
+                        snprintf(buf, size, "/%s", *d);
+                        return buf;
+                }
+        }
+        return NULL;
+}
+
+/* Opens ROOT/etc/udev/rules.d as an O_PATH directory, creating the missing components if asked. */
+static int open_admin_dir(int root_fd, bool create, int *ret) {
+        _cleanup_close_ int fd = -1;
+        char path[sizeof(ADMIN_RULES_DIR)];
+
+        snprintf(path, sizeof(path), "%s", ADMIN_RULES_DIR);
+        fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return negative_errno();
+
+        for (char *component = path, *next; component; component = next) {
+                int child;
+
+                next = strchr(component, '/');
+                if (next)
+                        *next++ = 0;
+
+                if (create && mkdirat(fd, component, 0755) < 0 && errno != EEXIST)
+                        return negative_errno();
+                child = openat(fd, component, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (child < 0)
+                        return negative_errno();
+                closep(&fd);
+                fd = child;
+        }
+
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+/* 1 if dir_fd/name is a symlink to /dev/null, 0 if it is something else, -ENOENT if absent. */
+static int is_mask(int dir_fd, const char *name) {
+        char target[sizeof(MASK_TARGET) + 1];
+        struct stat st;
+        ssize_t n;
+
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        if (!S_ISLNK(st.st_mode))
+                return 0;
+
+        n = readlinkat(dir_fd, name, target, sizeof(target));
+        if (n < 0)
+                return negative_errno();
+        return (size_t) n == strlen(MASK_TARGET) && memcmp(target, MASK_TARGET, (size_t) n) == 0;
+}
+
+static int open_root(const char *root, int *ret) {
+        int fd;
+
+        fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "Cannot open root directory %s: %m", root);
+        *ret = fd;
+        return 0;
+}
+
+int distro_rules_mask(const char *root, FILE *out) {
+        _cleanup_close_ int root_fd = -1, dir_fd = -1;
+        char prefix[4096];
+        int r, ret = 0;
+
+        if (!root || !*root)
+                root = "/";
+        root_prefix(root, prefix, sizeof(prefix));
+
+        r = open_root(root, &root_fd);
+        if (r < 0)
+                return r;
+        r = open_admin_dir(root_fd, true, &dir_fd);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create %s/" ADMIN_RULES_DIR ": %m", prefix);
+
+        for (const DistroRule *d = distro_rules; d->name; d++) {
+                char where[4096], vendor[4096];
+                const char *installed = vendor_dir_of(root_fd, d->name, vendor, sizeof(vendor));
+
+                snprintf(where, sizeof(where), "%s/" ADMIN_RULES_DIR "/%s", prefix, d->name);
+
+                /* Create first and look only if something is there: no window in which an
+                 * administrator's file could appear between the check and the link. */
+                if (symlinkat(MASK_TARGET, dir_fd, d->name) >= 0) {
+                        fprintf(out, "%s: masked, %s -> " MASK_TARGET " (%s; %s%s)\n", d->name, where,
+                                d->owner, installed ? "installed in " : "not installed",
+                                installed ?: "");
+                        continue;
+                }
+                if (errno != EEXIST) {
+                        r = log_error_errno(negative_errno(), "Cannot create %s: %m", where);
+                        if (ret == 0)
+                                ret = r;
+                        continue;
+                }
+
+                r = is_mask(dir_fd, d->name);
+                if (r < 0) {
+                        r = log_error_errno(r, "Cannot inspect %s: %m", where);
+                        if (ret == 0)
+                                ret = r;
+                } else if (r > 0)
+                        fprintf(out, "%s: already masked, %s -> " MASK_TARGET "\n", d->name, where);
+                else
+                        fprintf(out, "%s: skipped, %s is the administrator's own file; not replaced\n",
+                                d->name, where);
+        }
+
+        return ret;
+}
+
+int distro_rules_unmask(const char *root, FILE *out) {
+        _cleanup_close_ int root_fd = -1, dir_fd = -1;
+        char prefix[4096];
+        int r, ret = 0;
+
+        if (!root || !*root)
+                root = "/";
+        root_prefix(root, prefix, sizeof(prefix));
+
+        r = open_root(root, &root_fd);
+        if (r < 0)
+                return r;
+        r = open_admin_dir(root_fd, false, &dir_fd);
+        if (r == -ENOENT) {
+                for (const DistroRule *d = distro_rules; d->name; d++)
+                        fprintf(out, "%s: not masked\n", d->name);
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Cannot open %s/" ADMIN_RULES_DIR ": %m", prefix);
+
+        for (const DistroRule *d = distro_rules; d->name; d++) {
+                char where[4096];
+
+                snprintf(where, sizeof(where), "%s/" ADMIN_RULES_DIR "/%s", prefix, d->name);
+
+                r = is_mask(dir_fd, d->name);
+                if (r == -ENOENT) {
+                        fprintf(out, "%s: not masked\n", d->name);
+                        continue;
+                }
+                if (r < 0) {
+                        r = log_error_errno(r, "Cannot inspect %s: %m", where);
+                        if (ret == 0)
+                                ret = r;
+                        continue;
+                }
+                if (r == 0) {
+                        fprintf(out, "%s: left alone, %s is the administrator's own file\n", d->name, where);
+                        continue;
+                }
+
+                if (unlinkat(dir_fd, d->name, 0) < 0 && errno != ENOENT) {
+                        r = log_error_errno(negative_errno(), "Cannot remove %s: %m", where);
+                        if (ret == 0)
+                                ret = r;
+                        continue;
+                }
+                fprintf(out, "%s: unmasked, removed %s\n", d->name, where);
+        }
+
+        return ret;
+}

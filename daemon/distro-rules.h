@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdio.h>
+
+/* The distributions' udev rules that reload kdump on every memory uevent. With kdump-settled
+ * running they would still reload on each uevent, reading the stale device tree; the udev way to
+ * switch a rule off is a same-named file in /etc/udev/rules.d/, which takes precedence over
+ * /usr/lib, /lib and /run: a symlink to /dev/null masks it. */
+
+typedef struct DistroRule {
+        const char *name;   /* file name in a udev rules directory */
+        const char *owner;  /* who ships it, for the messages */
+} DistroRule;
+
+/* The known rules, terminated by an entry with name NULL. */
+extern const DistroRule distro_rules[];
+
+/* Creates ROOT/etc/udev/rules.d/NAME -> /dev/null for every known NAME (root NULL or "" means
+ * "/"), creating the directory if needed. A name that is already masked is left as it is; a real
+ * file (or a symlink elsewhere) there is the administrator's: it is reported and never replaced.
+ * Prints one line per name to out. Returns 0, or the first negative errno after trying every
+ * name (each failure is logged). */
+int distro_rules_mask(const char *root, FILE *out);
+
+/* Removes ROOT/etc/udev/rules.d/NAME for every known NAME where it is a symlink to /dev/null, and
+ * nothing else. Prints one line per name to out. Returns 0, or the first negative errno after
+ * trying every name (each failure is logged). */
+int distro_rules_unmask(const char *root, FILE *out);

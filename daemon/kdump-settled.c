@@ -211,7 +211,6 @@ static void manager_dispatch(Manager *m);
 static void on_reload_done(Reload *r, bool success, const char *how, void *userdata) {
         Manager *m = userdata;
         usec_t now = manager_now(m);
-        char span[FORMAT_TIMESPAN_MAX];
         uint64_t generation = 0;
 
         m->last_reload_duration = now - reload_started_at(r);
@@ -221,11 +220,10 @@ static void on_reload_done(Reload *r, bool success, const char *how, void *userd
         m->reload = reload_free(m->reload);
 
         if (success)
-                log_info("Crash kernel reloaded in %s.",
-                         format_timespan(span, sizeof(span), m->last_reload_duration));
+                log_info("Crash kernel reloaded in %.1f ms.", (double) m->last_reload_duration / USEC_PER_MSEC);
         else
-                log_error("Crash kernel reload failed (%s) after %s.", how,
-                          format_timespan(span, sizeof(span), m->last_reload_duration));
+                log_error("Crash kernel reload failed (%s) after %.1f ms.", how,
+                          (double) m->last_reload_duration / USEC_PER_MSEC);
 
         /* A DT replaced while the reload ran means it may have read either version. */
         (void) dt_memory_generation(m->root, &generation);
@@ -256,8 +254,11 @@ static int manager_start_reload(Manager *m, SettleReason reason) {
                 log_info("Reloading the crash kernel as requested.");
                 break;
         default:
-                log_info("Memory settled after %llu uevent(s); reloading the crash kernel.",
-                         (unsigned long long) m->request_events);
+                if (m->request_events > 0)
+                        log_info("Memory settled after %llu uevent(s) and the device tree agrees; "
+                                 "reloading the crash kernel.", (unsigned long long) m->request_events);
+                else
+                        log_info("The device tree now agrees with the memory blocks; reloading the crash kernel.");
         }
         m->request_events = 0;
 
@@ -506,7 +507,14 @@ static int manager_load_config(Manager *m, Config *ret, char ***ret_argv, const 
                 strv_free(TAKE_PTR(argv));
                 backend = "fadump re-registration";
         }
-        log_debug("Reload backend: %s", backend);
+        if (argv) {
+                char line[512] = "";
+
+                for (char **a = argv; *a; a++)
+                        snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", a == argv ? "" : " ", *a);
+                log_info("Reload command (%s): %s", backend, line);
+        } else
+                log_info("Reload: %s.", backend);
 
         *ret = c;
         *ret_argv = TAKE_PTR(argv);

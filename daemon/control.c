@@ -29,6 +29,7 @@ struct Connection {
         sd_event_source *source;
         int fd;
         bool waiting;
+        bool refused;  /* not root: every request is answered "permission denied" */
         Connection *next;
 };
 
@@ -94,6 +95,13 @@ static int on_connection(sd_event_source *source, int fd, uint32_t revents, void
                 return 0;
         }
 
+        /* Answered, not closed: closing with the request unread would make the kernel reset the
+         * connection, and the client would lose the reply. */
+        if (c->refused) {
+                reply_error(fd, "permission denied");
+                return 0;
+        }
+
         /* MSG_TRUNC makes recv() return the whole message's length, so an oversized request
          * shows as such instead of as its first bytes. */
         if ((size_t) n > CONTROL_REQUEST_MAX)
@@ -142,12 +150,6 @@ static int on_accept(sd_event_source *source, int fd, uint32_t revents, void *us
         if (cfd < 0)
                 return 0;
 
-        /* The socket's mode already keeps others out; the credentials check is the second lock. */
-        if (!peer_is_root(cfd)) {
-                reply_error(cfd, "permission denied");
-                close(cfd);
-                return 0;
-        }
         if (s->n_connections >= CONTROL_CONNECTIONS_MAX) {
                 reply_error(cfd, "too many connections");
                 close(cfd);
@@ -161,6 +163,8 @@ static int on_accept(sd_event_source *source, int fd, uint32_t revents, void *us
         }
         c->server = s;
         c->fd = cfd;
+        /* The socket's mode already keeps others out; the credentials check is the second lock. */
+        c->refused = !peer_is_root(cfd);
         r = sd_event_add_io(s->event, &c->source, cfd, EPOLLIN, on_connection, c);
         if (r < 0) {
                 close(cfd);

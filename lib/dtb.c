@@ -50,7 +50,7 @@ int dtb_from_memory_node(const char *root, void **ret, size_t *ret_size, Error *
         if (r == 0)
                 r = fdt_begin_node(fdt, "");
         if (r == 0)
-                r = fdt_begin_node(fdt, DTB_MEMORY_NODE_PATH + 1);
+                r = fdt_begin_node(fdt, DTB_MEMORY_NODE_NAME);
         if (r < 0)
                 return error_set(e, -EIO, "Cannot build the device tree blob: %s", fdt_strerror(r));
 

@@ -10,7 +10,8 @@
  * dump-dt FILE` writes one, `kdump-settlectl check --dtb=FILE` reads it back. */
 
 #define DTB_MAX ((size_t) 64 * 1024 * 1024)
-#define DTB_MEMORY_NODE_PATH "/ibm,dynamic-reconfiguration-memory"
+#define DTB_MEMORY_NODE_NAME "ibm,dynamic-reconfiguration-memory"
+#define DTB_MEMORY_NODE_PATH "/" DTB_MEMORY_NODE_NAME
 
 /* A blob with the root node and /ibm,dynamic-reconfiguration-memory holding every property file
  * of root/DT_MEMORY_NODE ("name" is the node's own name, not a property, and is left out). */

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dt_memory_parse_v2() and dt_memory_parse_lmb_size(). Input: ibm,lmb-size (8 bytes), then the
+ * bytes of ibm,dynamic-memory-v2. On success the same LMBs written as v1 (when there are few
+ * enough) and the merged ranges written as v2 must give the same memory. */
+#include <errno.h>
+#include <string.h>
+
+#include <libfdt_env.h>
+
+#include "dt-blob.h"
+#include "dt-check.h"
+#include "fuzz.h"
+
+/* v2 entry: n(32) base(64) drc(32) aa-index(32) flags(32). */
+#define V2_ENTRY_SIZE 24
+
+static uint32_t get32(const uint8_t *p) {
+        fdt32_t v;
+
+        memcpy(&v, p, sizeof(v));
+        return fdt32_to_cpu(v);
+}
+
+static uint64_t get64(const uint8_t *p) {
+        fdt64_t v;
+
+        memcpy(&v, p, sizeof(v));
+        return fdt64_to_cpu(v);
+}
+
+static void check_as_v1(const uint8_t *prop, const DtMemory *m) {
+        _cleanup_free_ TestLmb *lmbs = NULL;
+        uint32_t count = get32(prop);
+        DtMemory v1 = {};
+        Blob blob = {};
+        Error e = {};
+        size_t n = 0;
+        int r;
+
+        if (m->n_lmbs > DT_FUZZ_EXPAND_MAX)
+                return;
+
+        lmbs = calloc(m->n_lmbs ? m->n_lmbs : 1, sizeof(TestLmb));
+        FUZZ_CHECK(lmbs);
+        for (uint32_t i = 0; i < count; i++) {
+                const uint8_t *entry = prop + 4 + (size_t) i * V2_ENTRY_SIZE;
+                uint32_t n_lmbs = get32(entry), flags = get32(entry + 20);
+                uint64_t base = get64(entry + 4);
+
+                for (uint32_t j = 0; j < n_lmbs; j++) {
+                        FUZZ_CHECK(n < m->n_lmbs);
+                        lmbs[n++] = (TestLmb) { .base = base + (uint64_t) j * m->lmb_size, .flags = flags };
+                }
+        }
+        FUZZ_CHECK(n == m->n_lmbs);
+        dt_blob_v1(&blob, lmbs, n);
+
+        r = dt_memory_parse_v1(blob.data, blob.size, m->lmb_size, &v1, &e);
+        if (r < 0)
+                fprintf(stderr, "v2 accepted, the same LMBs as v1 rejected: %s\n", e.message);
+        FUZZ_CHECK(r == 0);
+        FUZZ_CHECK(dt_memory_same(m, &v1));
+
+        dt_memory_done(&v1);
+        blob_done(&blob);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        const uint8_t *prop;
+        size_t prop_size;
+        uint64_t lmb_size, sum = 0;
+        DtMemory m;
+        Error e = {};
+        bool valid;
+        int r;
+
+        if (!dt_fuzz_lmb_size(data, size, &lmb_size, &valid))
+                return 0;
+
+        prop_size = size - DT_FUZZ_LMB_SIZE_BYTES;
+        _cleanup_free_ uint8_t *copy = malloc(prop_size ? prop_size : 1);
+        FUZZ_CHECK(copy);
+        memcpy(copy, data + DT_FUZZ_LMB_SIZE_BYTES, prop_size);
+        prop = copy;
+
+        memset(&m, 0xaa, sizeof(m));
+        r = dt_memory_parse_v2(prop, prop_size, lmb_size, &m, &e);
+        dt_check_result(r, &m, &e, DT_FORMAT_V2, lmb_size, valid);
+        if (r < 0)
+                return 0;
+
+        for (uint32_t i = 0; i < get32(prop); i++)
+                sum += get32(prop + 4 + (size_t) i * V2_ENTRY_SIZE);
+        FUZZ_CHECK(m.n_lmbs == sum);
+
+        check_as_v1(prop, &m);
+        dt_check_v2_reencoding(&m);
+
+        dt_memory_done(&m);
+        return 0;
+}

@@ -379,7 +379,10 @@ static void manager_handle_uevent(Manager *m, const MemoryUevent *u) {
 
         log_debug("uevent %s memory%llu", memory_action_to_string(u->action), (unsigned long long) u->block);
         m->request_events++;
-        settle_event(&m->settle, manager_now(m));
+        if (IN_SET(u->action, MEMORY_ACTION_ADD, MEMORY_ACTION_REMOVE))
+                settle_event(&m->settle, manager_now(m));
+        else
+                settle_state_event(&m->settle, manager_now(m));
 }
 
 static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdata) {

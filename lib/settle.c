@@ -33,6 +33,7 @@ static bool loaded_matches(const Settle *s) {
 static void begin_request(Settle *s, usec_t now) {
         s->state = SETTLE_PENDING;
         s->request_start = now;
+        s->dt_changed_at = 0;
         /* The state changed: a later failure backs off from the start again. */
         s->retry_delay = 0;
         s->n_requests++;
@@ -94,6 +95,18 @@ void settle_event(Settle *s, usec_t now) {
         input(s, now);
 }
 
+void settle_state_event(Settle *s, usec_t now) {
+        assert(s);
+
+        s->n_events++;
+        if (s->state == SETTLE_RELOADING) {
+                /* Seen by the next request, if one comes; no reason for one by itself. */
+                s->last_event = now;
+                return;
+        }
+        input(s, now);
+}
+
 void settle_request(Settle *s, usec_t now) {
         assert(s);
 
@@ -113,7 +126,8 @@ void settle_dt_generation(Settle *s, uint64_t generation, usec_t now) {
 
         switch (s->state) {
         case SETTLE_PENDING:
-                /* Not an event: the quiet period keeps running from the last uevent. */
+                /* Not an event, but the likely end of the request: see pending_next(). */
+                s->dt_changed_at = now;
                 break;
         case SETTLE_RELOADING:
                 if (generation != s->reload_generation)
@@ -124,6 +138,7 @@ void settle_dt_generation(Settle *s, uint64_t generation, usec_t now) {
         case SETTLE_WATCHING:
                 s->last_event = now;
                 begin_request(s, now);
+                s->dt_changed_at = now;
                 break;
         default:
                 assert(!"unknown settle state");
@@ -214,12 +229,17 @@ static usec_t next_poll(Settle *s, usec_t interval, usec_t now) {
 
 static SettleAction pending_next(Settle *s, usec_t now) {
         usec_t quiet_end = usec_add(s->last_event, s->config.quiet);
-        usec_t deadline = usec_add(s->request_start, s->config.max_wait);
+        usec_t deadline = usec_add(s->last_event, s->config.max_wait);
         bool timed_out = now >= deadline;
 
-        /* At max_wait, one fresh look even if events still come: the decision cannot wait longer. */
+        /* The kernel replaces the DT once, after the request's last uevent: seeing that is a
+         * better end-of-burst signal than the quiet period, which only guesses. */
+        if (s->dt_changed_at != 0 && s->dt_changed_at >= s->last_event)
+                quiet_end = MIN(quiet_end, usec_add(s->dt_changed_at, s->config.dt_grace));
+
+        /* Poll the DT meanwhile: its replacement may end the wait early. */
         if (!timed_out && now < quiet_end)
-                return action_wait(MIN(quiet_end, deadline), false);
+                return action_wait(MIN(MIN(quiet_end, deadline), next_poll(s, s->config.poll_interval, now)), true);
 
         if (s->verdict_stale) {
                 s->evaluating = true;

@@ -12,16 +12,20 @@
  *
  * A burst of memory uevents is one request. The reload starts once no event came for `quiet` AND
  * the DT agrees with sysfs; if the agreed set is the one loaded last, no reload happens at all (a
- * DLPAR that failed and rolled back). If the DT is still inconsistent `max_wait` after the request
- * began, reload anyway and keep watching the DT, so that its late update gives one more reload.
+ * DLPAR that failed and rolled back). The kernel replaces the DT once, at the end of a request, so
+ * a replacement seen after the last event ends the burst sooner, `dt_grace` after it. If the DT
+ * is still inconsistent `max_wait` after the last event, reload anyway and keep watching the DT,
+ * so that its late update gives one more reload; a long DLPAR whose events keep coming is not
+ * cut into forced reloads.
  * Events during a reload give exactly one more reload after it, never two at once. A failed
  * reload is retried after retry_initial, doubling up to retry_max, until one succeeds or the state
  * changes (which starts a fresh request). */
 
 typedef struct SettleConfig {
         usec_t quiet;          /* no events for this long ends a burst (default 50ms) */
-        usec_t max_wait;       /* reload anyway this long after a request began (default 30s) */
-        usec_t poll_interval;  /* DT generation poll while a request waits for the DT (default 5ms) */
+        usec_t dt_grace;       /* ...or this long after a DT replacement that followed the last event (10ms) */
+        usec_t max_wait;       /* reload anyway this long after the last event, DT still stale (default 30s) */
+        usec_t poll_interval;  /* DT generation poll while a request is pending (default 5ms) */
         usec_t watch_interval; /* DT generation poll after a reload forced by max_wait (default 1s) */
         usec_t retry_initial;  /* first back-off after a failed reload (default 1s) */
         usec_t retry_max;      /* back-off cap (default 5min) */
@@ -30,6 +34,7 @@ typedef struct SettleConfig {
 #define SETTLE_CONFIG_DEFAULT                                   \
         ((SettleConfig) {                                       \
                 .quiet = 50 * USEC_PER_MSEC,                    \
+                .dt_grace = 10 * USEC_PER_MSEC,                 \
                 .max_wait = 30 * USEC_PER_SEC,                  \
                 .poll_interval = 5 * USEC_PER_MSEC,             \
                 .watch_interval = 1 * USEC_PER_SEC,             \
@@ -89,6 +94,7 @@ typedef struct Settle {
 
         usec_t request_start;   /* first input of the current request */
         usec_t last_event;      /* last uevent (or request) of the current request */
+        usec_t dt_changed_at;   /* last DT replacement seen in the current request, 0: none */
         bool requested;         /* an explicit reload request is part of the current request */
 
         uint64_t reload_set_id;     /* what the running reload loads */
@@ -118,7 +124,10 @@ void settle_init(Settle *s, const SettleConfig *config);
 void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uint64_t loaded_id, usec_t now);
 
 /* Inputs. */
-void settle_event(Settle *s, usec_t now);                              /* a memory uevent */
+void settle_event(Settle *s, usec_t now);                              /* a memory uevent: add, remove */
+/* online, offline: part of a burst, but they change neither the DT nor the blocks a reload reads,
+ * so one arriving during a reload (udevd may pass them on late) does not call for another. */
+void settle_state_event(Settle *s, usec_t now);
 void settle_request(Settle *s, usec_t now);                            /* an explicit reload request */
 void settle_dt_generation(Settle *s, uint64_t generation, usec_t now); /* after every DT poll */
 void settle_model(Settle *s, const SettleVerdict *v, usec_t now);      /* answer to SETTLE_EVALUATE */

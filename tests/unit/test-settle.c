@@ -17,6 +17,7 @@
 #define SET_C UINT64_C(0xc3c3c3c3)
 
 #define QUIET (50 * USEC_PER_MSEC)
+#define DT_GRACE (10 * USEC_PER_MSEC)
 #define MAX_WAIT (30 * USEC_PER_SEC)
 #define POLL (5 * USEC_PER_MSEC)
 #define WATCH USEC_PER_SEC
@@ -63,15 +64,36 @@ static void expect_reload(Settle *s, usec_t now, SettleReason reason) {
         assert_int_equal(s->state, SETTLE_RELOADING);
 }
 
+/* A pending request inside its quiet period, from `now` to its end at `end`: only DT polls, never
+ * more than POLL apart, the last one exactly at `end`, each finding generation `gen` (unchanged).
+ * Not one evaluation before `end`; the caller says what happens at `end`. */
+static void expect_polls_until(Settle *s, usec_t now, usec_t end, uint64_t gen) {
+        assert_true(now < end);
+        while (now < end) {
+                SettleAction a = settle_next(s, now);
+
+                if (a.kind != SETTLE_WAIT || !a.poll_dt || a.wake_at <= now || a.wake_at > MIN(now + POLL, end))
+                        fail_msg("at %llu (quiet ends %llu): kind %d poll_dt %d wake_at %llu",
+                                 (unsigned long long) now, (unsigned long long) end, a.kind, a.poll_dt,
+                                 (unsigned long long) a.wake_at);
+                now = a.wake_at;
+                assert_int_equal(s->dt_generation, gen);
+                settle_dt_generation(s, gen, now);
+        }
+        assert_int_equal(now, end);
+        assert_int_equal(s->state, SETTLE_PENDING);
+}
+
 /* From the consistent state `from` (loaded), one event at t, then a consistent `to`: reloading. */
 static void reload_after_event(Settle *s, usec_t t, uint64_t to) {
         settle_event(s, t);
-        expect_wait(s, t, t + QUIET, false);
+        expect_polls_until(s, t, t + QUIET, s->dt_generation);
         expect_evaluate(s, t + QUIET, consistent(to));
         expect_reload(s, t + QUIET, SETTLE_REASON_SETTLED);
 }
 
 static void test_idle_has_no_timer(void **state) {
+        const usec_t t = 30 * USEC_PER_SEC;
         Settle s;
 
         start(&s, consistent(SET_A), 0, 0);
@@ -86,43 +108,63 @@ static void test_idle_has_no_timer(void **state) {
         expect_wait(&s, 20 * USEC_PER_SEC, USEC_INFINITY, false);
         assert_int_equal(s.n_requests, 0);
 
-        /* ...a changed one starts a request (negative control). */
-        settle_dt_generation(&s, 2, 30 * USEC_PER_SEC);
+        /* ...a changed one starts a request (negative control), and being a DT replacement, it
+         * ends it dt_grace later rather than quiet later. */
+        settle_dt_generation(&s, 2, t);
         assert_int_equal(s.state, SETTLE_PENDING);
         assert_int_equal(s.n_requests, 1);
-        expect_wait(&s, 30 * USEC_PER_SEC, 30 * USEC_PER_SEC + QUIET, false);
+        assert_int_equal(s.dt_changed_at, t);
+        expect_wait(&s, t, t + POLL, true);
+        expect_polls_until(&s, t, t + DT_GRACE, 2);
+        expect_evaluate(&s, t + DT_GRACE, consistent(SET_B));
+        expect_reload(&s, t + DT_GRACE, SETTLE_REASON_SETTLED);
 }
 
 static void test_burst_reloads_once(void **state) {
         const unsigned n = 2 * 262144;
         const usec_t t0 = 100 * USEC_PER_SEC;
-        usec_t t = t0, last;
+        usec_t t = t0, last, poll_at = 0;
+        unsigned polls = 0;
         Settle s;
 
         start(&s, consistent(SET_A), 0, 0);
 
         for (unsigned i = 0; i < n; i++, t += 3) {
+                if (poll_at != 0 && t >= poll_at) {
+                        /* The poll timer fired (a little late: the events keep the loop busy). */
+                        settle_dt_generation(&s, 1, t);
+                        polls++;
+                }
                 settle_event(&s, t);
-                /* Not one evaluation during the burst: only a wait for its end. */
+                /* The poll schedule is kept while it is due within one interval. */
+                if (poll_at <= t)
+                        poll_at = t + POLL;
+                /* Not one evaluation during the burst: only DT polls until its end. */
                 SettleAction a = settle_next(&s, t);
-                if (a.kind != SETTLE_WAIT || a.wake_at != t + QUIET || a.poll_dt)
-                        fail_msg("event %u at %llu: kind %d wake_at %llu", i, (unsigned long long) t,
-                                 a.kind, (unsigned long long) a.wake_at);
+                if (a.kind != SETTLE_WAIT || a.wake_at != poll_at || !a.poll_dt)
+                        fail_msg("event %u at %llu: kind %d wake_at %llu poll_dt %d", i, (unsigned long long) t,
+                                 a.kind, (unsigned long long) a.wake_at, a.poll_dt);
         }
         last = t - 3;
         assert_int_equal(s.n_events, n);
         assert_int_equal(s.n_requests, 1);
+        assert_true(polls >= (last - t0) / POLL - 1);
 
-        expect_wait(&s, last + QUIET - 1, last + QUIET, false);
-        /* The kernel added the blocks; the DT is updated last. */
+        expect_polls_until(&s, last, last + QUIET, 1);
+        /* The kernel added the blocks; the DT is updated last, after the quiet period here. */
         expect_evaluate(&s, last + QUIET, inconsistent(SET_A));
-        expect_wait(&s, last + QUIET, last + QUIET + POLL, true);
-        settle_dt_generation(&s, 1, last + QUIET + POLL);
-        expect_wait(&s, last + QUIET + POLL, last + QUIET + 2 * POLL, true);
-        settle_dt_generation(&s, 2, last + QUIET + 2 * POLL);
-        expect_evaluate(&s, last + QUIET + 2 * POLL, consistent(SET_B));
-        expect_reload(&s, last + QUIET + 2 * POLL, SETTLE_REASON_SETTLED);
-        assert_true(last + QUIET + 2 * POLL >= last + QUIET);
+        /* The poll schedule of the quiet period goes on. */
+        SettleAction a = settle_next(&s, last + QUIET);
+        assert_int_equal(a.kind, SETTLE_WAIT);
+        assert_true(a.poll_dt);
+        assert_true(a.wake_at > last + QUIET && a.wake_at <= last + QUIET + POLL);
+        t = a.wake_at;
+        settle_dt_generation(&s, 1, t);
+        expect_wait(&s, t, t + POLL, true);
+        settle_dt_generation(&s, 2, t + POLL);
+        /* Quiet has passed already: evaluated at once, no dt_grace on top. */
+        expect_evaluate(&s, t + POLL, consistent(SET_B));
+        expect_reload(&s, t + POLL, SETTLE_REASON_SETTLED);
 
         settle_dt_generation(&s, 2, last + USEC_PER_SEC);
         settle_reload_finished(&s, true, last + USEC_PER_SEC);
@@ -173,7 +215,7 @@ static void test_quiet_counts_from_last_event_during_reload(void **state) {
         reload_after_event(&s, USEC_PER_SEC, SET_B);
         settle_event(&s, last);
         settle_reload_finished(&s, true, last + 10 * USEC_PER_MSEC);
-        expect_wait(&s, last + 10 * USEC_PER_MSEC, last + QUIET, false);
+        expect_polls_until(&s, last + 10 * USEC_PER_MSEC, last + QUIET, 1);
         expect_evaluate(&s, last + QUIET, consistent(SET_B));
         expect_reload(&s, last + QUIET, SETTLE_REASON_SETTLED);
 }
@@ -236,7 +278,7 @@ static void test_rollback_skips(void **state) {
 
 static void test_timeout_then_watch(void **state) {
         const usec_t t0 = 10 * USEC_PER_SEC;
-        usec_t now = t0, polls = 0, evaluations = 0;
+        usec_t now = t0, polls = 0, evaluations = 0, evaluated_at = 0;
         SettleAction a;
         Settle s;
 
@@ -247,6 +289,7 @@ static void test_timeout_then_watch(void **state) {
                 if (a.kind == SETTLE_EVALUATE) {
                         SettleVerdict v = inconsistent(SET_B);
                         settle_model(&s, &v, now);
+                        evaluated_at = now;
                         if (++evaluations > 1)
                                 fail_msg("evaluated again at %llu without any input", (unsigned long long) now);
                         continue;
@@ -255,20 +298,19 @@ static void test_timeout_then_watch(void **state) {
                         break;
                 assert_int_equal(a.kind, SETTLE_WAIT);
                 assert_true(a.wake_at > now);
-                if (a.poll_dt) {
-                        assert_true(now >= t0 + QUIET);
-                        assert_true(a.wake_at == now + POLL || a.wake_at == t0 + MAX_WAIT);
-                        polls++;
-                }
+                /* Pending: every wake-up is a DT poll, during the quiet period too. */
+                assert_true(a.poll_dt);
+                assert_true(a.wake_at == now + POLL || a.wake_at == t0 + QUIET || a.wake_at == t0 + MAX_WAIT);
+                polls++;
                 now = a.wake_at;
-                if (a.poll_dt)
-                        settle_dt_generation(&s, 1, now);
+                settle_dt_generation(&s, 1, now);
         }
         assert_int_equal(now, t0 + MAX_WAIT);
         assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
         assert_int_equal(s.n_timeouts, 1);
         assert_int_equal(evaluations, 1);
-        assert_int_equal(polls, (MAX_WAIT - QUIET) / POLL);
+        assert_int_equal(evaluated_at, t0 + QUIET);
+        assert_int_equal(polls, MAX_WAIT / POLL);
 
         now += 2 * USEC_PER_SEC;
         settle_dt_generation(&s, 1, now);
@@ -282,12 +324,12 @@ static void test_timeout_then_watch(void **state) {
                 now += WATCH;
                 settle_dt_generation(&s, 1, now);
         }
-        /* The late DT update. */
+        /* The late DT update: the end of the request, so dt_grace rather than quiet. */
         settle_dt_generation(&s, 2, now);
         assert_int_equal(s.state, SETTLE_PENDING);
-        expect_wait(&s, now, now + QUIET, false);
-        expect_evaluate(&s, now + QUIET, consistent(SET_C));
-        expect_reload(&s, now + QUIET, SETTLE_REASON_SETTLED);
+        expect_polls_until(&s, now, now + DT_GRACE, 2);
+        expect_evaluate(&s, now + DT_GRACE, consistent(SET_C));
+        expect_reload(&s, now + DT_GRACE, SETTLE_REASON_SETTLED);
         settle_reload_finished(&s, true, now + USEC_PER_SEC);
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_C);
@@ -300,6 +342,7 @@ static void test_timeout_invalid_dt(void **state) {
 
         start(&s, consistent(SET_A), 0, 0);
         settle_event(&s, 0);
+        expect_polls_until(&s, 0, QUIET, 1);
         expect_evaluate(&s, QUIET, invalid());
         expect_wait(&s, QUIET, QUIET + POLL, true);
         expect_wait(&s, MAX_WAIT - 1, MAX_WAIT, true);
@@ -318,6 +361,7 @@ static void test_timeout_with_loaded_set_still_reloads(void **state) {
         settle_event(&s, 0);
         expect_evaluate(&s, QUIET, inconsistent(SET_A));
         expect_wait(&s, QUIET, QUIET + POLL, true);
+        expect_wait(&s, MAX_WAIT - 1, MAX_WAIT, true);
         expect_reload(&s, MAX_WAIT, SETTLE_REASON_TIMEOUT);
         assert_int_equal(s.n_timeouts, 1);
 
@@ -389,7 +433,7 @@ static void test_backoff_reset_by_event(void **state) {
         settle_event(&s, now);
         assert_int_equal(s.state, SETTLE_PENDING);
         assert_int_equal(s.n_requests, 2);
-        expect_wait(&s, now, now + QUIET, false);
+        expect_polls_until(&s, now, now + QUIET, 1);
         now += QUIET;
         expect_evaluate(&s, now, consistent(SET_B));
         /* Loaded is unknown after a failure: the same set is reloaded. */
@@ -412,8 +456,11 @@ static void test_backoff_reset_by_dt_change(void **state) {
         assert_int_equal(s.state, SETTLE_BACKOFF);
         settle_dt_generation(&s, 2, now + 1);
         assert_int_equal(s.state, SETTLE_PENDING);
-        expect_evaluate(&s, now + 1 + QUIET, consistent(SET_C));
-        expect_reload(&s, now + 1 + QUIET, SETTLE_REASON_SETTLED);
+        assert_int_equal(s.dt_changed_at, now + 1);
+        /* A DT replacement began the request: it ends dt_grace later. */
+        expect_polls_until(&s, now + 1, now + 1 + DT_GRACE, 2);
+        expect_evaluate(&s, now + 1 + DT_GRACE, consistent(SET_C));
+        expect_reload(&s, now + 1 + DT_GRACE, SETTLE_REASON_SETTLED);
         now += 2 * USEC_PER_SEC;
         settle_reload_finished(&s, false, now);
         expect_wait(&s, now, now + USEC_PER_SEC, false);
@@ -448,7 +495,7 @@ static void test_request_with_unchanged_set(void **state) {
         settle_request(&s, t);
         assert_int_equal(s.state, SETTLE_PENDING);
         assert_int_equal(s.n_events, 0);
-        expect_wait(&s, t, t + QUIET, false);
+        expect_polls_until(&s, t, t + QUIET, 1);
         expect_evaluate(&s, t + QUIET, consistent(SET_A));
         expect_reload(&s, t + QUIET, SETTLE_REASON_REQUESTED);
         settle_reload_finished(&s, true, t + USEC_PER_SEC);
@@ -481,15 +528,22 @@ static void test_request_joins_burst(void **state) {
 
         start(&s, consistent(SET_A), 0, 0);
         for (t = USEC_PER_SEC; t < USEC_PER_SEC + 100 * USEC_PER_MSEC; t += USEC_PER_MSEC) {
+                SettleAction a;
+
                 settle_event(&s, t);
                 if (t == USEC_PER_SEC + 40 * USEC_PER_MSEC)
                         settle_request(&s, t);
-                expect_wait(&s, t, t + QUIET, false);
+                /* Only DT polls during the burst. */
+                a = settle_next(&s, t);
+                assert_int_equal(a.kind, SETTLE_WAIT);
+                assert_true(a.poll_dt);
+                assert_true(a.wake_at > t && a.wake_at <= t + POLL);
+                settle_dt_generation(&s, 1, t);
         }
         t -= USEC_PER_MSEC;
         assert_int_equal(s.n_requests, 1);
 
-        for (usec_t now = t + QUIET; now < t + 10 * USEC_PER_SEC; now += USEC_PER_MSEC) {
+        for (usec_t now = t + USEC_PER_MSEC; now < t + 10 * USEC_PER_SEC; now += USEC_PER_MSEC) {
                 SettleAction a = settle_next(&s, now);
                 if (a.kind == SETTLE_EVALUATE) {
                         SettleVerdict v = consistent(SET_A);
@@ -539,11 +593,22 @@ static void test_dt_poll_interval(void **state) {
         settle_start(&s, &v, 1, 0, 0);
 
         settle_event(&s, 0);
-        /* Waiting for quiet is not waiting for the DT: no poll. */
-        expect_wait(&s, 0, q, false);
-        expect_wait(&s, q / 2, q, false);
+        /* The quiet period is polled too (a DT replacement may end it early), on the same schedule. */
+        expect_wait(&s, 0, p, true);
+        expect_wait(&s, 0, p, true);
+        /* A wake-up for some other reason keeps the schedule. */
+        expect_wait(&s, p / 2, p, true);
+        settle_dt_generation(&s, 1, p);
+        expect_wait(&s, p, 2 * p, true);
+        settle_dt_generation(&s, 1, 2 * p);
+        /* The quiet period ends before the next poll: wake at its end. */
+        expect_wait(&s, 2 * p, q, true);
+        expect_wait(&s, q - 1, q, true);
         expect_evaluate(&s, q, inconsistent(SET_B));
-        now = q;
+        /* The schedule begun in the quiet period goes on. */
+        expect_wait(&s, q, 3 * p, true);
+        now = 3 * p;
+        settle_dt_generation(&s, 1, now);
         for (int i = 0; i < 20; i++) {
                 expect_wait(&s, now, now + p, true);
                 expect_wait(&s, now, now + p, true);
@@ -581,7 +646,7 @@ static void test_start_inconsistent(void **state) {
         assert_int_equal(s.state, SETTLE_PENDING);
         assert_int_equal(s.n_requests, 1);
         assert_int_equal(s.request_start, t);
-        expect_wait(&s, t, t + QUIET, false);
+        expect_polls_until(&s, t, t + QUIET, 1);
         /* The start-up verdict is fresh: no evaluation, straight to polling. */
         expect_wait(&s, t + QUIET, t + QUIET + POLL, true);
         settle_dt_generation(&s, 2, t + QUIET + POLL);
@@ -589,8 +654,17 @@ static void test_start_inconsistent(void **state) {
         /* What was loaded at boot is unknown: reload. */
         expect_reload(&s, t + QUIET + POLL, SETTLE_REASON_SETTLED);
 
+        /* The DT replaced within the start-up quiet period: dt_grace after it. */
+        start(&s, inconsistent(SET_A), 0, t);
+        expect_polls_until(&s, t, t + POLL, 1);
+        settle_dt_generation(&s, 2, t + POLL);
+        expect_polls_until(&s, t + POLL, t + POLL + DT_GRACE, 2);
+        expect_evaluate(&s, t + POLL + DT_GRACE, consistent(SET_A));
+        expect_reload(&s, t + POLL + DT_GRACE, SETTLE_REASON_SETTLED);
+
         start(&s, invalid(), 0, t);
         assert_int_equal(s.state, SETTLE_PENDING);
+        expect_wait(&s, t + MAX_WAIT - 1, t + MAX_WAIT, true);
         expect_reload(&s, t + MAX_WAIT, SETTLE_REASON_TIMEOUT);
 }
 
@@ -600,7 +674,7 @@ static void test_start_remembered_different(void **state) {
         start(&s, consistent(SET_A), SET_B, 0);
         assert_int_equal(s.state, SETTLE_PENDING);
         assert_int_equal(s.loaded_id, SET_B);
-        expect_wait(&s, 0, QUIET, false);
+        expect_polls_until(&s, 0, QUIET, 1);
         expect_reload(&s, QUIET, SETTLE_REASON_SETTLED);
         settle_reload_finished(&s, true, USEC_PER_SEC);
         assert_int_equal(s.loaded_id, SET_A);
@@ -614,10 +688,13 @@ static void test_next_is_idempotent(void **state) {
         start(&s, consistent(SET_A), 0, 0);
         settle_event(&s, USEC_PER_SEC);
         for (int i = 0; i < 3; i++)
-                expect_wait(&s, USEC_PER_SEC + 1, USEC_PER_SEC + QUIET, false);
+                expect_wait(&s, USEC_PER_SEC + 1, USEC_PER_SEC + 1 + POLL, true);
+        /* Past the poll: the next one, at most the end of the quiet period. */
+        for (int i = 0; i < 3; i++)
+                expect_wait(&s, USEC_PER_SEC + QUIET - 1, USEC_PER_SEC + QUIET, true);
         expect_evaluate(&s, USEC_PER_SEC + QUIET, inconsistent(SET_B));
         for (int i = 0; i < 3; i++)
-                expect_wait(&s, USEC_PER_SEC + QUIET, USEC_PER_SEC + QUIET + POLL, true);
+                expect_wait(&s, USEC_PER_SEC + QUIET, USEC_PER_SEC + QUIET - 1 + POLL, true);
         settle_dt_generation(&s, 2, USEC_PER_SEC + QUIET + 1);
         expect_evaluate(&s, USEC_PER_SEC + QUIET + 1, consistent(SET_B));
         expect_reload(&s, USEC_PER_SEC + QUIET + 1, SETTLE_REASON_SETTLED);
@@ -649,6 +726,297 @@ static void test_evaluate_once_per_change(void **state) {
         assert_int_equal(s.state, SETTLE_PENDING);
 }
 
+/* (a) The DT replaced a few ms after the last event ends the burst dt_grace after it. */
+static void test_dt_change_ends_quiet_early(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC, last = t + 2 * USEC_PER_MSEC, seen = last + 3 * USEC_PER_MSEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_wait(&s, t, t + POLL, true);
+        settle_event(&s, t + USEC_PER_MSEC);
+        expect_wait(&s, t + USEC_PER_MSEC, t + POLL, true);
+        settle_event(&s, last);
+        /* The first poll comes 3ms after the last event and finds the DT replaced. */
+        expect_polls_until(&s, last, seen, 1);
+        settle_dt_generation(&s, 2, seen);
+        assert_int_equal(s.dt_changed_at, seen);
+        expect_polls_until(&s, seen, seen + DT_GRACE, 2);
+        assert_true(seen + DT_GRACE < last + QUIET);
+        expect_evaluate(&s, seen + DT_GRACE, consistent(SET_B));
+        expect_reload(&s, seen + DT_GRACE, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, seen + USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_B);
+        assert_int_equal(s.n_reloads, 1);
+
+        /* Negative control: the same burst without a DT replacement waits the full quiet period. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_wait(&s, t, t + POLL, true);
+        settle_event(&s, t + USEC_PER_MSEC);
+        expect_wait(&s, t + USEC_PER_MSEC, t + POLL, true);
+        settle_event(&s, last);
+        expect_polls_until(&s, last, seen + DT_GRACE, 1);
+        expect_polls_until(&s, seen + DT_GRACE, last + QUIET, 1);
+        assert_int_equal(s.dt_changed_at, 0);
+        expect_evaluate(&s, last + QUIET, consistent(SET_B));
+        expect_reload(&s, last + QUIET, SETTLE_REASON_SETTLED);
+}
+
+/* (b) An event after the DT replacement: the burst was not over; full quiet from that event. */
+static void test_event_after_dt_change_restores_quiet(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_polls_until(&s, t, t + POLL, 1);
+        settle_dt_generation(&s, 2, t + POLL);
+        assert_int_equal(s.dt_changed_at, t + POLL);
+        expect_wait(&s, t + POLL, t + 2 * POLL, true);
+        settle_event(&s, t + 8 * USEC_PER_MSEC);
+        /* Not at t + POLL + DT_GRACE: polls on to the quiet period's end. */
+        expect_polls_until(&s, t + 8 * USEC_PER_MSEC, t + 8 * USEC_PER_MSEC + QUIET, 2);
+        expect_evaluate(&s, t + 8 * USEC_PER_MSEC + QUIET, consistent(SET_B));
+        expect_reload(&s, t + 8 * USEC_PER_MSEC + QUIET, SETTLE_REASON_SETTLED);
+
+        /* The same for a state event, and a second replacement after it ends the burst early again. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_polls_until(&s, t, t + POLL, 1);
+        settle_dt_generation(&s, 2, t + POLL);
+        settle_state_event(&s, t + 6 * USEC_PER_MSEC);
+        /* Polls at 11 and 16ms: past t + POLL + DT_GRACE, still waiting. */
+        expect_polls_until(&s, t + 6 * USEC_PER_MSEC, t + 16 * USEC_PER_MSEC, 2);
+        settle_dt_generation(&s, 3, t + 16 * USEC_PER_MSEC);
+        assert_int_equal(s.dt_changed_at, t + 16 * USEC_PER_MSEC);
+        expect_polls_until(&s, t + 16 * USEC_PER_MSEC, t + 16 * USEC_PER_MSEC + DT_GRACE, 3);
+        expect_evaluate(&s, t + 16 * USEC_PER_MSEC + DT_GRACE, consistent(SET_B));
+        expect_reload(&s, t + 16 * USEC_PER_MSEC + DT_GRACE, SETTLE_REASON_SETTLED);
+}
+
+/* The follow-up to a reload made dirty by a DT replacement: the DT change that ended the previous
+ * request must not end this one too; dt_grace after the new replacement at the earliest. */
+static void test_dt_change_during_reload_follow_up(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC, r = t + POLL + DT_GRACE, again = r + 3 * USEC_PER_MSEC;
+        usec_t now, evaluated_at = 0;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_polls_until(&s, t, t + POLL, 1);
+        settle_dt_generation(&s, 2, t + POLL);
+        expect_polls_until(&s, t + POLL, r, 2);
+        expect_evaluate(&s, r, consistent(SET_B));
+        expect_reload(&s, r, SETTLE_REASON_SETTLED);
+        settle_dt_generation(&s, 3, again);
+        assert_true(s.reload_dirty);
+        settle_reload_finished(&s, true, again + USEC_PER_MSEC);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        for (now = again + USEC_PER_MSEC; now <= t + QUIET; now += 100) {
+                SettleAction a = settle_next(&s, now);
+                if (a.kind == SETTLE_EVALUATE) {
+                        evaluated_at = now;
+                        break;
+                }
+                assert_int_equal(a.kind, SETTLE_WAIT);
+                assert_true(a.poll_dt);
+        }
+        /* Neither at once (the old replacement) nor later than the quiet period. */
+        if (evaluated_at < again + DT_GRACE || evaluated_at > t + QUIET)
+                fail_msg("evaluated at %llu, DT replaced at %llu", (unsigned long long) evaluated_at,
+                         (unsigned long long) again);
+        SettleVerdict v = consistent(SET_C);
+        settle_model(&s, &v, now);
+        expect_reload(&s, now, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, now + USEC_PER_SEC);
+        assert_int_equal(s.loaded_id, SET_C);
+        assert_int_equal(s.state, SETTLE_IDLE);
+}
+
+/* (c) A long DLPAR: events every 2ms for 10 minutes, the DT stale meanwhile. Never cut into
+ * forced reloads; one TIMEOUT reload max_wait after the last event. */
+static void test_long_burst_is_not_cut(void **state) {
+        const usec_t t0 = 10 * USEC_PER_SEC, t_end = t0 + 10 * USEC_PER_MINUTE, spacing = 2 * USEC_PER_MSEC;
+        usec_t now = t0, next_event = t0, wake = USEC_INFINITY, last = 0, evaluated_at = 0;
+        unsigned evaluations = 0, events = 0;
+        SettleAction a;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        for (;;) {
+                usec_t ev = next_event <= t_end ? next_event : USEC_INFINITY;
+
+                now = MIN(ev, wake);
+                assert_true(now != USEC_INFINITY);
+                if (now == ev) {
+                        /* An add, then the online that follows it. */
+                        if (events++ % 2 == 0)
+                                settle_event(&s, now);
+                        else
+                                settle_state_event(&s, now);
+                        last = now;
+                        next_event += spacing;
+                } else
+                        /* A poll: the DT is not replaced during the burst. */
+                        settle_dt_generation(&s, 1, now);
+
+                for (;;) {
+                        a = settle_next(&s, now);
+                        if (a.kind != SETTLE_EVALUATE)
+                                break;
+                        SettleVerdict v = inconsistent(SET_A);
+                        settle_model(&s, &v, now);
+                        evaluated_at = now;
+                        evaluations++;
+                }
+                if (a.kind == SETTLE_RELOAD)
+                        break;
+                assert_int_equal(a.kind, SETTLE_WAIT);
+                assert_true(a.poll_dt);
+                assert_true(a.wake_at > now);
+                wake = a.wake_at;
+        }
+        assert_int_equal(events, (t_end - t0) / spacing + 1);
+        assert_int_equal(last, t_end);
+        assert_int_equal(s.n_events, events);
+        assert_int_equal(s.n_requests, 1);
+        /* Looked at once, when the events stopped; reloaded max_wait after the last one. */
+        assert_int_equal(evaluations, 1);
+        assert_int_equal(evaluated_at, last + QUIET);
+        assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
+        assert_int_equal(now, last + MAX_WAIT);
+        assert_int_equal(s.n_reloads, 1);
+        assert_int_equal(s.n_timeouts, 1);
+        assert_true(now - s.request_start > 10 * USEC_PER_MINUTE);
+}
+
+/* (d) Online/offline during a reload: no reason for another; add/remove: exactly one more. */
+static void test_state_event_during_reload(void **state) {
+        const usec_t r = USEC_PER_SEC + QUIET;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+        for (usec_t t = r + USEC_PER_MSEC; t < r + 300 * USEC_PER_MSEC; t += USEC_PER_MSEC) {
+                settle_state_event(&s, t);
+                expect_wait(&s, t, USEC_INFINITY, false);
+        }
+        assert_int_equal(s.n_events, 1 + 299);
+        assert_false(s.reload_dirty);
+        settle_dt_generation(&s, 1, 2 * USEC_PER_SEC);
+        settle_reload_finished(&s, true, 2 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_B);
+        assert_int_equal(s.n_requests, 1);
+        expect_wait(&s, 2 * USEC_PER_SEC, USEC_INFINITY, false);
+        expect_wait(&s, 10 * USEC_PER_SEC, USEC_INFINITY, false);
+        assert_int_equal(s.n_reloads, 1);
+
+        /* Negative control: add/remove events at the same times give exactly one more. */
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+        for (usec_t t = r + USEC_PER_MSEC; t < r + 300 * USEC_PER_MSEC; t += USEC_PER_MSEC) {
+                settle_event(&s, t);
+                expect_wait(&s, t, USEC_INFINITY, false);
+        }
+        assert_true(s.reload_dirty);
+        settle_dt_generation(&s, 1, 2 * USEC_PER_SEC);
+        settle_reload_finished(&s, true, 2 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        assert_int_equal(s.loaded_id, 0);
+        expect_evaluate(&s, 2 * USEC_PER_SEC, consistent(SET_B));
+        expect_reload(&s, 2 * USEC_PER_SEC, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, 3 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_B);
+        expect_wait(&s, 3 * USEC_PER_SEC, USEC_INFINITY, false);
+        assert_int_equal(s.n_reloads, 2);
+}
+
+/* One add during a reload makes it dirty however many state events come; the follow-up request's
+ * quiet period counts from the last of them all. */
+static void test_state_event_during_dirty_reload(void **state) {
+        const usec_t last = USEC_PER_SEC + 900 * USEC_PER_MSEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        reload_after_event(&s, USEC_PER_SEC, SET_B);
+        settle_state_event(&s, USEC_PER_SEC + 100 * USEC_PER_MSEC);
+        settle_event(&s, USEC_PER_SEC + 200 * USEC_PER_MSEC);
+        settle_state_event(&s, last);
+        settle_reload_finished(&s, true, last + 10 * USEC_PER_MSEC);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        expect_polls_until(&s, last + 10 * USEC_PER_MSEC, last + QUIET, 1);
+        expect_evaluate(&s, last + QUIET, consistent(SET_B));
+        expect_reload(&s, last + QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, last + USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.n_reloads, 2);
+}
+
+/* A state event is part of a burst: it begins a request and restarts the quiet period. */
+static void test_state_event_joins_burst(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC, late = t + 30 * USEC_PER_MSEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_polls_until(&s, t, late, 1);
+        settle_state_event(&s, late);
+        assert_int_equal(s.n_events, 2);
+        assert_int_equal(s.n_requests, 1);
+        expect_polls_until(&s, late, late + QUIET, 1);
+        expect_evaluate(&s, late + QUIET, consistent(SET_B));
+        expect_reload(&s, late + QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, false, late + USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_BACKOFF);
+
+        /* From back-off, a state event begins a fresh request (and restarts the back-off). */
+        settle_state_event(&s, late + 2 * USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        assert_int_equal(s.n_requests, 2);
+        assert_int_equal(s.retry_delay, 0);
+        expect_polls_until(&s, late + 2 * USEC_PER_SEC, late + 2 * USEC_PER_SEC + QUIET, 1);
+        expect_evaluate(&s, late + 2 * USEC_PER_SEC + QUIET, consistent(SET_B));
+        expect_reload(&s, late + 2 * USEC_PER_SEC + QUIET, SETTLE_REASON_SETTLED);
+}
+
+/* (e) An offline then an online of the same block (a rolled-back operation): a request, then SKIP. */
+static void test_state_event_rollback_skips(void **state) {
+        const usec_t t = 7 * USEC_PER_SEC, last = t + USEC_PER_MSEC;
+        SettleAction a;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_state_event(&s, t);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        assert_int_equal(s.n_requests, 1);
+        settle_state_event(&s, last);
+        assert_int_equal(s.n_events, 2);
+        assert_int_equal(s.n_requests, 1);
+        expect_polls_until(&s, last, last + QUIET, 1);
+        expect_evaluate(&s, last + QUIET, consistent(SET_A));
+        a = settle_next(&s, last + QUIET);
+        assert_int_equal(a.kind, SETTLE_SKIP);
+        assert_int_equal(a.wake_at, USEC_INFINITY);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.n_skipped, 1);
+        assert_int_equal(s.n_reloads, 0);
+        assert_int_equal(s.loaded_id, SET_A);
+        expect_wait(&s, last + QUIET, USEC_INFINITY, false);
+
+        /* Negative control: had the set changed after all, it is reloaded. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_state_event(&s, t);
+        settle_state_event(&s, last);
+        expect_polls_until(&s, last, last + QUIET, 1);
+        expect_evaluate(&s, last + QUIET, consistent(SET_B));
+        expect_reload(&s, last + QUIET, SETTLE_REASON_SETTLED);
+        assert_int_equal(s.n_skipped, 0);
+}
+
 static void test_strings(void **state) {
         assert_string_equal(settle_state_to_string(SETTLE_IDLE), "idle");
         assert_string_equal(settle_state_to_string(SETTLE_WATCHING), "watching");
@@ -665,8 +1033,10 @@ static void test_strings(void **state) {
 
 /* The randomized property test: a fake world and a fake daemon that acts on every answer, fed
  * random inputs at random times. The world behaves like pseries DLPAR, one operation at a time:
- * the kernel adds or removes blocks (uevents, sysfs changes), and the DT is updated last, without
- * a uevent of its own, after a delay that may exceed max_wait, or it is rolled back. */
+ * the kernel adds or removes blocks (add/remove uevents, sysfs changes, each maybe followed by an
+ * online/offline uevent), and the DT is updated last, without a uevent of its own, after a delay
+ * that may be a few ms or exceed max_wait, or it is rolled back. Online/offline uevents also come
+ * on their own, at any time, reloads included. */
 
 typedef struct Sim {
         Settle s;
@@ -684,15 +1054,19 @@ typedef struct Sim {
         bool reloading, reload_ok, finishing;
         usec_t reload_end;
         uint64_t reload_read;    /* the DT's set when the reload began; it may read it then or at its end */
+        uint64_t reload_gen;     /* the generation fed when it began */
+        bool reload_stale;       /* add/remove or a request while it ran: state events do not count */
         uint64_t truth;          /* what the crash kernel was really built from */
         usec_t wake_at;
         bool poll_dt;
 
         uint64_t fed_gen;
         SettleVerdict fed;
-        bool input_since_model;  /* anything, requests included */
-        bool change_since_model; /* events and generation changes: what makes a verdict stale */
+        bool input_since_model;  /* anything, requests and state events included */
+        bool change_since_model; /* add/remove events and generation changes: what makes a verdict stale */
         uint64_t reloads;
+        usec_t last_input;       /* last event, state event or request fed */
+        usec_t first_change;     /* first generation change fed at or after last_input, USEC_INFINITY: none */
 
         struct Coverage *coverage;
 } Sim;
@@ -702,6 +1076,9 @@ typedef struct Coverage {
         unsigned reasons[_SETTLE_REASON_MAX];
         unsigned states[_SETTLE_STATE_MAX];
         unsigned skips, dirty;
+        unsigned early;            /* reloads or skips before last_input + quiet: ended by a DT replacement */
+        unsigned state_in_reload;  /* state events fed while a reload ran */
+        unsigned long_bursts;      /* bursts longer than max_wait */
 } Coverage;
 
 static uint64_t rnd(Sim *m) {
@@ -730,15 +1107,55 @@ static uint64_t world_load(const Sim *m) {
 }
 
 static void sim_feed_generation(Sim *m) {
-        if (m->dt_gen != m->fed_gen)
+        if (m->dt_gen != m->fed_gen) {
                 m->input_since_model = m->change_since_model = true;
+                if (m->first_change == USEC_INFINITY)
+                        m->first_change = m->now;
+        }
         m->fed_gen = m->dt_gen;
         settle_dt_generation(&m->s, m->dt_gen, m->now);
 }
 
+static void sim_input_at(Sim *m) {
+        m->input_since_model = true;
+        m->last_input = m->now;
+        /* The engine compares times, not order: a DT change fed at this very time still counts
+         * as following the input (as when it begins the request itself). */
+        if (m->first_change < m->now)
+                m->first_change = USEC_INFINITY;
+}
+
+/* Add or remove. */
 static void sim_event(Sim *m) {
-        m->input_since_model = m->change_since_model = true;
+        sim_input_at(m);
+        m->change_since_model = true;
+        m->reload_stale = m->reload_stale || m->reloading;
         settle_event(&m->s, m->now);
+}
+
+/* Online or offline: the set does not change, so the last verdict stays true. */
+static void sim_state_event(Sim *m) {
+        sim_input_at(m);
+        m->coverage->state_in_reload += m->reloading;
+        settle_state_event(&m->s, m->now);
+}
+
+static void sim_request(Sim *m) {
+        sim_input_at(m);
+        m->reload_stale = m->reload_stale || m->reloading;
+        settle_request(&m->s, m->now);
+}
+
+/* A request ends no sooner than quiet after the last input, or dt_grace after a DT replacement
+ * seen since then. */
+static void sim_check_settled(Sim *m) {
+        bool quiet = m->now >= m->last_input + QUIET;
+        bool grace = m->first_change != USEC_INFINITY && m->now >= m->first_change + DT_GRACE;
+
+        if (!quiet && !grace)
+                fail_msg("ended at %llu: last input %llu, DT change %llu", (unsigned long long) m->now,
+                         (unsigned long long) m->last_input, (unsigned long long) m->first_change);
+        m->coverage->early += !quiet;
 }
 
 static void sim_act(Sim *m) {
@@ -760,11 +1177,19 @@ static void sim_act(Sim *m) {
                         if (a.reason == SETTLE_REASON_SETTLED || a.reason == SETTLE_REASON_REQUESTED) {
                                 assert_true(m->fed.consistent);
                                 assert_false(m->change_since_model);
+                                sim_check_settled(m);
+                        } else if (a.reason == SETTLE_REASON_TIMEOUT) {
+                                /* Never while events still come: max_wait after the last one. */
+                                if (m->now < m->last_input + MAX_WAIT)
+                                        fail_msg("timeout at %llu, last input %llu", (unsigned long long) m->now,
+                                                 (unsigned long long) m->last_input);
                         } else
-                                assert_true(a.reason == SETTLE_REASON_TIMEOUT || a.reason == SETTLE_REASON_RETRY);
+                                assert_int_equal(a.reason, SETTLE_REASON_RETRY);
                         m->coverage->reasons[a.reason]++;
                         m->reloading = true;
                         m->reload_read = world_load(m);
+                        m->reload_gen = m->fed_gen;
+                        m->reload_stale = false;
                         m->reloads++;
                         m->reload_end = m->now + rnd_range(m, USEC_PER_MSEC, 3 * USEC_PER_SEC);
                         m->reload_ok = m->finishing || rnd(m) % 10 < 7;
@@ -776,8 +1201,10 @@ static void sim_act(Sim *m) {
                 case SETTLE_WAIT: {
                         SettleAction again;
 
-                        if (a.kind == SETTLE_SKIP)
+                        if (a.kind == SETTLE_SKIP) {
                                 m->coverage->skips++;
+                                sim_check_settled(m);
+                        }
                         assert_true(a.wake_at > m->now);
                         again = settle_next(&m->s, m->now);
                         assert_int_equal(again.kind, SETTLE_WAIT);
@@ -826,6 +1253,9 @@ static void sim_run_until(Sim *m, usec_t until) {
                                 m->truth = UINT64_C(0xdead); /* unloaded, then failed */
                         sim_feed_generation(m);
                         settle_reload_finished(&m->s, m->reload_ok, m->now);
+                        /* One more request exactly when something other than online/offline came. */
+                        assert_int_equal(m->s.state == SETTLE_PENDING,
+                                         m->reload_stale || m->fed_gen != m->reload_gen);
                         /* The engine may not know what is loaded, but it never believes a wrong set. */
                         if (m->s.loaded_id != 0 && m->s.loaded_id != m->truth)
                                 fail_msg("believes %llx is loaded, but %llx is",
@@ -849,17 +1279,26 @@ static usec_t sim_gap(Sim *m) {
         return rnd_range(m, 5 * USEC_PER_SEC, 60 * USEC_PER_SEC);
 }
 
-/* Blocks change one by one: a uevent each, at times that may straddle the quiet period. */
+/* Blocks change one by one: a uevent each, maybe an online/offline after it, at times that may
+ * straddle the quiet period; now and then a burst that lasts longer than max_wait. */
 static void sim_burst(Sim *m, uint64_t to) {
-        unsigned n = rnd_range(m, 1, 100);
-        usec_t spacing = rnd(m) % 4 == 0 ? 30 * USEC_PER_MSEC : 10;
+        unsigned n = rnd_range(m, 1, 100), r = rnd(m) % 40;
+        usec_t spacing = r == 0 ? 2 * USEC_PER_SEC : r < 10 ? 30 * USEC_PER_MSEC : 10;
+        bool state_events = rnd(m) % 2;
+        usec_t begin = m->now;
 
         m->sysfs_set = to;
         for (unsigned i = 0; i < n; i++) {
                 sim_event(m);
                 sim_act(m);
                 sim_run_until(m, m->now + rnd_range(m, 1, spacing));
+                if (state_events) {
+                        sim_state_event(m);
+                        sim_act(m);
+                        sim_run_until(m, m->now + rnd_range(m, 1, spacing));
+                }
         }
+        m->coverage->long_bursts += m->now - begin > MAX_WAIT;
 }
 
 static void sim_input(Sim *m) {
@@ -885,12 +1324,11 @@ static void sim_input(Sim *m) {
         }
 
         if (r < 50)
-                /* Online/offline: no change of set. */
-                sim_event(m);
-        else if (r < 60) {
-                m->input_since_model = true;
-                settle_request(&m->s, m->now);
-        } else if (r < 80)
+                /* Online/offline on its own: no change of set. */
+                sim_state_event(m);
+        else if (r < 60)
+                sim_request(m);
+        else if (r < 80)
                 /* A DT poll the engine did not ask for. */
                 sim_feed_generation(m);
         /* else: a wake-up for another reason. */
@@ -901,6 +1339,7 @@ static void sim_one(uint64_t seed, unsigned steps, Coverage *coverage) {
         Sim m = {
                 .rng = seed * UINT64_C(0x9e3779b97f4a7c15) + 1,
                 .tail_at = USEC_INFINITY,
+                .first_change = USEC_INFINITY,
                 .coverage = coverage,
         };
         SettleConfig c = SETTLE_CONFIG_DEFAULT;
@@ -972,10 +1411,15 @@ static void test_random_interleavings(void **state) {
                 assert_true(coverage.states[st] > 0);
         assert_true(coverage.skips > 0);
         assert_true(coverage.dirty > 0);
-        print_message("# reasons settled %u requested %u timeout %u retry %u; skips %u; dirty %u\n",
+        assert_true(coverage.early > 0);
+        assert_true(coverage.state_in_reload > 0);
+        assert_true(coverage.long_bursts > 0);
+        print_message("# reasons settled %u requested %u timeout %u retry %u; skips %u; dirty %u; "
+                      "early %u; state events in reloads %u; long bursts %u\n",
                       coverage.reasons[SETTLE_REASON_SETTLED], coverage.reasons[SETTLE_REASON_REQUESTED],
                       coverage.reasons[SETTLE_REASON_TIMEOUT], coverage.reasons[SETTLE_REASON_RETRY],
-                      coverage.skips, coverage.dirty);
+                      coverage.skips, coverage.dirty, coverage.early, coverage.state_in_reload,
+                      coverage.long_bursts);
 }
 
 int main(void) {
@@ -1004,6 +1448,14 @@ int main(void) {
                 cmocka_unit_test(test_start_remembered_different),
                 cmocka_unit_test(test_next_is_idempotent),
                 cmocka_unit_test(test_evaluate_once_per_change),
+                cmocka_unit_test(test_dt_change_ends_quiet_early),
+                cmocka_unit_test(test_event_after_dt_change_restores_quiet),
+                cmocka_unit_test(test_dt_change_during_reload_follow_up),
+                cmocka_unit_test(test_long_burst_is_not_cut),
+                cmocka_unit_test(test_state_event_during_reload),
+                cmocka_unit_test(test_state_event_during_dirty_reload),
+                cmocka_unit_test(test_state_event_joins_burst),
+                cmocka_unit_test(test_state_event_rollback_skips),
                 cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_random_interleavings),
         };

@@ -271,14 +271,18 @@ static int builder_finish(Builder *b, DtFormat format, DtMemory *ret) {
         return 0;
 }
 
-int dt_memory_parse_v1(const void *data, size_t size, uint64_t lmb_size, DtMemory *ret, Error *e) {
+/* Both formats are a count and 24-byte entries; they differ in the property's name and in where an
+ * entry keeps its base and flags, and v1 has no LMB count (each entry is one LMB). */
+static int parse_entries(DtFormat format, const void *data, size_t size, uint64_t lmb_size, DtMemory *ret,
+                         Error *e) {
+        const bool v2 = format == DT_FORMAT_V2;
         const uint8_t *p = data;
         Builder b = {
-                .property = DT_PROP_DYNAMIC_MEMORY,
-                .entry = "LMB",
+                .property = v2 ? DT_PROP_DYNAMIC_MEMORY_V2 : DT_PROP_DYNAMIC_MEMORY,
+                .entry = v2 ? "set" : "LMB",
                 .m.lmb_size = lmb_size,
         };
-        uint32_t count;
+        uint32_t count = 0;
         int r;
 
         assert(data || size == 0);
@@ -297,52 +301,27 @@ int dt_memory_parse_v1(const void *data, size_t size, uint64_t lmb_size, DtMemor
                 size_t offset = DT_COUNT_SIZE + i * DT_ENTRY_SIZE;
                 const uint8_t *entry = p + offset;
 
-                r = builder_add(&b, i, offset, read_be64(entry + V1_BASE_OFFSET), 1,
-                                read_be32(entry + V1_FLAGS_OFFSET), e);
+                if (v2)
+                        r = builder_add(&b, i, offset, read_be64(entry + V2_BASE_OFFSET),
+                                        read_be32(entry + V2_COUNT_OFFSET), read_be32(entry + V2_FLAGS_OFFSET), e);
+                else
+                        r = builder_add(&b, i, offset, read_be64(entry + V1_BASE_OFFSET), 1,
+                                        read_be32(entry + V1_FLAGS_OFFSET), e);
                 if (r < 0) {
                         dt_memory_done(&b.m);
                         return r;
                 }
         }
 
-        return builder_finish(&b, DT_FORMAT_V1, ret);
+        return builder_finish(&b, format, ret);
+}
+
+int dt_memory_parse_v1(const void *data, size_t size, uint64_t lmb_size, DtMemory *ret, Error *e) {
+        return parse_entries(DT_FORMAT_V1, data, size, lmb_size, ret, e);
 }
 
 int dt_memory_parse_v2(const void *data, size_t size, uint64_t lmb_size, DtMemory *ret, Error *e) {
-        const uint8_t *p = data;
-        Builder b = {
-                .property = DT_PROP_DYNAMIC_MEMORY_V2,
-                .entry = "set",
-                .m.lmb_size = lmb_size,
-        };
-        uint32_t count;
-        int r;
-
-        assert(data || size == 0);
-        assert(ret);
-
-        *ret = (DtMemory) {};
-
-        r = check_lmb_size(b.property, lmb_size, e);
-        if (r < 0)
-                return r;
-        r = check_count(b.property, b.entry, p, size, &count, e);
-        if (r < 0)
-                return r;
-
-        for (size_t i = 0; i < count; i++) {
-                size_t offset = DT_COUNT_SIZE + i * DT_ENTRY_SIZE;
-                const uint8_t *entry = p + offset;
-
-                r = builder_add(&b, i, offset, read_be64(entry + V2_BASE_OFFSET),
-                                read_be32(entry + V2_COUNT_OFFSET), read_be32(entry + V2_FLAGS_OFFSET), e);
-                if (r < 0) {
-                        dt_memory_done(&b.m);
-                        return r;
-                }
-        }
-
-        return builder_finish(&b, DT_FORMAT_V2, ret);
+        return parse_entries(DT_FORMAT_V2, data, size, lmb_size, ret, e);
 }
 
 int dt_memory_load(const char *root, DtMemory *ret, Error *e) {

@@ -31,7 +31,6 @@
 #define CRASH_HOTPLUG_PATH MEMORY_SYSFS_DIR "/crash_hotplug"
 #define FADUMP_DIR "sys/kernel/fadump"
 #define DEFAULT_RUNTIME_DIR "/run/kdump-settle"
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* A command-line option that overrides a config key; kept so that SIGHUP can re-apply them. */
 typedef struct Override {
@@ -502,7 +501,7 @@ static int manager_load_config(Manager *m, Config *ret, char ***ret_argv, const 
                         goto fail;
         }
 
-        r = reload_argv_resolve(&c, getenv("PATH") ?: DEFAULT_PATH, &argv, &backend, &e);
+        r = reload_argv_resolve(&c, getenv("PATH") ?: RELOAD_DEFAULT_PATH, &argv, &backend, &e);
         if (r < 0 && !(r == -ENOENT && m->fadump_registered))
                 goto fail;
         if (m->fadump_registered && !c.reload_command && (!argv || strcmp(argv[0], "kdumpctl") != 0)) {

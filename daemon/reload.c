@@ -21,20 +21,39 @@ struct Reload {
         void *userdata;
 };
 
-static bool find_in_path(const char *name, const char *path) {
-        _cleanup_free_ char *copy = strdup(path ?: "");
+/* The full path of an executable: name itself if it has a slash, else the first match in path. */
+static int find_executable(const char *name, const char *path, char **ret) {
+        _cleanup_free_ char *copy = NULL;
         char *saveptr = NULL;
 
-        if (!copy)
-                return false;
-        for (char *dir = strtok_r(copy, ":", &saveptr); dir; dir = strtok_r(NULL, ":", &saveptr)) {
-                char full[4096];
-
-                if (snprintf(full, sizeof(full), "%s/%s", dir, name) < (int) sizeof(full) &&
-                    access(full, X_OK) == 0)
-                        return true;
+        if (strchr(name, '/')) {
+                if (access(name, X_OK) < 0)
+                        return negative_errno();
+                *ret = strdup(name);
+                return *ret ? 0 : -ENOMEM;
         }
-        return false;
+
+        copy = strdup(path ?: "");
+        if (!copy)
+                return -ENOMEM;
+        for (char *dir = strtok_r(copy, ":", &saveptr); dir; dir = strtok_r(NULL, ":", &saveptr)) {
+                char *full;
+
+                if (asprintf(&full, "%s/%s", dir, name) < 0)
+                        return -ENOMEM;
+                if (access(full, X_OK) == 0) {
+                        *ret = full;
+                        return 0;
+                }
+                free(full);
+        }
+        return -ENOENT;
+}
+
+static bool find_in_path(const char *name, const char *path) {
+        _cleanup_free_ char *full = NULL;
+
+        return find_executable(name, path, &full) >= 0;
 }
 
 static int argv_from(char ***ret, const char *const *words) {
@@ -174,7 +193,8 @@ static _Noreturn void fadump_reregister(const char *registered) {
         _exit(0);
 }
 
-static _Noreturn void exec_child(char * const *argv, const char *fadump_registered, SettleReason reason) {
+static _Noreturn void exec_child(const char *executable, char * const *argv, const char *fadump_registered,
+                                 SettleReason reason) {
         sigset_t all;
         int fd;
 
@@ -197,15 +217,25 @@ static _Noreturn void exec_child(char * const *argv, const char *fadump_register
         if (fadump_registered)
                 fadump_reregister(fadump_registered);
 
-        execvp(argv[0], argv);
+        /* execv(), not execvp(): the latter hands a file without a #! line to /bin/sh. */
+        execv(executable, argv);
         fprintf(stderr, "<3>Cannot execute reload command %s: %m\n", argv[0]);
         _exit(127);
 }
 
 int reload_start(sd_event *event, char * const *argv, const char *fadump_registered, SettleReason reason,
                  usec_t timeout, reload_done_t done, void *userdata, Reload **ret, Error *e) {
+        _cleanup_free_ char *executable = NULL;
         Reload *r;
         int k;
+
+        /* Looked up now, not when the config was read: the tool may have been installed since. */
+        if (!fadump_registered) {
+                k = find_executable(argv[0], getenv("PATH") ?: RELOAD_DEFAULT_PATH, &executable);
+                if (k < 0)
+                        return error_set(e, k, "Reload command %s not found or not executable: %s", argv[0],
+                                         strerror(-k));
+        }
 
         r = calloc(1, sizeof(*r));
         if (!r)
@@ -223,7 +253,7 @@ int reload_start(sd_event *event, char * const *argv, const char *fadump_registe
                 return k;
         }
         if (r->pid == 0)
-                exec_child(argv, fadump_registered, reason);
+                exec_child(executable, argv, fadump_registered, reason);
 
         /* Also in the parent, so that a kill at timeout never races the child's own setpgid(). */
         (void) setpgid(r->pid, r->pid);

@@ -10,6 +10,9 @@
 
 /* The reload backend: which command loads the crash kernel, and running it as a child. */
 
+/* Where commands are looked up when the environment has no PATH (as under some init systems). */
+#define RELOAD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* ReloadCommand= split on white space; else the first of `kdumpctl reload` (Fedora/RHEL),
  * `kdump-config reload` (Debian/Ubuntu) found in PATH; else `kexec -p KexecKernel ...`, loading
  * over the old image so that there is never a moment without a crash kernel. *ret_backend is a

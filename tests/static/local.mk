@@ -1,0 +1,5 @@
+# Included from Makefile.am: checks that read the source.
+if ENABLE_TESTS
+TESTS += tests/static/test-no-shell
+endif
+EXTRA_DIST += tests/static/test-no-shell

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "config.h"
 #include "fileio.h"
@@ -377,6 +378,9 @@ static int config_load_file(Config *c, const char *path, Error *e) {
                         return 0;
                 return error_set(e, negative_errno(), "Cannot stat %s: %m", path);
         }
+        /* The null device (--config=/dev/null) is the usual way to say "no configuration". */
+        if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3)
+                return 0;
         /* Opening a FIFO would block the daemon. */
         if (!S_ISREG(st.st_mode))
                 return error_set(e, EINVAL, "%s: not a regular file", path);

@@ -671,6 +671,15 @@ static void test_load_errors(void **state) {
         assert_int_equal(config_load(&c, main_path, &e), -EINVAL);
         assert_non_null(strstr(e.message, "kdump-settle.conf: not a regular file"));
 
+        /* the null device means "no configuration": defaults, no error; another character
+         * device is still refused */
+        config_done(&c);
+        config_init(&c);
+        assert_int_equal(config_load(&c, "/dev/null", &e), 0);
+        assert_int_equal(c.quiet, CONFIG_QUIET_DEFAULT);
+        assert_int_equal(config_load(&c, "/dev/zero", &e), -EINVAL);
+        assert_non_null(strstr(e.message, "/dev/zero: not a regular file"));
+
         /* a relative path is refused rather than read below "/" */
         assert_int_equal(config_load(&c, "etc/kdump-settle.conf", &e), -EINVAL);
         assert_non_null(strstr(e.message, "etc/kdump-settle.conf"));

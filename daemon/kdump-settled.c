@@ -154,17 +154,21 @@ static void manager_refresh_dt(Manager *m) {
                 dt_memory_done(&m->dt);
                 m->dt = dt;
                 m->dt_generation = before;
-                if (r < 0 && m->dt_error != r)
-                        /* Once per generation: the next replacement may fix it. */
+                m->dt_error = r < 0 ? r : 0;
+                if (r == -ENOENT && stat_root(m->root, DT_MEMORY_NODE, &(struct stat) {}) >= 0)
+                        /* The kernel removes the old property before it adds the new one. */
+                        log_debug("Device tree memory property absent (being replaced?): %s", error_message(&e, r));
+                else if (r < 0)
+                        /* Each generation is read once: this is logged once per bad replacement,
+                         * and the next one may fix it. */
                         log_warning_errno(r, "Cannot use the device tree memory description: %s",
                                           error_message(&e, r));
-                m->dt_error = r < 0 ? r : 0;
                 return;
         }
         log_debug("Device tree memory property keeps changing while read; trying again later.");
 }
 
-static SettleVerdict manager_evaluate(Manager *m, bool log_result) {
+static SettleVerdict manager_evaluate(Manager *m) {
         SettleVerdict v = {};
         Consistency c;
         Error e = {};
@@ -197,7 +201,7 @@ static SettleVerdict manager_evaluate(Manager *m, bool log_result) {
         }
         v.consistent = consistency_ok(&c);
 
-        if (log_result && !v.consistent)
+        if (!v.consistent)
                 log_debug("Device tree disagrees with sysfs on %llu of %llu LMBs, first at 0x%llx (%s)",
                           (unsigned long long) c.n_disagreeing, (unsigned long long) c.n_compared,
                           (unsigned long long) c.first[0].address,
@@ -314,7 +318,7 @@ static void manager_dispatch(Manager *m) {
 
                 switch (a.kind) {
                 case SETTLE_EVALUATE:
-                        v = manager_evaluate(m, true);
+                        v = manager_evaluate(m);
                         settle_model(&m->settle, &v, now);
                         continue;
 
@@ -688,7 +692,7 @@ static int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "%s", error_message(&e, r));
 
-        v = manager_evaluate(m, true);
+        v = manager_evaluate(m);
         (void) dt_memory_generation(m->root, &generation);
         if (v.valid)
                 log_info("Watching memory: %llu LMBs of %llu MiB in the device tree (%llu present), "

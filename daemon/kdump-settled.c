@@ -158,6 +158,10 @@ static void manager_refresh_dt(Manager *m) {
                 if (r == -ENOENT && stat_root(m->root, DT_MEMORY_NODE, &(struct stat) {}) >= 0)
                         /* The kernel removes the old property before it adds the new one. */
                         log_debug("Device tree memory property absent (being replaced?): %s", error_message(&e, r));
+                else if (r == -ENOENT)
+                        /* It was there at start-up: this is no "not a pseries LPAR". */
+                        log_warning("Device tree node /" DT_MEMORY_NODE " vanished; "
+                                    "not reloading until it is back.");
                 else if (r < 0)
                         /* Each generation is read once: this is logged once per bad replacement,
                          * and the next one may fix it. */
@@ -268,8 +272,12 @@ static int manager_start_reload(Manager *m, SettleReason reason) {
         r = reload_start(m->event, m->reload_argv, m->fadump_registered, reason, m->config.reload_timeout,
                          on_reload_done, m, &m->reload, &e);
         if (r < 0) {
+                /* A failed attempt all the same: status shows when and why, not "never". */
                 m->last_reload_ok = false;
-                snprintf(m->last_reload_result, sizeof(m->last_reload_result), "could not start");
+                m->last_reload_time = time(NULL);
+                m->last_reload_duration = 0;
+                snprintf(m->last_reload_result, sizeof(m->last_reload_result), "could not start: %s: %s",
+                         m->reload_argv && m->reload_argv[0] ? m->reload_argv[0] : "fadump", strerror(-r));
                 return log_error_errno(r, "%s", error_message(&e, r));
         }
         return 0;

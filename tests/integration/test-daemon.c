@@ -76,6 +76,7 @@ typedef struct Test {
         int wait_status;
 
         bool ready, stopping;
+        bool own_config;     /* the test wrote kdump-settle.conf, ReloadCommand= included */
         char *status[MAX_STATUS];
         size_t n_status;
         size_t n_status_dropped;
@@ -492,7 +493,7 @@ static bool start_daemon(Test *t, const char *const *extra) {
         char **envp;
         size_t n_env = 0;
 
-        if (write_text(config, "") < 0)
+        if (!t->own_config && write_text(config, "") < 0)
                 abort();
         if (asprintf(&a_config, "--config=%s", config) < 0 ||
             asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s",
@@ -503,7 +504,8 @@ static bool start_daemon(Test *t, const char *const *extra) {
 
         argv[n++] = (char *) arg_daemon;
         argv[n++] = a_config;
-        argv[n++] = a_reload;
+        if (!t->own_config)  /* the command line wins over the file */
+                argv[n++] = a_reload;
         argv[n++] = a_runtime;
         argv[n++] = (char *) "--debug";
         argv[n++] = (char *) "--quiet-sec=50ms";
@@ -616,6 +618,57 @@ static bool check_exit_0(Test *t, const char *when) {
         return CHECK(t, WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with status %d %s",
                      WEXITSTATUS(st), when);
 }
+
+/* --- the daemon's log ------------------------------------------------------------------------- */
+
+/* How much the daemon has logged so far: a mark to search from. */
+static size_t log_mark(Test *t) {
+        char *err = path_in(t->dir, "daemon.stderr");
+        size_t size = 0;
+
+        free(read_all(err, &size));
+        free(err);
+        return size;
+}
+
+/* Whether the daemon logged text after mark; the number of times in *ret_count. */
+static bool log_has(Test *t, size_t mark, const char *text, size_t *ret_count) {
+        char *err = path_in(t->dir, "daemon.stderr"), *data;
+        size_t size = 0, count = 0;
+
+        data = read_all(err, &size);
+        free(err);
+        if (data && size > mark)
+                for (const char *p = data + mark; (p = strstr(p, text)); p += strlen(text))
+                        count++;
+        free(data);
+        if (ret_count)
+                *ret_count = count;
+        return count > 0;
+}
+
+typedef struct LogText {
+        size_t mark;
+        const char *text;
+} LogText;
+
+static bool pred_log(Test *t, const void *arg) {
+        const LogText *l = arg;
+
+        return log_has(t, l->mark, l->text, NULL);
+}
+
+/* Pumps until the daemon logs text after mark, or fails the test after WAIT_MAX. */
+static bool wait_log(Test *t, size_t mark, const char *text) {
+        LogText l = { .mark = mark, .text = text };
+        char what[256];
+
+        snprintf(what, sizeof(what), "log line with \"%s\"", text);
+        return wait_for(t, pred_log, &l, what);
+}
+
+#define CHECK_LOG(t, mark, text) \
+        CHECK((t), log_has((t), (mark), (text), NULL), "the daemon did not log \"%s\"", (text))
 
 /* --- set-up and tear-down --------------------------------------------------------------------- */
 
@@ -812,6 +865,10 @@ static void test_retry(Test *t) {
         double gap = calls[1].time - calls[0].time;
         CHECK(t, gap >= 0.9 && gap <= 3.0, "retry came %.3f s after the failure, expected about 1 s", gap);
         check_copy(t, 2, &after, "the DT after the hot-add");
+        /* The failure at error level with its exit status, the retry, the success. */
+        CHECK_LOG(t, 0, "<3>Crash kernel reload failed (exit status 1)");
+        CHECK_LOG(t, 0, "Retrying the crash kernel reload.");
+        CHECK_LOG(t, 0, "Crash kernel reloaded in");
 out:
         free(ctl);
         blob_done(&before);
@@ -1244,6 +1301,232 @@ static void test_restart_without_state(Test *t) {
         restart_mid_request(t, false);
 }
 
+/* --- fault injection ------------------------------------------------------------------------- */
+
+/* 13: the reload command hangs: killed (its whole process group) at --reload-timeout-sec=1s,
+ * logged as timed out, retried after 1 s, and the retry loads the final DT. */
+static void test_reload_hangs(Test *t) {
+        static const char *const extra[] = { "--reload-timeout-sec=1s", NULL };
+        Blob before = {}, after = {};
+        Call calls[MAX_CALLS];
+        char *ctl = NULL, *pidfile = NULL, *pidtext = NULL;
+        size_t seq, n;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, extra))
+                goto out;
+
+        ctl = path_in(t->dir, "reload.log.exit");
+        if (write_text(ctl, "hang\n") < 0)
+                abort();
+
+        seq = status_seq(t);
+        if (!hot_add(t, N_BOOT, N_HOT))
+                goto out;
+        sleep_usec(3 * MSEC);
+        if (!write_dt(t, &after))
+                goto out;
+        if (!wait_reloads(t, seq, 2, "the hung reload and its retry"))
+                goto out;
+
+        n = read_calls(t, calls, MAX_CALLS);
+        if (n != 2)
+                goto out;
+        check_call(t, 0, "settled", 137);  /* the hung one logs itself before hanging */
+        check_call(t, 1, "retry", 0);
+        double gap = calls[1].time - calls[0].time;
+        /* 1 s until the kill, 1 s of back-off. */
+        CHECK(t, gap >= 1.8 && gap <= 4.0, "retry came %.3f s after the hung reload began, expected about 2 s", gap);
+        check_copy(t, 2, &after, "the DT after the hot-add");
+        CHECK(t, status_find_last(t, seq, "retrying in") != SIZE_MAX, "no \"retrying in N s\" status");
+        CHECK_LOG(t, 0, "<3>Crash kernel reload failed (timed out after 1s and was killed)");
+
+        /* The hung process is gone, not left behind. */
+        pidfile = path_in(t->dir, "reload.log.hang.pid");
+        pidtext = read_all(pidfile, NULL);
+        if (CHECK(t, pidtext && atoi(pidtext) > 0, "the hung reload left no pid")) {
+                pid_t pid = (pid_t) atoi(pidtext);
+                CHECK(t, kill(pid, 0) < 0 && errno == ESRCH, "the hung reload (pid %d) still runs", (int) pid);
+        }
+out:
+        free(pidtext);
+        free(pidfile);
+        free(ctl);
+        blob_done(&before);
+        blob_done(&after);
+}
+
+static bool write_config(Test *t, const char *text) {
+        char *config = path_in(t->dir, "kdump-settle.conf");
+        int r = write_text(config, text);
+
+        free(config);
+        t->own_config = true;
+        return CHECK(t, r >= 0, "cannot write the config file: %s", strerror(-r));
+}
+
+/* 14: ReloadCommand= (in the config file) does not exist: an error naming it, the daemon stays up
+ * and retries, and status says the last reload could not start and a retry is due. The file is
+ * then fixed and SIGHUP sent: the next retry runs the new command and loads the final DT. */
+static void test_reload_missing(Test *t) {
+        static const char *const status_args[] = { "status", NULL };
+        Blob before = {}, after = {};
+        char *text = NULL, *out = NULL;
+        size_t seq, mark;
+        int r;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!write_config(t, "[Reload]\nReloadCommand=/nonexistent/reload\n") ||
+            !setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
+                goto out;
+        CHECK_LOG(t, 0, "Reload command (ReloadCommand=): /nonexistent/reload");
+
+        seq = status_seq(t);
+        if (!hot_add(t, N_BOOT, N_HOT))
+                goto out;
+        sleep_usec(3 * MSEC);
+        if (!write_dt(t, &after))
+                goto out;
+        IdleAfter backoff = { .since = seq, .busy = "retrying in" };
+        if (!wait_for(t, pred_status_since, &backoff, "\"retrying in N s\" after the missing command"))
+                goto out;
+        CHECK_LOG(t, 0, "<3>Reload command /nonexistent/reload not found or not executable: No such file or directory");
+        CHECK(t, !t->exited, "the daemon exited");
+
+        r = run_ctl(t, &out, status_args);
+        if (CHECK(t, r == 0 && out, "status exited %d", r)) {
+                CHECK(t, strstr(out, "State:          backoff (retrying in"), "status does not say it retries:\n%s", out);
+                CHECK(t, strstr(out, "could not start: /nonexistent/reload: No such file or directory"),
+                      "status does not show the failure:\n%s", out);
+                /* "reloads" counts attempts. */
+                CHECK(t, strstr(out, " 1 reloads, 1 failures,"), "status does not count the failure:\n%s", out);
+        }
+        CHECK(t, n_calls(t) == 0, "%zu reload(s) ran", n_calls(t));
+
+        /* The fix: the recorder in the file, then SIGHUP. */
+        if (asprintf(&text, "[Reload]\nReloadCommand=/bin/sh %s/tests/integration/record-reload %s\n", arg_srcdir,
+                     t->log) < 0)
+                abort();
+        if (!write_config(t, text))
+                goto out;
+        mark = log_mark(t);
+        kill(t->pid, SIGHUP);
+        if (!wait_log(t, mark, "Configuration reloaded."))
+                goto out;
+        CHECK_LOG(t, mark, "record-reload");
+        if (!wait_reloads(t, seq, 1, "the retry with the fixed command"))
+                goto out;
+        check_call(t, 0, "retry", 0);
+        check_copy(t, 1, &after, "the DT after the hot-add");
+        free(out);
+        out = NULL;
+        r = run_ctl(t, &out, status_args);
+        CHECK(t, r == 0 && out && strstr(out, "State:          idle") && strstr(out, ", success\n"),
+              "status after the fix:\n%s", out ?: "");
+out:
+        free(out);
+        free(text);
+        blob_done(&before);
+        blob_done(&after);
+}
+
+/* 15: the DT property is replaced with a truncated one, then with garbage (a set count far beyond
+ * its length) while a hot-add is pending: each is an error naming the property, no reload, no crash;
+ * the next, good, generation gives exactly one reload that saw it. */
+static void test_bad_dt(Test *t) {
+        Blob before = {}, after = {}, truncated = {}, garbage = {};
+        size_t seq, mark;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        /* The good property cut in the middle of its second set. */
+        truncated.size = truncated.allocated = after.size - 10;
+        truncated.data = malloc(truncated.size);
+        if (!truncated.data)
+                abort();
+        memcpy(truncated.data, after.data, truncated.size);
+        blob_put32(&garbage, 0x10000000);  /* 268 million sets in 12 bytes */
+        blob_put64(&garbage, 0xdeadbeefcafef00dull);
+        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        seq = status_seq(t);
+        mark = log_mark(t);
+        if (!hot_add(t, N_BOOT, N_HOT))
+                goto out;
+        sleep_usec(3 * MSEC);
+        if (!write_dt(t, &truncated) || !wait_log(t, mark, "<4>Cannot use the device tree memory description"))
+                goto out;
+        CHECK_LOG(t, mark, DT_PROP_DYNAMIC_MEMORY_V2);
+
+        mark = log_mark(t);
+        if (!write_dt(t, &garbage) || !wait_log(t, mark, "<4>Cannot use the device tree memory description"))
+                goto out;
+        CHECK_LOG(t, mark, DT_PROP_DYNAMIC_MEMORY_V2);
+        watch(t, 200 * MSEC);
+        CHECK(t, n_calls(t) == 0, "%zu reload(s) with a bad DT", n_calls(t));
+        CHECK(t, status_is(last_status(t), "waiting for device tree"), "status with a bad DT: \"%s\"",
+              last_status(t));
+        size_t count = 0;
+        log_has(t, mark, "Cannot use the device tree memory description", &count);
+        CHECK(t, count == 1, "the bad DT was reported %zu times, expected once per generation", count);
+
+        if (!write_dt(t, &after) || !wait_reloads(t, seq, 1, "the good DT"))
+                goto out;
+        check_call(t, 0, "settled", 0);
+        check_copy(t, 1, &after, "the good DT");
+out:
+        blob_done(&before);
+        blob_done(&after);
+        blob_done(&truncated);
+        blob_done(&garbage);
+}
+
+/* 16: the whole DT memory node vanishes while a hot-add is pending, then comes back updated: a
+ * warning naming it, no reload and no crash meanwhile, one reload once it is back. */
+static void test_dt_node_vanishes(Test *t) {
+        Blob before = {}, after = {};
+        char *node = NULL, *cmd = NULL;
+        size_t seq, mark;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        seq = status_seq(t);
+        mark = log_mark(t);
+        if (!hot_add(t, N_BOOT, N_HOT))
+                goto out;
+        IdleAfter waiting = { .since = seq, .busy = "waiting for device tree" };
+        if (!wait_for(t, pred_status_since, &waiting, "waiting for the device tree"))
+                goto out;
+
+        node = path_in(t->root, DT_MEMORY_NODE);
+        if (!CHECK(t, fake_root_remove(node) >= 0, "cannot remove %s", node))
+                goto out;
+        if (!wait_log(t, mark, "<4>Device tree node /sys/firmware/devicetree/base/ibm,dynamic-reconfiguration-memory vanished"))
+                goto out;
+        watch(t, 300 * MSEC);
+        CHECK(t, !t->exited, "the daemon exited without the DT node");
+        CHECK(t, n_calls(t) == 0, "%zu reload(s) without the DT node", n_calls(t));
+        size_t count = 0;
+        log_has(t, mark, "<4>", &count);
+        CHECK(t, count == 1, "%zu warnings while the node was gone, expected 1", count);
+
+        if (!write_dt(t, &after) || !wait_reloads(t, seq, 1, "the DT node's return"))
+                goto out;
+        check_call(t, 0, "settled", 0);
+        check_copy(t, 1, &after, "the DT after its return");
+out:
+        free(cmd);
+        free(node);
+        blob_done(&before);
+        blob_done(&after);
+}
+
 /* umockdev_testbed_new() and the daemon both need libumockdev-preload: re-exec under it. */
 static void ensure_preload(char **argv) {
         const char *preload = getenv("LD_PRELOAD");
@@ -1281,6 +1564,10 @@ static const struct {
         { "control socket: root only, by the socket's mode and by the peer's credentials", test_control_permissions },
         { "restart: killed mid-request, restarted after the DT update, reloads once", test_restart_owed },
         { "restart (negative control): the same without the state file reloads nothing", test_restart_without_state },
+        { "reload hangs: killed at its timeout, logged, retried, the retry loads the final DT", test_reload_hangs },
+        { "reload command missing: an error, status says so, retried; fixed by SIGHUP, the retry loads", test_reload_missing },
+        { "bad DT: truncated, then garbage: an error naming the property each, then one reload on a good DT", test_bad_dt },
+        { "DT node vanishes mid-request: a warning, no crash, one reload when it is back", test_dt_node_vanishes },
 };
 
 int main(int argc, char **argv) {

@@ -1,0 +1,14 @@
+# Included from Makefile.am. The real daemon on a fake root, fed genuine kernel uevents made by
+# writing to /sys/devices/system/memory/memoryN/uevent: root only (it skips otherwise), no umockdev.
+
+if ENABLE_TESTS
+check_PROGRAMS += tests/integration/test-kernel-uevents
+TESTS += tests/integration/test-kernel-uevents
+endif
+
+tests_integration_test_kernel_uevents_SOURCES = tests/integration/test-kernel-uevents.c
+tests_integration_test_kernel_uevents_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_kernel_uevents_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
+tests_integration_test_kernel_uevents_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)
+# The daemon must exist before the test starts it.
+EXTRA_tests_integration_test_kernel_uevents_DEPENDENCIES = daemon/kdump-settled$(EXEEXT)

@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Soak: N simulated DLPAR requests through the real kdump-settled under umockdev, alternately a
+ * hot-add and a hot-remove of 4 LMBs (8 uevents, then the DT replaced, as the kernel does). Each
+ * request must give exactly one reload, with reason "settled", that saw the request's final DT.
+ * Every --sample requests the daemon's VmRSS and open fds are sampled (/proc/PID/status, /proc/PID/fd);
+ * at the end they must be flat: the fds the same at every sample, VmRSS at most --rss-slack-kb above
+ * the first sample. Not part of make check: see tests/soak/run.
+ *
+ * Environment: KDUMP_SETTLED (the daemon), KDUMP_SETTLE_SRCDIR (for
+ * tests/integration/record-reload); KDUMP_SETTLE_SOAK_WRAPPER, if set, is a command the daemon is
+ * run under (split on white space, e.g. "valgrind --leak-check=full --log-file=F"); RSS is then
+ * the wrapper's and is reported, not judged. Re-executes itself under libumockdev-preload. Exit
+ * status 0: passed, 1: failed, 99: could not run. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dt-blob.h"
+#include "dt-memory.h"
+#include "fake-root.h"
+#include "macro.h"
+
+/* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
+#include <umockdev.h>
+
+extern char **environ;
+
+#define MiB ((uint64_t) 1024 * 1024)
+#define LMB_SIZE (256 * MiB)
+#define N_BOOT 8
+#define N_HOT 4
+#define FLAGS_QEMU_BOOT (DRCONF_MEM_RESERVED | DRCONF_MEM_DRC_INVALID)
+
+#define MSEC ((int64_t) 1000)
+#define SEC ((int64_t) 1000000)
+
+static unsigned arg_requests = 10000;
+static unsigned arg_sample = 100;
+static long arg_rss_slack_kb = 256;
+static int64_t arg_request_timeout = 10 * SEC;
+static bool arg_keep;
+static const char *arg_daemon, *arg_srcdir, *arg_wrapper;
+
+static UMockdevTestbed *testbed;
+static char *root, *dir, *log_path;
+static int notify_fd = -1;
+static pid_t daemon_pid;
+static bool daemon_exited;
+static char last_status[128];
+static bool saw_reloading;
+
+/* The reload log, read as it grows. */
+static FILE *log_file;
+static char log_partial[512];
+static size_t log_partial_len;
+static unsigned n_reloads;
+
+static Blob dt_before, dt_after;
+
+static int64_t now_mono(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * SEC + ts.tv_nsec / 1000;
+}
+
+static void sleep_usec(int64_t usec) {
+        struct timespec ts = { .tv_sec = usec / SEC, .tv_nsec = (usec % SEC) * 1000 };
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+static void cleanup(void) {
+        if (daemon_pid > 0 && !daemon_exited) {
+                kill(daemon_pid, SIGTERM);
+                for (int i = 0; i < 500 && waitpid(daemon_pid, NULL, WNOHANG) == 0; i++)
+                        sleep_usec(10 * MSEC);
+                kill(daemon_pid, SIGKILL);
+                waitpid(daemon_pid, NULL, 0);
+                daemon_exited = true;
+        }
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die(const char *fmt, ...) {
+        va_list ap;
+
+        printf("FAIL: ");
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+        printf("\n  last status \"%s\", %u reloads; daemon log: %s/daemon.stderr (kept)\n", last_status, n_reloads,
+               dir ? dir : "?");
+        fflush(stdout);
+        cleanup();
+        exit(1);
+}
+
+static char *path_in(const char *d, const char *name) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s", d, name) < 0)
+                abort();
+        return p;
+}
+
+static char *read_all(const char *path, size_t *ret_size) {
+        FILE *f = fopen(path, "re");
+        char *data = NULL;
+        size_t size = 0, allocated = 0;
+
+        if (!f)
+                return NULL;
+        for (;;) {
+                if (size + 4096 + 1 > allocated) {
+                        allocated = (size + 4096 + 1) * 2;
+                        char *n = realloc(data, allocated);
+                        if (!n)
+                                abort();
+                        data = n;
+                }
+                size_t k = fread(data + size, 1, allocated - size - 1, f);
+                size += k;
+                if (k == 0)
+                        break;
+        }
+        fclose(f);
+        data[size] = '\0';
+        if (ret_size)
+                *ret_size = size;
+        return data;
+}
+
+/* --- the testbed (as in tests/integration/test-daemon.c) ---------------------------------------- */
+
+static void make_dt(Blob *b, uint32_t hot_flags) {
+        const TestLmbSet sets[] = {
+                { .n_lmbs = N_BOOT, .base = 0, .flags = FLAGS_QEMU_BOOT },
+                { .n_lmbs = N_HOT, .base = N_BOOT * LMB_SIZE, .flags = hot_flags },
+        };
+
+        *b = (Blob) {};
+        dt_blob_v2(b, sets, ELEMENTSOF(sets));
+}
+
+static char *block_syspath(unsigned n) {
+        char *p;
+
+        if (asprintf(&p, "/sys/devices/system/memory/memory%u", n) < 0)
+                abort();
+        return p;
+}
+
+static void add_block(unsigned n) {
+        char desc[256];
+        GError *error = NULL;
+
+        snprintf(desc, sizeof(desc),
+                 "P: /devices/system/memory/memory%u\n"
+                 "E: SUBSYSTEM=memory\n"
+                 "A: state=online\n"
+                 "A: phys_index=%08x\n",
+                 n, n);
+        if (!umockdev_testbed_add_from_string(testbed, desc, &error))
+                die("umockdev cannot add memory%u: %s", n, error->message);
+}
+
+/* umockdev aborts this program if more than 10 uevents are queued unread: 8 per request. */
+static void hot_add(void) {
+        for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++) {
+                char *p = block_syspath(n);
+
+                add_block(n);  /* "add" */
+                umockdev_testbed_uevent(testbed, p, "online");
+                free(p);
+        }
+}
+
+static void hot_remove(void) {
+        for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++) {
+                char *p = block_syspath(n);
+
+                umockdev_testbed_uevent(testbed, p, "offline");
+                umockdev_testbed_uevent(testbed, p, "remove");
+                umockdev_testbed_remove_device(testbed, p);
+                free(p);
+        }
+}
+
+static void write_dt(const Blob *b) {
+        int r = fake_root_write_dt(root, LMB_SIZE, DT_FORMAT_V2, b);
+
+        if (r < 0)
+                die("cannot write the DT: %s", strerror(-r));
+}
+
+/* --- the daemon ------------------------------------------------------------------------------- */
+
+static void pump(int64_t timeout) {
+        struct pollfd p = { .fd = notify_fd, .events = POLLIN };
+        int st;
+
+        if (poll(&p, 1, (int) ((timeout + 999) / 1000)) > 0)
+                for (;;) {
+                        char buf[4096], *line, *save = NULL;
+                        ssize_t k = recv(notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+                        if (k < 0)
+                                break;
+                        buf[k] = '\0';
+                        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                                if (strncmp(line, "STATUS=", 7) == 0) {
+                                        snprintf(last_status, sizeof(last_status), "%s", line + 7);
+                                        if (strcmp(last_status, "reloading") == 0)
+                                                saw_reloading = true;
+                                }
+                }
+        if (!daemon_exited && waitpid(daemon_pid, &st, WNOHANG) == daemon_pid) {
+                daemon_exited = true;
+                die("the daemon exited (wait status 0x%x)", (unsigned) st);
+        }
+}
+
+/* Reads new lines of the reload log: each must be the next reload, reason settled, status 0, and
+ * have seen the expected DT (its copy is then removed). */
+static void read_reloads(const Blob *expected) {
+        int c;
+
+        if (!log_file) {
+                log_file = fopen(log_path, "re");
+                if (!log_file)
+                        return;
+        }
+        clearerr(log_file);
+        while ((c = fgetc(log_file)) != EOF) {
+                unsigned n;
+                double time;
+                char reason[32], copy[64], name[64], *path, *data;
+                int status;
+                size_t size = 0;
+
+                if (c != '\n') {
+                        if (log_partial_len < sizeof(log_partial) - 1)
+                                log_partial[log_partial_len++] = (char) c;
+                        continue;
+                }
+                log_partial[log_partial_len] = 0;
+                log_partial_len = 0;
+                if (sscanf(log_partial, "%u %lf %31s %d %63s", &n, &time, reason, &status, copy) != 5)
+                        die("bad line in the reload log: \"%s\"", log_partial);
+                n_reloads++;
+                if (n != n_reloads || strcmp(reason, "settled") != 0 || status != 0)
+                        die("reload %u: \"%s\", expected reload %u with reason settled and status 0", n,
+                            log_partial, n_reloads);
+                snprintf(name, sizeof(name), "reload.log.%u.dt", n);
+                path = path_in(dir, name);
+                data = read_all(path, &size);
+                if (!data || size != expected->size || memcmp(data, expected->data, size) != 0)
+                        die("reload %u did not see the request's final DT", n);
+                unlink(path);
+                free(path);
+                free(data);
+        }
+}
+
+static void start_daemon(void) {
+        char *config = path_in(dir, "kdump-settle.conf"), *err = path_in(dir, "daemon.stderr");
+        char *a_config, *a_reload, *a_notify, *a_runtime, *wrapper = NULL;
+        char *argv[64], **envp;
+        size_t n = 0, n_env = 0;
+        int fd;
+
+        fd = open(config, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                abort();
+        close(fd);
+        if (asprintf(&a_config, "--config=%s", config) < 0 ||
+            asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s", arg_srcdir,
+                     log_path) < 0 ||
+            asprintf(&a_notify, "NOTIFY_SOCKET=%s/notify", dir) < 0 ||
+            asprintf(&a_runtime, "--runtime-dir=%s/run", dir) < 0)
+                abort();
+
+        if (arg_wrapper) {
+                char *save = NULL;
+
+                wrapper = strdup(arg_wrapper);
+                for (char *w = strtok_r(wrapper, " \t", &save); w && n < 32; w = strtok_r(NULL, " \t", &save))
+                        argv[n++] = w;
+        }
+        argv[n++] = (char *) arg_daemon;
+        argv[n++] = a_config;
+        argv[n++] = a_reload;
+        argv[n++] = a_runtime;
+        argv[n++] = (char *) "--quiet-sec=50ms";
+        argv[n++] = (char *) "--poll-interval-sec=5ms";
+        argv[n++] = (char *) "--max-wait-sec=20s";
+        argv[n] = NULL;
+
+        for (char **e = environ; *e; e++)
+                n_env++;
+        envp = calloc(n_env + 2, sizeof(char *));
+        if (!envp)
+                abort();
+        n_env = 0;
+        for (char **e = environ; *e; e++)
+                if (strncmp(*e, "NOTIFY_SOCKET=", 14) != 0)
+                        envp[n_env++] = *e;
+        envp[n_env++] = a_notify;
+
+        printf("daemon:");
+        for (size_t i = 0; argv[i]; i++)
+                printf(" %s", argv[i]);
+        printf("\n");
+        fflush(stdout);
+
+        fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                abort();
+        daemon_pid = fork();
+        if (daemon_pid < 0)
+                abort();
+        if (daemon_pid == 0) {
+                int null = open("/dev/null", O_RDONLY);
+                if (null >= 0)
+                        dup2(null, STDIN_FILENO);
+                dup2(fd, STDOUT_FILENO);
+                dup2(fd, STDERR_FILENO);
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                execvpe(argv[0], argv, envp);  /* the wrapper may be a bare name */
+                _exit(127);
+        }
+        close(fd);
+        free(envp);
+        free(wrapper);
+        free(a_config);
+        free(a_reload);
+        free(a_notify);
+        free(a_runtime);
+        free(config);
+        free(err);
+}
+
+static void wait_idle(int64_t timeout, const char *what) {
+        int64_t end = now_mono() + timeout;
+
+        while (strcmp(last_status, "idle") != 0) {
+                if (now_mono() >= end)
+                        die("no idle status %s within %.1f s", what, (double) timeout / SEC);
+                pump(20 * MSEC);
+        }
+}
+
+static long proc_status_kb(const char *field) {
+        char path[64], line[256];
+        long v = -1;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) daemon_pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, field, strlen(field)) == 0 && line[strlen(field)] == ':') {
+                        v = strtol(line + strlen(field) + 1, NULL, 10);
+                        break;
+                }
+        fclose(f);
+        return v;
+}
+
+static int count_fds(void) {
+        char path[64];
+        struct dirent *de;
+        int n = 0;
+        DIR *d;
+
+        snprintf(path, sizeof(path), "/proc/%d/fd", (int) daemon_pid);
+        d = opendir(path);
+        if (!d)
+                return -1;
+        while ((de = readdir(d)))
+                n += de->d_name[0] != '.';
+        closedir(d);
+        return n;
+}
+
+/* --- main ------------------------------------------------------------------------------------- */
+
+static void ensure_preload(char **argv) {
+        const char *preload = getenv("LD_PRELOAD");
+        char *value;
+
+        if (preload && strstr(preload, "libumockdev-preload"))
+                return;
+        if (getenv("KDUMP_SETTLE_SOAK_REEXEC")) {
+                printf("cannot run: LD_PRELOAD lost across re-exec\n");
+                exit(99);
+        }
+        if (asprintf(&value, "libumockdev-preload.so.0%s%s", preload && *preload ? ":" : "",
+                     preload && *preload ? preload : "") < 0)
+                abort();
+        setenv("LD_PRELOAD", value, 1);
+        setenv("KDUMP_SETTLE_SOAK_REEXEC", "1", 1);
+        execv("/proc/self/exe", argv);
+        printf("cannot run: cannot re-execute under libumockdev-preload: %s\n", strerror(errno));
+        exit(99);
+}
+
+static void help(void) {
+        printf("soak [--requests=N] [--sample=N] [--rss-slack-kb=N] [--request-timeout-sec=N] [--keep]\n"
+               "  N simulated DLPAR requests (default 10000) through the real daemon under umockdev;\n"
+               "  the daemon's VmRSS and open fds every --sample requests (default 100) must stay flat.\n");
+}
+
+static void parse_argv(int argc, char **argv) {
+        static const struct option options[] = {
+                { "help",                no_argument,       NULL, 'h' },
+                { "requests",            required_argument, NULL, 'n' },
+                { "sample",              required_argument, NULL, 's' },
+                { "rss-slack-kb",        required_argument, NULL, 'r' },
+                { "request-timeout-sec", required_argument, NULL, 't' },
+                { "keep",                no_argument,       NULL, 'k' },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        exit(0);
+                case 'n':
+                        arg_requests = (unsigned) strtoul(optarg, NULL, 10);
+                        break;
+                case 's':
+                        arg_sample = (unsigned) strtoul(optarg, NULL, 10);
+                        break;
+                case 'r':
+                        arg_rss_slack_kb = strtol(optarg, NULL, 10);
+                        break;
+                case 't':
+                        arg_request_timeout = (int64_t) strtoul(optarg, NULL, 10) * SEC;
+                        break;
+                case 'k':
+                        arg_keep = true;
+                        break;
+                default:
+                        exit(99);
+                }
+        if (arg_requests == 0 || arg_sample == 0 || arg_request_timeout <= 0) {
+                printf("cannot run: --requests, --sample and --request-timeout-sec must be positive\n");
+                exit(99);
+        }
+}
+
+int main(int argc, char **argv) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        long rss_first = -1, rss_max = -1, rss_last = -1;
+        int fds_first = -1, fds_min = -1, fds_max = -1;
+        unsigned n_samples = 0;
+        int64_t start, slowest = 0;
+        char *notify;
+        int r;
+
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        parse_argv(argc, argv);
+        ensure_preload(argv);
+
+        arg_daemon = getenv("KDUMP_SETTLED");
+        arg_srcdir = getenv("KDUMP_SETTLE_SRCDIR");
+        arg_wrapper = getenv("KDUMP_SETTLE_SOAK_WRAPPER");
+        if (arg_wrapper && !*arg_wrapper)
+                arg_wrapper = NULL;
+        if (!arg_daemon || !arg_srcdir) {
+                printf("cannot run: set KDUMP_SETTLED and KDUMP_SETTLE_SRCDIR\n");
+                return 99;
+        }
+
+        testbed = umockdev_testbed_new();
+        if (!umockdev_in_mock_environment()) {
+                printf("cannot run: umockdev's preload library is not active\n");
+                return 99;
+        }
+        root = umockdev_testbed_get_root_dir(testbed);
+        r = fake_root_create(&dir);
+        if (r < 0) {
+                printf("cannot run: cannot create a temporary directory: %s\n", strerror(-r));
+                return 99;
+        }
+        log_path = path_in(dir, "reload.log");
+        notify = path_in(dir, "notify");
+        strncpy(sa.sun_path, notify, sizeof(sa.sun_path) - 1);
+        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (notify_fd < 0 || bind(notify_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                printf("cannot run: cannot bind %s: %s\n", notify, strerror(errno));
+                return 99;
+        }
+        free(notify);
+
+        make_dt(&dt_before, 0);
+        make_dt(&dt_after, DRCONF_MEM_ASSIGNED);
+        r = fake_root_set_block_size(root, LMB_SIZE);
+        if (r < 0)
+                die("cannot write block_size_bytes: %s", strerror(-r));
+        for (unsigned n = 0; n < N_BOOT; n++)
+                add_block(n);
+        write_dt(&dt_before);
+
+        start_daemon();
+        /* Under valgrind start-up takes seconds. */
+        wait_idle(60 * SEC, "after start-up");
+        sleep_usec(300 * MSEC);
+        pump(0);
+        read_reloads(&dt_before);
+        if (n_reloads != 0)
+                die("%u reload(s) at start-up", n_reloads);
+
+        printf("%10s %10s %8s %6s %10s %12s\n", "requests", "reloads", "rss_kb", "fds", "elapsed_s", "slowest_ms");
+        start = now_mono();
+        for (unsigned i = 1; i <= arg_requests; i++) {
+                bool add = i % 2 == 1;
+                const Blob *expected = add ? &dt_after : &dt_before;
+                int64_t t0 = now_mono(), end = t0 + arg_request_timeout;
+
+                saw_reloading = false;
+                if (add)
+                        hot_add();
+                else
+                        hot_remove();
+                sleep_usec(3 * MSEC);
+                write_dt(expected);
+
+                /* Done: this request's reload recorded, and idle after it. */
+                for (;;) {
+                        pump(2 * MSEC);
+                        read_reloads(expected);
+                        if (n_reloads > i)
+                                die("request %u: %u reloads", i, n_reloads);
+                        if (n_reloads == i && saw_reloading && strcmp(last_status, "idle") == 0)
+                                break;
+                        if (now_mono() >= end)
+                                die("request %u (%s): no reload and idle within %.1f s", i, add ? "add" : "remove",
+                                    (double) arg_request_timeout / SEC);
+                }
+                slowest = MAX(slowest, now_mono() - t0);
+
+                if (i % arg_sample == 0 || i == arg_requests) {
+                        long rss;
+                        int fds;
+
+                        /* Idle is announced before the daemon is done: it still writes its state
+                         * file and sd-event closes the reload's pidfd after the callback. */
+                        for (int64_t quiet = now_mono() + 100 * MSEC; now_mono() < quiet;)
+                                pump(10 * MSEC);
+                        rss = proc_status_kb("VmRSS");
+                        fds = count_fds();
+
+                        if (rss < 0 || fds < 0)
+                                die("cannot read /proc/%d", (int) daemon_pid);
+                        if (n_samples++ == 0) {
+                                rss_first = rss_max = rss;
+                                fds_first = fds_min = fds_max = fds;
+                        }
+                        rss_max = MAX(rss_max, rss);
+                        rss_last = rss;
+                        fds_min = MIN(fds_min, fds);
+                        fds_max = MAX(fds_max, fds);
+                        printf("%10u %10u %8ld %6d %10.1f %12.1f\n", i, n_reloads, rss, fds,
+                               (double) (now_mono() - start) / SEC, (double) slowest / MSEC);
+                        slowest = 0;
+                }
+        }
+
+        /* Nothing more may come. */
+        for (int64_t end = now_mono() + 500 * MSEC; now_mono() < end;) {
+                pump(20 * MSEC);
+                read_reloads(arg_requests % 2 ? &dt_after : &dt_before);
+        }
+
+        double elapsed = (double) (now_mono() - start) / SEC;
+        printf("requests %u, reloads %u, %.1f s (%.1f ms per request)\n", arg_requests, n_reloads, elapsed,
+               elapsed * 1000 / arg_requests);
+        printf("VmRSS first sample %ld kB, max %ld kB, last %ld kB; open fds %d..%d (first %d)\n", rss_first,
+               rss_max, rss_last, fds_min, fds_max, fds_first);
+
+        bool ok = true;
+        if (n_reloads != arg_requests) {
+                printf("FAIL: %u reloads for %u requests\n", n_reloads, arg_requests);
+                ok = false;
+        }
+        if (fds_min != fds_first || fds_max != fds_first) {
+                printf("FAIL: the daemon's open fds changed: %d..%d\n", fds_min, fds_max);
+                ok = false;
+        }
+        if (arg_wrapper)
+                printf("RSS not judged: the daemon runs under %s\n", arg_wrapper);
+        else if (rss_max - rss_first > arg_rss_slack_kb) {
+                printf("FAIL: VmRSS grew by %ld kB (more than %ld kB)\n", rss_max - rss_first, arg_rss_slack_kb);
+                ok = false;
+        }
+
+        kill(daemon_pid, SIGTERM);
+        for (int64_t end = now_mono() + 30 * SEC; !daemon_exited && now_mono() < end;) {
+                int st;
+                if (waitpid(daemon_pid, &st, WNOHANG) == daemon_pid) {
+                        daemon_exited = true;
+                        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                                printf("FAIL: the daemon ended with wait status 0x%x on SIGTERM\n", (unsigned) st);
+                                ok = false;
+                        }
+                        break;
+                }
+                sleep_usec(10 * MSEC);
+        }
+        if (!daemon_exited) {
+                printf("FAIL: the daemon did not exit within 30 s of SIGTERM\n");
+                ok = false;
+                cleanup();
+        }
+
+        printf("%s\n", ok ? "PASS" : "FAIL");
+        if (arg_keep || !ok)
+                printf("kept %s\n", dir);
+        else
+                (void) fake_root_remove(dir);
+        g_object_unref(testbed);
+        return ok ? 0 : 1;
+}

@@ -1527,6 +1527,125 @@ out:
         blob_done(&after);
 }
 
+
+/* Whether a distribution's kdump tool is in PATH: the daemon would pick it over fadump's own
+ * re-registration. stat(), not access(): the preload does not redirect faccessat. */
+static bool system_has_kdump_tool(void) {
+        const char *path = getenv("PATH");
+        char *copy, *saveptr = NULL;
+        bool found = false;
+
+        copy = strdup(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+        if (!copy)
+                abort();
+        for (char *dir = strtok_r(copy, ":", &saveptr); dir && !found; dir = strtok_r(NULL, ":", &saveptr))
+                for (const char *const *tool = (const char *const[]) { "kdumpctl", "kdump-config", NULL }; *tool; tool++) {
+                        char full[4096];
+                        struct stat st;
+
+                        snprintf(full, sizeof(full), "%s/%s", dir, *tool);
+                        if (stat(full, &st) == 0)
+                                found = true;
+                }
+        free(copy);
+        return found;
+}
+
+/* --- when the kernel, or firmware-assisted dump, changes what a reload is -------------------------- */
+
+/* Writes "1\n" to each of the testbed files. */
+static bool set_flags(Test *t, const char *const *paths) {
+        for (; *paths; paths++) {
+                int r = fake_root_write_file(t->root, *paths, "1\n", 2);
+                if (!CHECK(t, r >= 0, "cannot write %s: %s", *paths, strerror(-r)))
+                        return false;
+        }
+        return true;
+}
+
+/* A hot-add with the given flags set in sysfs: the kernel updates the crash image itself, so the
+ * daemon says so once and reloads nothing. The negative control is test 1: the same hot-add
+ * without the flag reloads once. */
+static void kernel_handles_hotplug(Test *t, const char *const *flags, const char *expect_log) {
+        Blob before = {}, after = {};
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT, &before) || !set_flags(t, flags) || !start_and_wait_idle(t, NULL))
+                goto out;
+        CHECK_LOG(t, 0, expect_log);
+
+        if (!hot_add(t, N_BOOT, N_HOT))
+                goto out;
+        sleep_usec(3 * MSEC);
+        if (!write_dt(t, &after))
+                goto out;
+        watch(t, 500 * MSEC);
+        CHECK(t, n_calls(t) == 0, "%zu reload(s) although the kernel handles hot-plug", n_calls(t));
+        CHECK(t, status_is(last_status(t), "idle"), "status \"%s\", expected idle", last_status(t));
+out:
+        blob_done(&before);
+        blob_done(&after);
+}
+
+/* 17: crash_hotplug=1. */
+static void test_crash_hotplug(Test *t) {
+        static const char *const flags[] = { "sys/devices/system/memory/crash_hotplug", NULL };
+
+        kernel_handles_hotplug(t, flags, "(crash_hotplug=1); memory events need no reload");
+}
+
+/* 18: firmware-assisted dump whose kernel handles hot-plug (hotplug_ready=1). */
+static void test_fadump_hotplug_ready(Test *t) {
+        static const char *const flags[] = { "sys/kernel/fadump/enabled", "sys/kernel/fadump/hotplug_ready", NULL };
+
+        kernel_handles_hotplug(t, flags, "(hotplug_ready=1); memory events need no reload");
+}
+
+/* 19: firmware-assisted dump without hotplug_ready and no ReloadCommand= (nor kdumpctl): a hot-add
+ * re-registers fadump by writing /sys/kernel/fadump/registered, once, after the DT update. */
+static void test_fadump_reregister(Test *t) {
+        static const char *const flags[] = { "sys/kernel/fadump/enabled", NULL };
+        Blob before = {}, after = {};
+        char *registered = NULL, *text = NULL;
+        size_t seq;
+
+        if (system_has_kdump_tool()) {
+                printf("# kdumpctl or kdump-config is installed: it, not the re-registration, would run\n");
+                return;
+        }
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!write_config(t, "") || !setup_lpar(t, N_BOOT, &before) || !set_flags(t, flags) ||
+            fake_root_write_file(t->root, "sys/kernel/fadump/registered", "0\n", 2) < 0 ||
+            !start_and_wait_idle(t, NULL))
+                goto out;
+        CHECK_LOG(t, 0, "Firmware-assisted dump is enabled: memory hot-plug re-registers it.");
+        CHECK_LOG(t, 0, "Reload: fadump re-registration.");
+
+        seq = status_seq(t);
+        if (!hot_add(t, N_BOOT, N_HOT))
+                goto out;
+        sleep_usec(3 * MSEC);
+        if (!write_dt(t, &after))
+                goto out;
+        IdleAfter a = { .since = seq, .busy = "reloading" };
+        if (!wait_for(t, pred_idle_after, &a, "the re-registration"))
+                goto out;
+        CHECK_LOG(t, 0, "Crash kernel reloaded in");
+
+        if (asprintf(&registered, "%s/sys/kernel/fadump/registered", t->root) < 0)
+                abort();
+        text = read_all(registered, NULL);
+        CHECK(t, text && text[0] == '1', "registered holds \"%s\", expected the re-registration's 1",
+              text ? text : "(unreadable)");
+out:
+        free(text);
+        free(registered);
+        blob_done(&before);
+        blob_done(&after);
+}
+
 /* umockdev_testbed_new() and the daemon both need libumockdev-preload: re-exec under it. */
 static void ensure_preload(char **argv) {
         const char *preload = getenv("LD_PRELOAD");
@@ -1568,6 +1687,9 @@ static const struct {
         { "reload command missing: an error, status says so, retried; fixed by SIGHUP, the retry loads", test_reload_missing },
         { "bad DT: truncated, then garbage: an error naming the property each, then one reload on a good DT", test_bad_dt },
         { "DT node vanishes mid-request: a warning, no crash, one reload when it is back", test_dt_node_vanishes },
+        { "crash_hotplug=1: the kernel updates the crash image, a hot-add reloads nothing", test_crash_hotplug },
+        { "fadump with hotplug_ready=1: a hot-add reloads nothing", test_fadump_hotplug_ready },
+        { "fadump: a hot-add re-registers it through /sys/kernel/fadump/registered, once", test_fadump_reregister },
 };
 
 int main(int argc, char **argv) {

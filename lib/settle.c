@@ -233,9 +233,11 @@ static SettleAction pending_next(Settle *s, usec_t now) {
         bool timed_out = now >= deadline;
 
         /* The kernel replaces the DT once, after the request's last uevent: seeing that is a
-         * better end-of-burst signal than the quiet period, which only guesses. */
-        if (s->dt_changed_at != 0 && s->dt_changed_at >= s->last_event)
-                quiet_end = MIN(quiet_end, usec_add(s->dt_changed_at, s->config.dt_grace));
+         * better end-of-burst signal than the quiet period, which only guesses. Uevents after it
+         * are udevd passing on the request's tail late: a short lull ends those too. (Should
+         * they be the start of another request instead, the DT disagrees and nothing reloads.) */
+        if (s->dt_changed_at != 0)
+                quiet_end = MIN(quiet_end, usec_add(MAX(s->dt_changed_at, s->last_event), s->config.dt_grace));
 
         /* Poll the DT meanwhile: its replacement may end the wait early. */
         if (!timed_out && now < quiet_end)

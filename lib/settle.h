@@ -13,7 +13,8 @@
  * A burst of memory uevents is one request. The reload starts once no event came for `quiet` AND
  * the DT agrees with sysfs; if the agreed set is the one loaded last, no reload happens at all (a
  * DLPAR that failed and rolled back). The kernel replaces the DT once, at the end of a request, so
- * a replacement seen after the last event ends the burst sooner, `dt_grace` after it. If the DT
+ * once a replacement was seen, a lull of `dt_grace` after it and after the last event (udevd may
+ * pass uevents on after the replacement) ends the burst sooner. If the DT
  * is still inconsistent `max_wait` after the last event, reload anyway and keep watching the DT,
  * so that its late update gives one more reload; a long DLPAR whose events keep coming is not
  * cut into forced reloads.
@@ -23,7 +24,7 @@
 
 typedef struct SettleConfig {
         usec_t quiet;          /* no events for this long ends a burst (default 50ms) */
-        usec_t dt_grace;       /* ...or this long after a DT replacement that followed the last event (10ms) */
+        usec_t dt_grace;       /* ...or, once the DT was replaced, a lull this long (default 10ms) */
         usec_t max_wait;       /* reload anyway this long after the last event, DT still stale (default 30s) */
         usec_t poll_interval;  /* DT generation poll while a request is pending (default 5ms) */
         usec_t watch_interval; /* DT generation poll after a reload forced by max_wait (default 1s) */

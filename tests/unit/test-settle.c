@@ -765,8 +765,10 @@ static void test_dt_change_ends_quiet_early(void **state) {
 }
 
 /* (b) An event after the DT replacement: the burst was not over; full quiet from that event. */
-static void test_event_after_dt_change_restores_quiet(void **state) {
-        const usec_t t = 5 * USEC_PER_SEC;
+/* Uevents after the DT replacement (udevd passing the request's tail on late) end with a lull of
+ * DT_GRACE after the last of them, not with the full quiet period. */
+static void test_event_after_dt_change_ends_after_lull(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC, late = t + 8 * USEC_PER_MSEC;
         Settle s;
 
         start(&s, consistent(SET_A), 0, 0);
@@ -775,25 +777,43 @@ static void test_event_after_dt_change_restores_quiet(void **state) {
         settle_dt_generation(&s, 2, t + POLL);
         assert_int_equal(s.dt_changed_at, t + POLL);
         expect_wait(&s, t + POLL, t + 2 * POLL, true);
-        settle_event(&s, t + 8 * USEC_PER_MSEC);
-        /* Not at t + POLL + DT_GRACE: polls on to the quiet period's end. */
-        expect_polls_until(&s, t + 8 * USEC_PER_MSEC, t + 8 * USEC_PER_MSEC + QUIET, 2);
-        expect_evaluate(&s, t + 8 * USEC_PER_MSEC + QUIET, consistent(SET_B));
-        expect_reload(&s, t + 8 * USEC_PER_MSEC + QUIET, SETTLE_REASON_SETTLED);
+        settle_event(&s, late);
+        /* Not at t + POLL + DT_GRACE (the event came after), nor at late + QUIET. */
+        expect_polls_until(&s, late, late + DT_GRACE, 2);
+        expect_evaluate(&s, late + DT_GRACE, consistent(SET_B));
+        expect_reload(&s, late + DT_GRACE, SETTLE_REASON_SETTLED);
 
-        /* The same for a state event, and a second replacement after it ends the burst early again. */
+        /* The same for a state event. */
         start(&s, consistent(SET_A), 0, 0);
         settle_event(&s, t);
         expect_polls_until(&s, t, t + POLL, 1);
         settle_dt_generation(&s, 2, t + POLL);
         settle_state_event(&s, t + 6 * USEC_PER_MSEC);
-        /* Polls at 11 and 16ms: past t + POLL + DT_GRACE, still waiting. */
-        expect_polls_until(&s, t + 6 * USEC_PER_MSEC, t + 16 * USEC_PER_MSEC, 2);
-        settle_dt_generation(&s, 3, t + 16 * USEC_PER_MSEC);
-        assert_int_equal(s.dt_changed_at, t + 16 * USEC_PER_MSEC);
-        expect_polls_until(&s, t + 16 * USEC_PER_MSEC, t + 16 * USEC_PER_MSEC + DT_GRACE, 3);
-        expect_evaluate(&s, t + 16 * USEC_PER_MSEC + DT_GRACE, consistent(SET_B));
-        expect_reload(&s, t + 16 * USEC_PER_MSEC + DT_GRACE, SETTLE_REASON_SETTLED);
+        expect_polls_until(&s, t + 6 * USEC_PER_MSEC, t + 6 * USEC_PER_MSEC + DT_GRACE, 2);
+        expect_evaluate(&s, t + 6 * USEC_PER_MSEC + DT_GRACE, consistent(SET_B));
+        expect_reload(&s, t + 6 * USEC_PER_MSEC + DT_GRACE, SETTLE_REASON_SETTLED);
+
+        /* If the late events begin another request instead, the DT disagrees: no reload, the wait
+         * goes on, and that request's own replacement settles it. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_polls_until(&s, t, t + POLL, 1);
+        settle_dt_generation(&s, 2, t + POLL);
+        settle_event(&s, late);
+        expect_polls_until(&s, late, late + DT_GRACE, 2);
+        expect_evaluate(&s, late + DT_GRACE, inconsistent(SET_B));
+        settle_dt_generation(&s, 3, late + 40 * USEC_PER_MSEC);
+        expect_polls_until(&s, late + 40 * USEC_PER_MSEC, late + 40 * USEC_PER_MSEC + DT_GRACE, 3);
+        expect_evaluate(&s, late + 40 * USEC_PER_MSEC + DT_GRACE, consistent(SET_C));
+        expect_reload(&s, late + 40 * USEC_PER_MSEC + DT_GRACE, SETTLE_REASON_SETTLED);
+        assert_int_equal(s.n_reloads, 1);
+
+        /* Negative control: without any DT replacement the same late event waits the full quiet. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        settle_event(&s, late);
+        expect_polls_until(&s, late, late + QUIET, 1);
+        expect_evaluate(&s, late + QUIET, consistent(SET_B));
 }
 
 /* The follow-up to a reload made dirty by a DT replacement: the DT change that ended the previous
@@ -1066,7 +1086,8 @@ typedef struct Sim {
         bool change_since_model; /* add/remove events and generation changes: what makes a verdict stale */
         uint64_t reloads;
         usec_t last_input;       /* last event, state event or request fed */
-        usec_t first_change;     /* first generation change fed at or after last_input, USEC_INFINITY: none */
+        usec_t dt_change;        /* last generation change fed since the last reload began or ended,
+                                  * USEC_INFINITY: none */
 
         struct Coverage *coverage;
 } Sim;
@@ -1109,8 +1130,8 @@ static uint64_t world_load(const Sim *m) {
 static void sim_feed_generation(Sim *m) {
         if (m->dt_gen != m->fed_gen) {
                 m->input_since_model = m->change_since_model = true;
-                if (m->first_change == USEC_INFINITY)
-                        m->first_change = m->now;
+                /* One fed while a reload runs only marks it dirty: the follow-up does not count it. */
+                m->dt_change = m->reloading ? USEC_INFINITY : m->now;
         }
         m->fed_gen = m->dt_gen;
         settle_dt_generation(&m->s, m->dt_gen, m->now);
@@ -1119,10 +1140,6 @@ static void sim_feed_generation(Sim *m) {
 static void sim_input_at(Sim *m) {
         m->input_since_model = true;
         m->last_input = m->now;
-        /* The engine compares times, not order: a DT change fed at this very time still counts
-         * as following the input (as when it begins the request itself). */
-        if (m->first_change < m->now)
-                m->first_change = USEC_INFINITY;
 }
 
 /* Add or remove. */
@@ -1146,15 +1163,15 @@ static void sim_request(Sim *m) {
         settle_request(&m->s, m->now);
 }
 
-/* A request ends no sooner than quiet after the last input, or dt_grace after a DT replacement
- * seen since then. */
+/* A request ends no sooner than quiet after the last input or, once a DT replacement was seen in
+ * it, dt_grace after the later of that and the last input. */
 static void sim_check_settled(Sim *m) {
         bool quiet = m->now >= m->last_input + QUIET;
-        bool grace = m->first_change != USEC_INFINITY && m->now >= m->first_change + DT_GRACE;
+        bool grace = m->dt_change != USEC_INFINITY && m->now >= MAX(m->dt_change, m->last_input) + DT_GRACE;
 
         if (!quiet && !grace)
                 fail_msg("ended at %llu: last input %llu, DT change %llu", (unsigned long long) m->now,
-                         (unsigned long long) m->last_input, (unsigned long long) m->first_change);
+                         (unsigned long long) m->last_input, (unsigned long long) m->dt_change);
         m->coverage->early += !quiet;
 }
 
@@ -1187,6 +1204,7 @@ static void sim_act(Sim *m) {
                                 assert_int_equal(a.reason, SETTLE_REASON_RETRY);
                         m->coverage->reasons[a.reason]++;
                         m->reloading = true;
+                        m->dt_change = USEC_INFINITY;
                         m->reload_read = world_load(m);
                         m->reload_gen = m->fed_gen;
                         m->reload_stale = false;
@@ -1245,13 +1263,14 @@ static void sim_run_until(Sim *m, usec_t until) {
                         continue;
                 }
                 if (end == next) {
+                        /* Fed while the reload still runs, as the daemon does before reporting its end. */
+                        sim_feed_generation(m);
                         m->reloading = false;
                         m->coverage->dirty += m->s.reload_dirty;
                         if (m->reload_ok)
                                 m->truth = rnd(m) % 2 ? m->reload_read : world_load(m);
                         else if (rnd(m) % 2)
                                 m->truth = UINT64_C(0xdead); /* unloaded, then failed */
-                        sim_feed_generation(m);
                         settle_reload_finished(&m->s, m->reload_ok, m->now);
                         /* One more request exactly when something other than online/offline came. */
                         assert_int_equal(m->s.state == SETTLE_PENDING,
@@ -1339,7 +1358,7 @@ static void sim_one(uint64_t seed, unsigned steps, Coverage *coverage) {
         Sim m = {
                 .rng = seed * UINT64_C(0x9e3779b97f4a7c15) + 1,
                 .tail_at = USEC_INFINITY,
-                .first_change = USEC_INFINITY,
+                .dt_change = USEC_INFINITY,
                 .coverage = coverage,
         };
         SettleConfig c = SETTLE_CONFIG_DEFAULT;
@@ -1449,7 +1468,7 @@ int main(void) {
                 cmocka_unit_test(test_next_is_idempotent),
                 cmocka_unit_test(test_evaluate_once_per_change),
                 cmocka_unit_test(test_dt_change_ends_quiet_early),
-                cmocka_unit_test(test_event_after_dt_change_restores_quiet),
+                cmocka_unit_test(test_event_after_dt_change_ends_after_lull),
                 cmocka_unit_test(test_dt_change_during_reload_follow_up),
                 cmocka_unit_test(test_long_burst_is_not_cut),
                 cmocka_unit_test(test_state_event_during_reload),

@@ -830,9 +830,14 @@ static void test_flood(Test *t) {
         rss1 = proc_status_kb(t->pid, "VmRSS");
         hwm = proc_status_kb(t->pid, "VmHWM");
         printf("# daemon memory: VmRSS %ld kB before, %ld kB after, peak %ld kB\n", rss0, rss1, hwm);
-        /* Each event is parsed and freed: nothing may pile up (2 MiB of slack for stdio and malloc). */
-        CHECK(t, rss0 > 0 && rss1 > 0 && hwm > 0 && rss1 - rss0 < 2048 && hwm - rss0 < 4096,
-              "the daemon's memory grew: VmRSS %ld -> %ld kB, peak %ld kB", rss0, rss1, hwm);
+        /* Each event is parsed and freed: nothing may pile up (2 MiB of slack for stdio and malloc).
+         * Under AddressSanitizer, whose quarantine keeps freed memory on purpose, RSS says nothing
+         * about that; its leak check at exit does. */
+        if (getenv("ASAN_OPTIONS"))
+                printf("# memory not compared under AddressSanitizer (its quarantine holds freed memory)\n");
+        else
+                CHECK(t, rss0 > 0 && rss1 > 0 && hwm > 0 && rss1 - rss0 < 2048 && hwm - rss0 < 4096,
+                      "the daemon's memory grew: VmRSS %ld -> %ld kB, peak %ld kB", rss0, rss1, hwm);
 out:
         for (unsigned i = 0; i < N_BOOT; i++)
                 if (fds[i] >= 0)

@@ -42,6 +42,7 @@
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
+#include "harness.h"
 #include "macro.h"
 
 /* After macro.h: glib redefines MIN and MAX. */
@@ -92,14 +93,6 @@ static void make_dt(Blob *b, bool hot) {
         dt_blob_v2(b, sets, ELEMENTSOF(sets));
 }
 
-static char *syspath(unsigned n) {
-        char *p;
-
-        if (asprintf(&p, "/sys/devices/system/memory/memory%u", n) < 0)
-                abort();
-        return p;
-}
-
 static void add_block(unsigned n) {
         char desc[256];
         GError *error = NULL;
@@ -137,7 +130,7 @@ static bool pump(int timeout_ms, bool *ready) {
 
 static void start_daemon(unsigned quiet_ms) {
         char *conf, *err_path, *a_conf, *a_reload, *a_quiet, *a_notify, *notify;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char **envp;
         bool ready = false;
         uint64_t end;
 
@@ -149,11 +142,10 @@ static void start_daemon(unsigned quiet_ms) {
             asprintf(&a_quiet, "--quiet-sec=%ums", quiet_ms) < 0 ||
             asprintf(&a_notify, "NOTIFY_SOCKET=%s", notify) < 0)
                 abort();
-        if (strlen(notify) >= sizeof(sa.sun_path))
+        notify_fd = harness_notify_socket(notify);
+        if (notify_fd == -ENAMETOOLONG)
                 die("temporary directory path too long for a socket");
-        strcpy(sa.sun_path, notify);
-        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (notify_fd < 0 || bind(notify_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+        if (notify_fd < 0)
                 die("cannot bind the notify socket");
         FILE *f = fopen(conf, "we");
         if (!f)
@@ -162,15 +154,7 @@ static void start_daemon(unsigned quiet_ms) {
 
         char *argv[] = { daemon_path, a_conf, a_reload, a_quiet, (char *) "--poll-interval-sec=5ms",
                          (char *) "--max-wait-sec=20s", NULL };
-        size_t n_env = 0;
-        for (char **e = environ; *e; e++)
-                n_env++;
-        char **envp = calloc(n_env + 2, sizeof(char *));
-        n_env = 0;
-        for (char **e = environ; *e; e++)
-                if (strncmp(*e, "NOTIFY_SOCKET=", 14) != 0)
-                        envp[n_env++] = *e;
-        envp[n_env++] = a_notify;
+        envp = harness_environ_with(a_notify);
 
         pid_t pid = fork();
         if (pid < 0)
@@ -250,7 +234,7 @@ static void run_stream(unsigned iterations, double dt_delay_ms, Stream *s, size_
                 uint64_t t_event, t_dt, t_exec = 0, end;
 
                 for (unsigned b = N_BOOT; b < N_BOOT + N_HOT; b++) {
-                        char *p = syspath(b);
+                        char *p = harness_block_syspath(b);
 
                         if (add) {
                                 add_block(b);  /* umockdev sends "add" */
@@ -330,20 +314,12 @@ static void exec_cost(unsigned iterations, double *ret_median, double *ret_max) 
 }
 
 static void ensure_preload(char **argv) {
-        const char *preload = getenv("LD_PRELOAD");
-        char *value;
+        int r = harness_ensure_preload(argv, "KDUMP_SETTLE_BENCH_REEXEC");
 
-        if (preload && strstr(preload, "libumockdev-preload"))
-                return;
-        if (getenv("KDUMP_SETTLE_BENCH_REEXEC"))
+        if (r == -ELOOP)
                 die("LD_PRELOAD lost across re-exec");
-        if (asprintf(&value, "libumockdev-preload.so.0%s%s", preload && *preload ? ":" : "",
-                     preload && *preload ? preload : "") < 0)
-                abort();
-        setenv("LD_PRELOAD", value, 1);
-        setenv("KDUMP_SETTLE_BENCH_REEXEC", "1", 1);
-        execv("/proc/self/exe", argv);
-        die("cannot re-execute under libumockdev-preload");
+        if (r < 0)
+                die("cannot re-execute under libumockdev-preload");
 }
 
 static void print_stream(const char *name, double delay, const Stream *s) {

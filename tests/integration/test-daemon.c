@@ -31,6 +31,7 @@
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
+#include "harness.h"
 #include "macro.h"
 
 /* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
@@ -124,13 +125,6 @@ static void fail(Test *t, const char *fmt, ...) {
 
 /* --- time ------------------------------------------------------------------------------------- */
 
-static int64_t now_mono(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * SEC + ts.tv_nsec / 1000;
-}
-
 static double now_real(void) {
         struct timespec ts;
 
@@ -138,62 +132,11 @@ static double now_real(void) {
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-static void sleep_usec(int64_t usec) {
-        struct timespec ts = { .tv_sec = usec / SEC, .tv_nsec = (usec % SEC) * 1000 };
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
 /* --- files ------------------------------------------------------------------------------------ */
-
-static char *read_all(const char *path, size_t *ret_size) {
-        FILE *f = fopen(path, "re");
-        char *data = NULL;
-        size_t size = 0, allocated = 0;
-
-        if (!f)
-                return NULL;
-        for (;;) {
-                if (size + 4096 + 1 > allocated) {
-                        allocated = (size + 4096 + 1) * 2;
-                        char *n = realloc(data, allocated);
-                        if (!n)
-                                abort();
-                        data = n;
-                }
-                size_t k = fread(data + size, 1, allocated - size - 1, f);
-                size += k;
-                if (k == 0)
-                        break;
-        }
-        fclose(f);
-        data[size] = '\0';
-        if (ret_size)
-                *ret_size = size;
-        return data;
-}
-
-static int write_text(const char *path, const char *text) {
-        FILE *f = fopen(path, "we");
-
-        if (!f)
-                return -errno;
-        fputs(text, f);
-        return fclose(f) == 0 ? 0 : -errno;
-}
-
-static char *path_in(const char *dir, const char *name) {
-        char *p;
-
-        if (asprintf(&p, "%s/%s", dir, name) < 0)
-                abort();
-        return p;
-}
 
 /* The reload log, parsed. */
 static size_t read_calls(Test *t, Call *calls, size_t max) {
-        char *text = read_all(t->log, NULL), *p, *save = NULL;
+        char *text = harness_read_all(t->log, NULL), *p, *save = NULL;
         size_t n = 0;
 
         if (!text)
@@ -228,8 +171,8 @@ static bool check_copy(Test *t, unsigned n, const Blob *expected, const char *wh
         bool ok;
 
         snprintf(name, sizeof(name), "reload.log.%u.dt", n);
-        path = path_in(t->dir, name);
-        data = read_all(path, &size);
+        path = harness_path_in(t->dir, name);
+        data = harness_read_all(path, &size);
         free(path);
         if (!CHECK(t, data, "reload %u left no DT copy (the command could not read the testbed's /sys?)", n))
                 return false;
@@ -252,16 +195,6 @@ static void make_dt(Blob *b, uint32_t boot_flags, uint32_t hot_flags) {
         dt_blob_v2(b, sets, ELEMENTSOF(sets));
 }
 
-static char *block_syspath(unsigned n) {
-        char *p;
-
-        if (asprintf(&p, "/sys/devices/system/memory/memory%u", n) < 0)
-                abort();
-        return p;
-}
-
-/* Adds memoryN to the testbed. umockdev sends its "add" uevent itself (and there is no public
- * way not to). */
 static bool add_block(Test *t, unsigned n) {
         char desc[256];
         GError *error = NULL;
@@ -283,7 +216,7 @@ static bool add_block(Test *t, unsigned n) {
 }
 
 static void uevent(Test *t, unsigned n, const char *action) {
-        char *p = block_syspath(n);
+        char *p = harness_block_syspath(n);
 
         umockdev_testbed_uevent(t->testbed, p, action);
         free(p);
@@ -307,7 +240,7 @@ static bool hot_add(Test *t, unsigned first, unsigned count) {
  * umockdev_testbed_remove_device() sends no uevent itself. */
 static void hot_remove(Test *t, unsigned first, unsigned count) {
         for (unsigned n = first; n < first + count; n++) {
-                char *p = block_syspath(n);
+                char *p = harness_block_syspath(n);
 
                 uevent(t, n, "offline");
                 umockdev_testbed_uevent(t->testbed, p, "remove");
@@ -417,9 +350,9 @@ static void pump(Test *t, int64_t timeout) {
 
 /* Watches for a while, reading notifications. */
 static void watch(Test *t, int64_t usec) {
-        int64_t end = now_mono() + usec;
+        int64_t end = harness_now_usec() + usec;
 
-        for (int64_t now; (now = now_mono()) < end;)
+        for (int64_t now; (now = harness_now_usec()) < end;)
                 pump(t, end - now);
 }
 
@@ -427,7 +360,7 @@ typedef bool (*Predicate)(Test *t, const void *arg);
 
 /* Pumps until pred holds (true), or fails the test after WAIT_MAX or if the daemon exits. */
 static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what) {
-        int64_t start = now_mono(), end = start + WAIT_MAX;
+        int64_t start = harness_now_usec(), end = start + WAIT_MAX;
 
         for (;;) {
                 if (pred(t, arg))
@@ -436,7 +369,7 @@ static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what)
                         fail(t, "the daemon exited while waiting for %s", what);
                         return false;
                 }
-                int64_t now = now_mono();
+                int64_t now = harness_now_usec();
                 if (now >= end) {
                         fail(t, "no %s within %.1f s (last status \"%s\")", what,
                              (double) WAIT_MAX / SEC, last_status(t));
@@ -486,14 +419,13 @@ static bool pred_status_since(Test *t, const void *arg) {
 static bool start_daemon(Test *t, const char *const *extra) {
         char *argv[32];
         size_t n = 0;
-        char *config = path_in(t->dir, "kdump-settle.conf");
-        char *err = path_in(t->dir, "daemon.stderr");
-        char *notify = path_in(t->dir, "notify");
+        char *config = harness_path_in(t->dir, "kdump-settle.conf");
+        char *err = harness_path_in(t->dir, "daemon.stderr");
+        char *notify = harness_path_in(t->dir, "notify");
         char *a_config, *a_reload, *a_notify, *a_runtime;
         char **envp;
-        size_t n_env = 0;
 
-        if (!t->own_config && write_text(config, "") < 0)
+        if (!t->own_config && harness_write_text(config, "") < 0)
                 abort();
         if (asprintf(&a_config, "--config=%s", config) < 0 ||
             asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s",
@@ -515,17 +447,7 @@ static bool start_daemon(Test *t, const char *const *extra) {
                 argv[n++] = (char *) *extra;
         argv[n] = NULL;
 
-        /* Built before fork(): the testbed has threads, so the child only execs. */
-        for (char **e = environ; *e; e++)
-                n_env++;
-        envp = calloc(n_env + 2, sizeof(char *));
-        if (!envp)
-                abort();
-        n_env = 0;
-        for (char **e = environ; *e; e++)
-                if (strncmp(*e, "NOTIFY_SOCKET=", 14) != 0)
-                        envp[n_env++] = *e;
-        envp[n_env++] = a_notify;
+        envp = harness_environ_with(a_notify);
 
         int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0)
@@ -585,9 +507,9 @@ static bool start_and_wait_idle(Test *t, const char *const *extra) {
 }
 
 static bool wait_exit(Test *t, int64_t timeout) {
-        int64_t end = now_mono() + timeout;
+        int64_t end = harness_now_usec() + timeout;
 
-        while (!t->exited && now_mono() < end)
+        while (!t->exited && harness_now_usec() < end)
                 pump(t, 10 * MSEC);
         return t->exited;
 }
@@ -623,20 +545,20 @@ static bool check_exit_0(Test *t, const char *when) {
 
 /* How much the daemon has logged so far: a mark to search from. */
 static size_t log_mark(Test *t) {
-        char *err = path_in(t->dir, "daemon.stderr");
+        char *err = harness_path_in(t->dir, "daemon.stderr");
         size_t size = 0;
 
-        free(read_all(err, &size));
+        free(harness_read_all(err, &size));
         free(err);
         return size;
 }
 
 /* Whether the daemon logged text after mark; the number of times in *ret_count. */
 static bool log_has(Test *t, size_t mark, const char *text, size_t *ret_count) {
-        char *err = path_in(t->dir, "daemon.stderr"), *data;
+        char *err = harness_path_in(t->dir, "daemon.stderr"), *data;
         size_t size = 0, count = 0;
 
-        data = read_all(err, &size);
+        data = harness_read_all(err, &size);
         free(err);
         if (data && size > mark)
                 for (const char *p = data + mark; (p = strstr(p, text)); p += strlen(text))
@@ -689,21 +611,19 @@ static void test_init(Test *t, const char *name) {
                 printf("Bail out! cannot create a temporary directory: %s\n", strerror(-r));
                 exit(99);
         }
-        t->log = path_in(t->dir, "reload.log");
+        t->log = harness_path_in(t->dir, "reload.log");
 
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        char *notify = path_in(t->dir, "notify");
-        if (strlen(notify) >= sizeof(sa.sun_path)) {
+        char *notify = harness_path_in(t->dir, "notify");
+        t->notify_fd = harness_notify_socket(notify);
+        if (t->notify_fd == -ENAMETOOLONG) {
                 printf("Bail out! temporary directory path too long for a socket: %s\n", notify);
                 exit(99);
         }
-        strcpy(sa.sun_path, notify);
-        free(notify);
-        t->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (t->notify_fd < 0 || bind(t->notify_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                printf("Bail out! cannot bind the notify socket: %s\n", strerror(errno));
+        if (t->notify_fd < 0) {
+                printf("Bail out! cannot bind the notify socket: %s\n", strerror(-t->notify_fd));
                 exit(99);
         }
+        free(notify);
 }
 
 static void test_done(Test *t, unsigned number) {
@@ -718,7 +638,7 @@ static void test_done(Test *t, unsigned number) {
 
         printf("%s %u - %s\n", t->failed ? "not ok" : "ok", number, t->name);
         if (t->failed) {
-                char *log = read_all(t->log, NULL);
+                char *log = harness_read_all(t->log, NULL);
 
                 printf("#   statuses:");
                 for (size_t i = 0; i < t->n_status; i++)
@@ -728,8 +648,8 @@ static void test_done(Test *t, unsigned number) {
                         diag_lines("reload log: ", log);
                         free(log);
                 }
-                err = path_in(t->dir, "daemon.stderr");
-                char *text = read_all(err, NULL);
+                err = harness_path_in(t->dir, "daemon.stderr");
+                char *text = harness_read_all(err, NULL);
                 if (text) {
                         diag_lines("daemon: ", text);
                         free(text);
@@ -797,7 +717,7 @@ static void burst(Test *t, uint32_t boot_flags, const char *const *extra) {
         seq = status_seq(t);
         if (!hot_add(t, N_BOOT, N_HOT))
                 goto out;
-        sleep_usec(3 * MSEC);
+        harness_sleep_usec(3 * MSEC);
         if (!write_dt(t, &after))
                 goto out;
         if (!wait_reloads(t, seq, 1, "the hot-add"))
@@ -807,7 +727,7 @@ static void burst(Test *t, uint32_t boot_flags, const char *const *extra) {
 
         seq = status_seq(t);
         hot_remove(t, N_BOOT, N_HOT);
-        sleep_usec(3 * MSEC);
+        harness_sleep_usec(3 * MSEC);
         if (!write_dt(t, &before))
                 goto out;
         if (!wait_reloads(t, seq, 2, "the hot-remove"))
@@ -843,14 +763,14 @@ static void test_retry(Test *t) {
         if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
                 goto out;
 
-        ctl = path_in(t->dir, "reload.log.exit");
-        if (write_text(ctl, "1\n") < 0)
+        ctl = harness_path_in(t->dir, "reload.log.exit");
+        if (harness_write_text(ctl, "1\n") < 0)
                 abort();
 
         seq = status_seq(t);
         if (!hot_add(t, N_BOOT, N_HOT))
                 goto out;
-        sleep_usec(3 * MSEC);
+        harness_sleep_usec(3 * MSEC);
         if (!write_dt(t, &after))
                 goto out;
         if (!wait_reloads(t, seq, 2, "the failed reload and its retry"))
@@ -906,11 +826,11 @@ static void test_sigterm(Test *t) {
         if (!setup_lpar(t, N_BOOT, &dt) || !start_and_wait_idle(t, NULL))
                 goto out;
 
-        start = now_mono();
+        start = harness_now_usec();
         kill(t->pid, SIGTERM);
         if (!wait_for(t, pred_exited, NULL, "exit after SIGTERM"))
                 goto out;
-        printf("# exited %.0f ms after SIGTERM\n", (double) (now_mono() - start) / MSEC);
+        printf("# exited %.0f ms after SIGTERM\n", (double) (harness_now_usec() - start) / MSEC);
         check_exit_0(t, "on SIGTERM");
         pump(t, 50 * MSEC);
         CHECK(t, t->stopping, "no STOPPING=1 before exiting");
@@ -929,8 +849,8 @@ static void test_not_pseries(Test *t) {
                 return;
         check_exit_0(t, "without the DT node");
         CHECK(t, n_calls(t) == 0, "%zu reload(s)", n_calls(t));
-        err = path_in(t->dir, "daemon.stderr");
-        text = read_all(err, NULL);
+        err = harness_path_in(t->dir, "daemon.stderr");
+        text = harness_read_all(err, NULL);
         CHECK(t, text && strstr(text, "ibm,dynamic-reconfiguration-memory"),
               "the daemon did not say the node is missing");
         free(text);
@@ -943,7 +863,7 @@ static void test_not_pseries(Test *t) {
 static size_t check_timeout_reload(Test *t, size_t seq, double t0, size_t err_size, const Blob *stale) {
         Call calls[MAX_CALLS];
         IdleAfter gave_up = { .since = seq, .busy = "waiting for device tree (" };
-        char *err = path_in(t->dir, "daemon.stderr"), *text = NULL;
+        char *err = harness_path_in(t->dir, "daemon.stderr"), *text = NULL;
         size_t n;
 
         watch(t, 500 * MSEC);
@@ -967,7 +887,7 @@ static size_t check_timeout_reload(Test *t, size_t seq, double t0, size_t err_si
         check_copy(t, 1, stale, "the stale DT");
         CHECK(t, !status_is(last_status(t), "idle"), "idle after a timeout reload: the late DT would be missed");
 
-        text = read_all(err, NULL);
+        text = harness_read_all(err, NULL);
         CHECK(t, text && strlen(text) > err_size && strstr(text + err_size, "<4>"),
               "no warning (<4>) logged for the timeout reload");
 out:
@@ -991,8 +911,8 @@ static void test_stale_dt(Test *t) {
         if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, extra))
                 goto out;
 
-        err = path_in(t->dir, "daemon.stderr");
-        free(read_all(err, &err_size));
+        err = harness_path_in(t->dir, "daemon.stderr");
+        free(harness_read_all(err, &err_size));
 
         seq = status_seq(t);
         t0 = now_real();
@@ -1061,7 +981,7 @@ static void on_alarm(int sig) {
 /* Runs kdump-settlectl --runtime-dir=DIR/run ARGS...; its stdout in *ret_out; returns its exit
  * status, or -1 if it did not exit normally. */
 static int run_ctl(Test *t, char **ret_out, const char *const *args) {
-        char *out_path = path_in(t->dir, "ctl.out"), *a_runtime;
+        char *out_path = harness_path_in(t->dir, "ctl.out"), *a_runtime;
         char *argv[16];
         size_t n = 0;
         int status, fd;
@@ -1095,7 +1015,7 @@ static int run_ctl(Test *t, char **ret_out, const char *const *args) {
                 pump(t, 10 * MSEC);
         }
         if (ret_out)
-                *ret_out = read_all(out_path, NULL);
+                *ret_out = harness_read_all(out_path, NULL);
         free(out_path);
         free(a_runtime);
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -1260,7 +1180,7 @@ static void restart_mid_request(Test *t, bool keep_state) {
         t->pid = current_daemon = 0;
         if (!write_dt(t, &after))
                 goto out;
-        state = path_in(t->dir, "run/state");
+        state = harness_path_in(t->dir, "run/state");
         if (!keep_state)
                 unlink(state);
 
@@ -1317,14 +1237,14 @@ static void test_reload_hangs(Test *t) {
         if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, extra))
                 goto out;
 
-        ctl = path_in(t->dir, "reload.log.exit");
-        if (write_text(ctl, "hang\n") < 0)
+        ctl = harness_path_in(t->dir, "reload.log.exit");
+        if (harness_write_text(ctl, "hang\n") < 0)
                 abort();
 
         seq = status_seq(t);
         if (!hot_add(t, N_BOOT, N_HOT))
                 goto out;
-        sleep_usec(3 * MSEC);
+        harness_sleep_usec(3 * MSEC);
         if (!write_dt(t, &after))
                 goto out;
         if (!wait_reloads(t, seq, 2, "the hung reload and its retry"))
@@ -1343,8 +1263,8 @@ static void test_reload_hangs(Test *t) {
         CHECK_LOG(t, 0, "<3>Crash kernel reload failed (timed out after 1s and was killed)");
 
         /* The hung process is gone, not left behind. */
-        pidfile = path_in(t->dir, "reload.log.hang.pid");
-        pidtext = read_all(pidfile, NULL);
+        pidfile = harness_path_in(t->dir, "reload.log.hang.pid");
+        pidtext = harness_read_all(pidfile, NULL);
         if (CHECK(t, pidtext && atoi(pidtext) > 0, "the hung reload left no pid")) {
                 pid_t pid = (pid_t) atoi(pidtext);
                 CHECK(t, kill(pid, 0) < 0 && errno == ESRCH, "the hung reload (pid %d) still runs", (int) pid);
@@ -1358,8 +1278,8 @@ out:
 }
 
 static bool write_config(Test *t, const char *text) {
-        char *config = path_in(t->dir, "kdump-settle.conf");
-        int r = write_text(config, text);
+        char *config = harness_path_in(t->dir, "kdump-settle.conf");
+        int r = harness_write_text(config, text);
 
         free(config);
         t->own_config = true;
@@ -1386,7 +1306,7 @@ static void test_reload_missing(Test *t) {
         seq = status_seq(t);
         if (!hot_add(t, N_BOOT, N_HOT))
                 goto out;
-        sleep_usec(3 * MSEC);
+        harness_sleep_usec(3 * MSEC);
         if (!write_dt(t, &after))
                 goto out;
         IdleAfter backoff = { .since = seq, .busy = "retrying in" };
@@ -1456,7 +1376,7 @@ static void test_bad_dt(Test *t) {
         mark = log_mark(t);
         if (!hot_add(t, N_BOOT, N_HOT))
                 goto out;
-        sleep_usec(3 * MSEC);
+        harness_sleep_usec(3 * MSEC);
         if (!write_dt(t, &truncated) || !wait_log(t, mark, "<4>Cannot use the device tree memory description"))
                 goto out;
         CHECK_LOG(t, mark, DT_PROP_DYNAMIC_MEMORY_V2);
@@ -1504,7 +1424,7 @@ static void test_dt_node_vanishes(Test *t) {
         if (!wait_for(t, pred_status_since, &waiting, "waiting for the device tree"))
                 goto out;
 
-        node = path_in(t->root, DT_MEMORY_NODE);
+        node = harness_path_in(t->root, DT_MEMORY_NODE);
         if (!CHECK(t, fake_root_remove(node) >= 0, "cannot remove %s", node))
                 goto out;
         if (!wait_log(t, mark, "<4>Device tree node /sys/firmware/devicetree/base/ibm,dynamic-reconfiguration-memory vanished"))
@@ -1577,7 +1497,7 @@ static void kernel_handles_hotplug(Test *t, const char *const *flags, const char
 
         if (!hot_add(t, N_BOOT, N_HOT))
                 goto out;
-        sleep_usec(3 * MSEC);
+        harness_sleep_usec(3 * MSEC);
         if (!write_dt(t, &after))
                 goto out;
         watch(t, 500 * MSEC);
@@ -1626,7 +1546,7 @@ static void test_fadump_reregister(Test *t) {
         seq = status_seq(t);
         if (!hot_add(t, N_BOOT, N_HOT))
                 goto out;
-        sleep_usec(3 * MSEC);
+        harness_sleep_usec(3 * MSEC);
         if (!write_dt(t, &after))
                 goto out;
         IdleAfter a = { .since = seq, .busy = "reloading" };
@@ -1636,7 +1556,7 @@ static void test_fadump_reregister(Test *t) {
 
         if (asprintf(&registered, "%s/sys/kernel/fadump/registered", t->root) < 0)
                 abort();
-        text = read_all(registered, NULL);
+        text = harness_read_all(registered, NULL);
         CHECK(t, text && text[0] == '1', "registered holds \"%s\", expected the re-registration's 1",
               text ? text : "(unreadable)");
 out:
@@ -1648,23 +1568,16 @@ out:
 
 /* umockdev_testbed_new() and the daemon both need libumockdev-preload: re-exec under it. */
 static void ensure_preload(char **argv) {
-        const char *preload = getenv("LD_PRELOAD");
-        char *value;
+        int r = harness_ensure_preload(argv, "KDUMP_SETTLE_TEST_REEXEC");
 
-        if (preload && strstr(preload, "libumockdev-preload"))
-                return;
-        if (getenv("KDUMP_SETTLE_TEST_REEXEC")) {
+        if (r == -ELOOP) {
                 printf("Bail out! LD_PRELOAD lost across re-exec\n");
                 exit(99);
         }
-        if (asprintf(&value, "libumockdev-preload.so.0%s%s", preload && *preload ? ":" : "",
-                     preload && *preload ? preload : "") < 0)
-                abort();
-        setenv("LD_PRELOAD", value, 1);
-        setenv("KDUMP_SETTLE_TEST_REEXEC", "1", 1);
-        execv("/proc/self/exe", argv);
-        printf("Bail out! cannot re-execute under libumockdev-preload: %s\n", strerror(errno));
-        exit(99);
+        if (r < 0) {
+                printf("Bail out! cannot re-execute under libumockdev-preload: %s\n", strerror(-r));
+                exit(99);
+        }
 }
 
 static const struct {
@@ -1729,7 +1642,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
                 const char *only = getenv("KDUMP_SETTLE_TEST_ONLY");
                 Test t;
-                int64_t start = now_mono();
+                int64_t start = harness_now_usec();
 
                 if (only && (size_t) atoi(only) != i + 1) {
                         printf("ok %zu - %s # SKIP not selected by KDUMP_SETTLE_TEST_ONLY\n", i + 1, tests[i].name);
@@ -1738,7 +1651,7 @@ int main(int argc, char **argv) {
 
                 test_init(&t, tests[i].name);
                 tests[i].run(&t);
-                printf("# %.2f s\n", (double) (now_mono() - start) / SEC);
+                printf("# %.2f s\n", (double) (harness_now_usec() - start) / SEC);
                 any_failed |= t.failed;
                 test_done(&t, (unsigned) i + 1);
         }

@@ -35,6 +35,7 @@
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
+#include "harness.h"
 #include "macro.h"
 
 #define MiB ((uint64_t) 1024 * 1024)
@@ -77,7 +78,7 @@ static const char *arg_srcdir;
 static unsigned first_block;  /* memory<first_block>.. +N_BOOT+N_HOT-1 exist in the real sysfs */
 static pid_t current_daemon;
 
-/* --- assertions, time, files ------------------------------------------------------------------ */
+/* --- assertions, files ------------------------------------------------------------------------ */
 
 __attribute__((format(printf, 2, 3)))
 static void fail(Test *t, const char *fmt, ...) {
@@ -100,67 +101,9 @@ static void fail(Test *t, const char *fmt, ...) {
                 _ok;                            \
         })
 
-static int64_t now_mono(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * SEC + ts.tv_nsec / 1000;
-}
-
-static void sleep_usec(int64_t usec) {
-        struct timespec ts = { .tv_sec = usec / SEC, .tv_nsec = (usec % SEC) * 1000 };
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
-static char *read_all(const char *path, size_t *ret_size) {
-        FILE *f = fopen(path, "re");
-        char *data = NULL;
-        size_t size = 0, allocated = 0;
-
-        if (!f)
-                return NULL;
-        for (;;) {
-                if (size + 65536 + 1 > allocated) {
-                        allocated = (size + 65536 + 1) * 2;
-                        char *n = realloc(data, allocated);
-                        if (!n)
-                                abort();
-                        data = n;
-                }
-                size_t k = fread(data + size, 1, allocated - size - 1, f);
-                size += k;
-                if (k == 0)
-                        break;
-        }
-        fclose(f);
-        data[size] = '\0';
-        if (ret_size)
-                *ret_size = size;
-        return data;
-}
-
-static int write_text(const char *path, const char *text) {
-        FILE *f = fopen(path, "we");
-
-        if (!f)
-                return -errno;
-        fputs(text, f);
-        return fclose(f) == 0 ? 0 : -errno;
-}
-
-static char *path_in(const char *dir, const char *name) {
-        char *p;
-
-        if (asprintf(&p, "%s/%s", dir, name) < 0)
-                abort();
-        return p;
-}
-
 /* Reloads recorded by record-reload: one line each. */
 static size_t n_calls(Test *t) {
-        char *text = read_all(t->log, NULL);
+        char *text = harness_read_all(t->log, NULL);
         size_t n = 0;
 
         if (!text)
@@ -177,8 +120,8 @@ static bool check_copy(Test *t, unsigned n, const Blob *expected, const char *wh
         bool ok;
 
         snprintf(name, sizeof(name), "reload.log.%u.dt", n);
-        path = path_in(t->dir, name);
-        data = read_all(path, &size);
+        path = harness_path_in(t->dir, name);
+        data = harness_read_all(path, &size);
         free(path);
         if (!CHECK(t, data, "reload %u left no DT copy", n))
                 return false;
@@ -190,11 +133,11 @@ static bool check_copy(Test *t, unsigned n, const Blob *expected, const char *wh
 
 /* What the daemon logged from mark on contains text. */
 static bool log_has(Test *t, size_t mark, const char *text) {
-        char *err = path_in(t->dir, "daemon.stderr"), *data;
+        char *err = harness_path_in(t->dir, "daemon.stderr"), *data;
         size_t size = 0;
         bool found;
 
-        data = read_all(err, &size);
+        data = harness_read_all(err, &size);
         free(err);
         found = data && size > mark && strstr(data + mark, text);
         free(data);
@@ -202,10 +145,10 @@ static bool log_has(Test *t, size_t mark, const char *text) {
 }
 
 static size_t log_mark(Test *t) {
-        char *err = path_in(t->dir, "daemon.stderr");
+        char *err = harness_path_in(t->dir, "daemon.stderr");
         size_t size = 0;
 
-        free(read_all(err, &size));
+        free(harness_read_all(err, &size));
         free(err);
         return size;
 }
@@ -422,23 +365,23 @@ static void pump(Test *t, int64_t timeout) {
 }
 
 static void watch(Test *t, int64_t usec) {
-        int64_t end = now_mono() + usec;
+        int64_t end = harness_now_usec() + usec;
 
-        for (int64_t now; (now = now_mono()) < end;)
+        for (int64_t now; (now = harness_now_usec()) < end;)
                 pump(t, end - now);
 }
 
 typedef bool (*Predicate)(Test *t, const void *arg);
 
 static bool wait_for_max(Test *t, Predicate pred, const void *arg, const char *what, int64_t max) {
-        int64_t end = now_mono() + max;
+        int64_t end = harness_now_usec() + max;
 
         for (;;) {
                 if (pred(t, arg))
                         return true;
                 if (t->exited)
                         return CHECK(t, false, "the daemon exited while waiting for %s", what);
-                int64_t now = now_mono();
+                int64_t now = harness_now_usec();
                 if (now >= end)
                         return CHECK(t, false, "no %s within %.1f s (last status \"%s\")", what,
                                      (double) max / SEC, last_status(t));
@@ -487,10 +430,10 @@ static bool start_daemon(Test *t) {
         int fd;
         pid_t pid;
 
-        config = path_in(t->dir, "kdump-settle.conf");
-        notify = path_in(t->dir, "notify");
-        err = path_in(t->dir, "daemon.stderr");
-        if (write_text(config, "") < 0 ||
+        config = harness_path_in(t->dir, "kdump-settle.conf");
+        notify = harness_path_in(t->dir, "notify");
+        err = harness_path_in(t->dir, "daemon.stderr");
+        if (harness_write_text(config, "") < 0 ||
             asprintf(&a_config, "--config=%s", config) < 0 ||
             asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s", arg_srcdir,
                      t->log) < 0 ||
@@ -558,8 +501,8 @@ static void stop_daemon(Test *t) {
                 return;
         kill(t->pid, SIGCONT);
         kill(t->pid, SIGTERM);
-        end = now_mono() + WAIT_MAX;
-        while (!t->exited && now_mono() < end)
+        end = harness_now_usec() + WAIT_MAX;
+        while (!t->exited && harness_now_usec() < end)
                 pump(t, 10 * MSEC);
         if (!t->exited) {
                 fail(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
@@ -670,7 +613,7 @@ static void test_burst(Test *t) {
                         goto out;
         if (!emit(t, first_block + N_BOOT, "change"))
                 goto out;
-        sleep_usec(3 * MSEC);
+        harness_sleep_usec(3 * MSEC);
         if (!write_dt(t, &after) || !wait_reloads(t, seq, 1, "the hot-add"))
                 goto out;
         check_copy(t, 1, &after, "the DT after the hot-add");
@@ -709,7 +652,7 @@ static void test_overflow(Test *t) {
         fd = block_uevent_open(first_block);
         if (!CHECK(t, fd >= 0, "cannot open memory%u/uevent: %m", first_block))
                 goto out;
-        start = now_mono();
+        start = harness_now_usec();
         while (emitted < OVERFLOW_MAX) {
                 for (unsigned i = 0; i < OVERFLOW_CHUNK; i++)
                         if (!emit_fd(t, fd, "change"))
@@ -721,7 +664,7 @@ static void test_overflow(Test *t) {
                         break;
         }
         printf("# overflow after %llu events in %.2f s: %lu bytes queued, %lu dropped\n", emitted,
-               (double) (now_mono() - start) / SEC, rmem, drops);
+               (double) (harness_now_usec() - start) / SEC, rmem, drops);
         if (!CHECK(t, drops > 0, "no drop after %llu events", emitted))
                 goto out;
 
@@ -738,12 +681,12 @@ static void test_overflow(Test *t) {
         if (!write_dt(t, &after))
                 goto out;
 
-        start = now_mono();
+        start = harness_now_usec();
         kill(t->pid, SIGCONT);
         if (!wait_reloads(t, seq, 1, "the reload after the overflow"))
                 goto out;
         printf("# drained, rescanned and reloaded %.2f s after SIGCONT (including %.2f s of watching)\n",
-               (double) (now_mono() - start) / SEC, (double) AFTER_IDLE / SEC);
+               (double) (harness_now_usec() - start) / SEC, (double) AFTER_IDLE / SEC);
         check_copy(t, 1, &after, "the DT after the hot-add");
         CHECK(t, log_has(t, mark, "<4>Uevent socket overflowed, events were lost; rescanning memory blocks."),
               "the daemon did not log the overflow");
@@ -786,7 +729,7 @@ static void test_flood(Test *t) {
 
         seq = t->n_status;
         mark = log_mark(t);
-        start = now_mono();
+        start = harness_now_usec();
         for (unsigned i = 0; i < FLOOD_EVENTS - 2 * N_HOT; i++) {
                 if (!emit_fd(t, fds[i % N_BOOT], actions[(i / N_BOOT) % ELEMENTSOF(actions)]))
                         goto out;
@@ -801,21 +744,21 @@ static void test_flood(Test *t) {
                         emitted += 2 * N_HOT;
                 }
         }
-        emitted_at = now_mono();
+        emitted_at = harness_now_usec();
         if (!write_dt(t, &after))
                 goto out;
         printf("# %llu events written in %.3f s\n", emitted, (double) (emitted_at - start) / SEC);
 
         /* The control socket is served after the uevents: a reply counting them all comes once
          * they are drained. */
-        for (int64_t end = now_mono() + WAIT_MAX;;) {
+        for (int64_t end = harness_now_usec() + WAIT_MAX;;) {
                 if (!control_field(t, "events", &events))
                         goto out;
-                if (events - events0 >= emitted || now_mono() >= end)
+                if (events - events0 >= emitted || harness_now_usec() >= end)
                         break;
                 pump(t, 5 * MSEC);
         }
-        drained_at = now_mono();
+        drained_at = harness_now_usec();
         CHECK(t, events - events0 == emitted, "the daemon counted %llu events of %llu", events - events0, emitted);
         printf("# the daemon drained them %.3f s after the last write (%.3f s after the first)\n",
                (double) (drained_at - emitted_at) / SEC, (double) (drained_at - start) / SEC);
@@ -911,7 +854,6 @@ static void on_alarm(int sig) {
 }
 
 static void test_init(Test *t, const char *name) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char *notify;
 
         *t = (Test) { .name = name, .notify_fd = -1 };
@@ -919,23 +861,22 @@ static void test_init(Test *t, const char *name) {
                 printf("Bail out! cannot create a temporary directory\n");
                 exit(99);
         }
-        t->log = path_in(t->dir, "reload.log");
-        notify = path_in(t->dir, "notify");
-        if (strlen(notify) >= sizeof(sa.sun_path)) {
+        t->log = harness_path_in(t->dir, "reload.log");
+        notify = harness_path_in(t->dir, "notify");
+        t->notify_fd = harness_notify_socket(notify);
+        if (t->notify_fd == -ENAMETOOLONG) {
                 printf("Bail out! temporary directory path too long for a socket: %s\n", notify);
                 exit(99);
         }
-        strcpy(sa.sun_path, notify);
-        free(notify);
-        t->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (t->notify_fd < 0 || bind(t->notify_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                printf("Bail out! cannot bind the notify socket: %m\n");
+        if (t->notify_fd < 0) {
+                printf("Bail out! cannot bind the notify socket: %s\n", strerror(-t->notify_fd));
                 exit(99);
         }
+        free(notify);
 }
 
 static void diag_file(const char *prefix, const char *path, size_t max_lines) {
-        char *text = read_all(path, NULL);
+        char *text = harness_read_all(path, NULL);
         size_t lines = 0, skipped = 0;
 
         if (!text)
@@ -965,7 +906,7 @@ static void test_done(Test *t, unsigned number) {
         stop_daemon(t);
         printf("%s %u - %s\n", t->failed ? "not ok" : "ok", number, t->name);
         if (t->failed) {
-                char *err = path_in(t->dir, "daemon.stderr");
+                char *err = harness_path_in(t->dir, "daemon.stderr");
 
                 printf("#   statuses:");
                 for (size_t i = 0; i < t->n_status; i++)
@@ -1050,7 +991,7 @@ int main(void) {
 
         for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
                 const char *only = getenv("KDUMP_SETTLE_TEST_ONLY");
-                int64_t start = now_mono();
+                int64_t start = harness_now_usec();
                 Test t;
 
                 if (only && (size_t) atoi(only) != i + 1) {
@@ -1059,7 +1000,7 @@ int main(void) {
                 }
                 test_init(&t, tests[i].name);
                 tests[i].run(&t);
-                printf("# %.2f s\n", (double) (now_mono() - start) / SEC);
+                printf("# %.2f s\n", (double) (harness_now_usec() - start) / SEC);
                 any_failed |= t.failed;
                 test_done(&t, (unsigned) i + 1);
         }

@@ -35,6 +35,7 @@
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
+#include "harness.h"
 #include "macro.h"
 
 /* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
@@ -74,25 +75,11 @@ static unsigned n_reloads;
 
 static Blob dt_before, dt_after;
 
-static int64_t now_mono(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * SEC + ts.tv_nsec / 1000;
-}
-
-static void sleep_usec(int64_t usec) {
-        struct timespec ts = { .tv_sec = usec / SEC, .tv_nsec = (usec % SEC) * 1000 };
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
 static void cleanup(void) {
         if (daemon_pid > 0 && !daemon_exited) {
                 kill(daemon_pid, SIGTERM);
                 for (int i = 0; i < 500 && waitpid(daemon_pid, NULL, WNOHANG) == 0; i++)
-                        sleep_usec(10 * MSEC);
+                        harness_sleep_usec(10 * MSEC);
                 kill(daemon_pid, SIGKILL);
                 waitpid(daemon_pid, NULL, 0);
                 daemon_exited = true;
@@ -114,41 +101,6 @@ static void die(const char *fmt, ...) {
         exit(1);
 }
 
-static char *path_in(const char *d, const char *name) {
-        char *p;
-
-        if (asprintf(&p, "%s/%s", d, name) < 0)
-                abort();
-        return p;
-}
-
-static char *read_all(const char *path, size_t *ret_size) {
-        FILE *f = fopen(path, "re");
-        char *data = NULL;
-        size_t size = 0, allocated = 0;
-
-        if (!f)
-                return NULL;
-        for (;;) {
-                if (size + 4096 + 1 > allocated) {
-                        allocated = (size + 4096 + 1) * 2;
-                        char *n = realloc(data, allocated);
-                        if (!n)
-                                abort();
-                        data = n;
-                }
-                size_t k = fread(data + size, 1, allocated - size - 1, f);
-                size += k;
-                if (k == 0)
-                        break;
-        }
-        fclose(f);
-        data[size] = '\0';
-        if (ret_size)
-                *ret_size = size;
-        return data;
-}
-
 /* --- the testbed (as in tests/integration/test-daemon.c) ---------------------------------------- */
 
 static void make_dt(Blob *b, uint32_t hot_flags) {
@@ -159,14 +111,6 @@ static void make_dt(Blob *b, uint32_t hot_flags) {
 
         *b = (Blob) {};
         dt_blob_v2(b, sets, ELEMENTSOF(sets));
-}
-
-static char *block_syspath(unsigned n) {
-        char *p;
-
-        if (asprintf(&p, "/sys/devices/system/memory/memory%u", n) < 0)
-                abort();
-        return p;
 }
 
 static void add_block(unsigned n) {
@@ -186,7 +130,7 @@ static void add_block(unsigned n) {
 /* umockdev aborts this program if more than 10 uevents are queued unread: 8 per request. */
 static void hot_add(void) {
         for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++) {
-                char *p = block_syspath(n);
+                char *p = harness_block_syspath(n);
 
                 add_block(n);  /* "add" */
                 umockdev_testbed_uevent(testbed, p, "online");
@@ -196,7 +140,7 @@ static void hot_add(void) {
 
 static void hot_remove(void) {
         for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++) {
-                char *p = block_syspath(n);
+                char *p = harness_block_syspath(n);
 
                 umockdev_testbed_uevent(testbed, p, "offline");
                 umockdev_testbed_uevent(testbed, p, "remove");
@@ -271,8 +215,8 @@ static void read_reloads(const Blob *expected) {
                         die("reload %u: \"%s\", expected reload %u with reason settled and status 0", n,
                             log_partial, n_reloads);
                 snprintf(name, sizeof(name), "reload.log.%u.dt", n);
-                path = path_in(dir, name);
-                data = read_all(path, &size);
+                path = harness_path_in(dir, name);
+                data = harness_read_all(path, &size);
                 if (!data || size != expected->size || memcmp(data, expected->data, size) != 0)
                         die("reload %u did not see the request's final DT", n);
                 unlink(path);
@@ -282,10 +226,10 @@ static void read_reloads(const Blob *expected) {
 }
 
 static void start_daemon(void) {
-        char *config = path_in(dir, "kdump-settle.conf"), *err = path_in(dir, "daemon.stderr");
+        char *config = harness_path_in(dir, "kdump-settle.conf"), *err = harness_path_in(dir, "daemon.stderr");
         char *a_config, *a_reload, *a_notify, *a_runtime, *wrapper = NULL;
         char *argv[64], **envp;
-        size_t n = 0, n_env = 0;
+        size_t n = 0;
         int fd;
 
         fd = open(config, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -315,16 +259,7 @@ static void start_daemon(void) {
         argv[n++] = (char *) "--max-wait-sec=20s";
         argv[n] = NULL;
 
-        for (char **e = environ; *e; e++)
-                n_env++;
-        envp = calloc(n_env + 2, sizeof(char *));
-        if (!envp)
-                abort();
-        n_env = 0;
-        for (char **e = environ; *e; e++)
-                if (strncmp(*e, "NOTIFY_SOCKET=", 14) != 0)
-                        envp[n_env++] = *e;
-        envp[n_env++] = a_notify;
+        envp = harness_environ_with(a_notify);
 
         printf("daemon:");
         for (size_t i = 0; argv[i]; i++)
@@ -360,10 +295,10 @@ static void start_daemon(void) {
 }
 
 static void wait_idle(int64_t timeout, const char *what) {
-        int64_t end = now_mono() + timeout;
+        int64_t end = harness_now_usec() + timeout;
 
         while (strcmp(last_status, "idle") != 0) {
-                if (now_mono() >= end)
+                if (harness_now_usec() >= end)
                         die("no idle status %s within %.1f s", what, (double) timeout / SEC);
                 pump(20 * MSEC);
         }
@@ -406,23 +341,16 @@ static int count_fds(void) {
 /* --- main ------------------------------------------------------------------------------------- */
 
 static void ensure_preload(char **argv) {
-        const char *preload = getenv("LD_PRELOAD");
-        char *value;
+        int r = harness_ensure_preload(argv, "KDUMP_SETTLE_SOAK_REEXEC");
 
-        if (preload && strstr(preload, "libumockdev-preload"))
-                return;
-        if (getenv("KDUMP_SETTLE_SOAK_REEXEC")) {
+        if (r == -ELOOP) {
                 printf("cannot run: LD_PRELOAD lost across re-exec\n");
                 exit(99);
         }
-        if (asprintf(&value, "libumockdev-preload.so.0%s%s", preload && *preload ? ":" : "",
-                     preload && *preload ? preload : "") < 0)
-                abort();
-        setenv("LD_PRELOAD", value, 1);
-        setenv("KDUMP_SETTLE_SOAK_REEXEC", "1", 1);
-        execv("/proc/self/exe", argv);
-        printf("cannot run: cannot re-execute under libumockdev-preload: %s\n", strerror(errno));
-        exit(99);
+        if (r < 0) {
+                printf("cannot run: cannot re-execute under libumockdev-preload: %s\n", strerror(-r));
+                exit(99);
+        }
 }
 
 static void help(void) {
@@ -473,7 +401,6 @@ static void parse_argv(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         long rss_first = -1, rss_max = -1, rss_last = -1;
         int fds_first = -1, fds_min = -1, fds_max = -1;
         unsigned n_samples = 0;
@@ -506,12 +433,11 @@ int main(int argc, char **argv) {
                 printf("cannot run: cannot create a temporary directory: %s\n", strerror(-r));
                 return 99;
         }
-        log_path = path_in(dir, "reload.log");
-        notify = path_in(dir, "notify");
-        strncpy(sa.sun_path, notify, sizeof(sa.sun_path) - 1);
-        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (notify_fd < 0 || bind(notify_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                printf("cannot run: cannot bind %s: %s\n", notify, strerror(errno));
+        log_path = harness_path_in(dir, "reload.log");
+        notify = harness_path_in(dir, "notify");
+        notify_fd = harness_notify_socket(notify);
+        if (notify_fd < 0) {
+                printf("cannot run: cannot bind %s: %s\n", notify, strerror(-notify_fd));
                 return 99;
         }
         free(notify);
@@ -528,25 +454,25 @@ int main(int argc, char **argv) {
         start_daemon();
         /* Under valgrind start-up takes seconds. */
         wait_idle(60 * SEC, "after start-up");
-        sleep_usec(300 * MSEC);
+        harness_sleep_usec(300 * MSEC);
         pump(0);
         read_reloads(&dt_before);
         if (n_reloads != 0)
                 die("%u reload(s) at start-up", n_reloads);
 
         printf("%10s %10s %8s %6s %10s %12s\n", "requests", "reloads", "rss_kb", "fds", "elapsed_s", "slowest_ms");
-        start = now_mono();
+        start = harness_now_usec();
         for (unsigned i = 1; i <= arg_requests; i++) {
                 bool add = i % 2 == 1;
                 const Blob *expected = add ? &dt_after : &dt_before;
-                int64_t t0 = now_mono(), end = t0 + arg_request_timeout;
+                int64_t t0 = harness_now_usec(), end = t0 + arg_request_timeout;
 
                 saw_reloading = false;
                 if (add)
                         hot_add();
                 else
                         hot_remove();
-                sleep_usec(3 * MSEC);
+                harness_sleep_usec(3 * MSEC);
                 write_dt(expected);
 
                 /* Done: this request's reload recorded, and idle after it. */
@@ -557,11 +483,11 @@ int main(int argc, char **argv) {
                                 die("request %u: %u reloads", i, n_reloads);
                         if (n_reloads == i && saw_reloading && strcmp(last_status, "idle") == 0)
                                 break;
-                        if (now_mono() >= end)
+                        if (harness_now_usec() >= end)
                                 die("request %u (%s): no reload and idle within %.1f s", i, add ? "add" : "remove",
                                     (double) arg_request_timeout / SEC);
                 }
-                slowest = MAX(slowest, now_mono() - t0);
+                slowest = MAX(slowest, harness_now_usec() - t0);
 
                 if (i % arg_sample == 0 || i == arg_requests) {
                         long rss;
@@ -569,7 +495,7 @@ int main(int argc, char **argv) {
 
                         /* Idle is announced before the daemon is done: it still writes its state
                          * file and sd-event closes the reload's pidfd after the callback. */
-                        for (int64_t quiet = now_mono() + 100 * MSEC; now_mono() < quiet;)
+                        for (int64_t quiet = harness_now_usec() + 100 * MSEC; harness_now_usec() < quiet;)
                                 pump(10 * MSEC);
                         rss = proc_status_kb("VmRSS");
                         fds = count_fds();
@@ -585,18 +511,18 @@ int main(int argc, char **argv) {
                         fds_min = MIN(fds_min, fds);
                         fds_max = MAX(fds_max, fds);
                         printf("%10u %10u %8ld %6d %10.1f %12.1f\n", i, n_reloads, rss, fds,
-                               (double) (now_mono() - start) / SEC, (double) slowest / MSEC);
+                               (double) (harness_now_usec() - start) / SEC, (double) slowest / MSEC);
                         slowest = 0;
                 }
         }
 
         /* Nothing more may come. */
-        for (int64_t end = now_mono() + 500 * MSEC; now_mono() < end;) {
+        for (int64_t end = harness_now_usec() + 500 * MSEC; harness_now_usec() < end;) {
                 pump(20 * MSEC);
                 read_reloads(arg_requests % 2 ? &dt_after : &dt_before);
         }
 
-        double elapsed = (double) (now_mono() - start) / SEC;
+        double elapsed = (double) (harness_now_usec() - start) / SEC;
         printf("requests %u, reloads %u, %.1f s (%.1f ms per request)\n", arg_requests, n_reloads, elapsed,
                elapsed * 1000 / arg_requests);
         printf("VmRSS first sample %ld kB, max %ld kB, last %ld kB; open fds %d..%d (first %d)\n", rss_first,
@@ -619,7 +545,7 @@ int main(int argc, char **argv) {
         }
 
         kill(daemon_pid, SIGTERM);
-        for (int64_t end = now_mono() + 30 * SEC; !daemon_exited && now_mono() < end;) {
+        for (int64_t end = harness_now_usec() + 30 * SEC; !daemon_exited && harness_now_usec() < end;) {
                 int st;
                 if (waitpid(daemon_pid, &st, WNOHANG) == daemon_pid) {
                         daemon_exited = true;
@@ -629,7 +555,7 @@ int main(int argc, char **argv) {
                         }
                         break;
                 }
-                sleep_usec(10 * MSEC);
+                harness_sleep_usec(10 * MSEC);
         }
         if (!daemon_exited) {
                 printf("FAIL: the daemon did not exit within 30 s of SIGTERM\n");

@@ -224,13 +224,11 @@ int block_set_load(const char *root, BlockSet *ret, Error *e) {
                 struct dirent *de;
                 uint64_t n;
 
-                errno = 0;
-                de = readdir(d);
-                if (!de) {
-                        if (errno != 0)
-                                return error_set(e, negative_errno(), "Cannot read directory %s: %m", dir);
+                r = read_dir_entry(d, dir, &de, e);
+                if (r < 0)
+                        return r;
+                if (r == 0)
                         break;
-                }
 
                 r = block_name_parse_full(de->d_name, &n);
                 if (r == -ERANGE)

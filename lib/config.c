@@ -409,6 +409,7 @@ static int list_drop_ins(const char *dir, char ***ret, Error *e) {
         _cleanup_strv_free_ char **names = NULL;
         size_t n = 0, allocated = 0;
         struct dirent *de;
+        int r;
 
         d = opendir(dir);
         if (!d) {
@@ -420,13 +421,11 @@ static int list_drop_ins(const char *dir, char ***ret, Error *e) {
         for (;;) {
                 struct stat st;
 
-                errno = 0;
-                de = readdir(d);
-                if (!de) {
-                        if (errno != 0)
-                                return error_set(e, negative_errno(), "Cannot read directory %s: %m", dir);
+                r = read_dir_entry(d, dir, &de, e);
+                if (r < 0)
+                        return r;
+                if (r == 0)
                         break;
-                }
                 if (!is_conf_name(de->d_name))
                         continue;
 

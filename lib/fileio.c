@@ -100,3 +100,13 @@ int stat_root(const char *root, const char *path, struct stat *ret) {
                 return negative_errno();
         return 0;
 }
+
+int read_dir_entry(DIR *d, const char *dir, struct dirent **ret, Error *e) {
+        errno = 0;
+        *ret = readdir(d);
+        if (*ret)
+                return 1;
+        if (errno != 0)
+                return error_set(e, negative_errno(), "Cannot read directory %s: %m", dir);
+        return 0;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -13,6 +14,11 @@ int path_join_root(const char *root, const char *path, char **ret);
  * parsed in place). Fails with -EFBIG, naming the file, if it is larger than max_size. */
 int read_full_file_root(const char *root, const char *path, size_t max_size,
                         char **ret_data, size_t *ret_size, Error *e);
+
+/* The next entry of d (opened from dir, named in the message) in *ret: 1, or 0 at the end, or a
+ * negative errno with e set. readdir() signals errors only through errno, so every caller would
+ * otherwise repeat this dance. */
+int read_dir_entry(DIR *d, const char *dir, struct dirent **ret, Error *e);
 
 /* stat() of root/path; -errno on failure, nothing logged or stored: missing files are often fine. */
 int stat_root(const char *root, const char *path, struct stat *ret);

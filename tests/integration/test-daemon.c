@@ -255,6 +255,15 @@ static bool write_dt(Test *t, const Blob *b) {
         return CHECK(t, r >= 0, "cannot write the DT property: %s", strerror(-r));
 }
 
+/* A whole DLPAR add as the kernel does it: the blocks' uevents, then, 3 ms after the last, the DT
+ * replaced with `dt`. */
+static bool dlpar_add(Test *t, const Blob *dt) {
+        if (!hot_add(t, N_BOOT, N_HOT))
+                return false;
+        harness_sleep_usec(3 * MSEC);
+        return write_dt(t, dt);
+}
+
 /* A fake LPAR: 256 MiB LMBs and blocks, blocks memory0..n_blocks-1, and the DT (if any). */
 static bool setup_lpar(Test *t, unsigned n_blocks, const Blob *dt) {
         int r = fake_root_set_block_size(t->root, LMB_SIZE);
@@ -715,10 +724,7 @@ static void burst(Test *t, uint32_t boot_flags, const char *const *extra) {
                 goto out;
 
         seq = status_seq(t);
-        if (!hot_add(t, N_BOOT, N_HOT))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &after))
+        if (!dlpar_add(t, &after))
                 goto out;
         if (!wait_reloads(t, seq, 1, "the hot-add"))
                 goto out;
@@ -768,10 +774,7 @@ static void test_retry(Test *t) {
                 abort();
 
         seq = status_seq(t);
-        if (!hot_add(t, N_BOOT, N_HOT))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &after))
+        if (!dlpar_add(t, &after))
                 goto out;
         if (!wait_reloads(t, seq, 2, "the failed reload and its retry"))
                 goto out;
@@ -1242,10 +1245,7 @@ static void test_reload_hangs(Test *t) {
                 abort();
 
         seq = status_seq(t);
-        if (!hot_add(t, N_BOOT, N_HOT))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &after))
+        if (!dlpar_add(t, &after))
                 goto out;
         if (!wait_reloads(t, seq, 2, "the hung reload and its retry"))
                 goto out;
@@ -1304,10 +1304,7 @@ static void test_reload_missing(Test *t) {
         CHECK_LOG(t, 0, "Reload command (ReloadCommand=): /nonexistent/reload");
 
         seq = status_seq(t);
-        if (!hot_add(t, N_BOOT, N_HOT))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &after))
+        if (!dlpar_add(t, &after))
                 goto out;
         IdleAfter backoff = { .since = seq, .busy = "retrying in" };
         if (!wait_for(t, pred_status_since, &backoff, "\"retrying in N s\" after the missing command"))
@@ -1374,10 +1371,7 @@ static void test_bad_dt(Test *t) {
 
         seq = status_seq(t);
         mark = log_mark(t);
-        if (!hot_add(t, N_BOOT, N_HOT))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &truncated) || !wait_log(t, mark, "<4>Cannot use the device tree memory description"))
+        if (!dlpar_add(t, &truncated) || !wait_log(t, mark, "<4>Cannot use the device tree memory description"))
                 goto out;
         CHECK_LOG(t, mark, DT_PROP_DYNAMIC_MEMORY_V2);
 
@@ -1495,10 +1489,7 @@ static void kernel_handles_hotplug(Test *t, const char *const *flags, const char
                 goto out;
         CHECK_LOG(t, 0, expect_log);
 
-        if (!hot_add(t, N_BOOT, N_HOT))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &after))
+        if (!dlpar_add(t, &after))
                 goto out;
         watch(t, 500 * MSEC);
         CHECK(t, n_calls(t) == 0, "%zu reload(s) although the kernel handles hot-plug", n_calls(t));
@@ -1544,10 +1535,7 @@ static void test_fadump_reregister(Test *t) {
         CHECK_LOG(t, 0, "Reload: fadump re-registration.");
 
         seq = status_seq(t);
-        if (!hot_add(t, N_BOOT, N_HOT))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &after))
+        if (!dlpar_add(t, &after))
                 goto out;
         IdleAfter a = { .since = seq, .busy = "reloading" };
         if (!wait_for(t, pred_idle_after, &a, "the re-registration"))

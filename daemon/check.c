@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
 #include "block-set.h"
 #include "check.h"
 #include "consistency.h"

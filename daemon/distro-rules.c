@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "distro-rules.h"
+#include "fd-util.h"
 #include "log.h"
 
 #define MASK_TARGET "/dev/null"

@@ -3,10 +3,13 @@
  * bytes of ibm,dynamic-memory. On success the same LMBs written as v2 (one set per LMB, and
  * the merged ranges as sets) must give the same memory. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libfdt_env.h>
 
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-check.h"
 #include "fuzz.h"

@@ -3,10 +3,13 @@
  * bytes of ibm,dynamic-memory-v2. On success the same LMBs written as v1 (when there are few
  * enough) and the merged ranges written as v2 must give the same memory. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libfdt_env.h>
 
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-check.h"
 #include "fuzz.h"

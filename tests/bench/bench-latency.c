@@ -50,11 +50,8 @@
 
 extern char **environ;
 
-#define MiB ((uint64_t) 1024 * 1024)
-#define LMB_SIZE (256 * MiB)
 #define N_BOOT 8
 #define N_HOT 4
-#define FLAGS_QEMU_BOOT (DRCONF_MEM_RESERVED | DRCONF_MEM_DRC_INVALID)
 #define WAIT_MAX_NS (UINT64_C(10) * 1000000000)
 
 static UMockdevTestbed *testbed;
@@ -154,25 +151,9 @@ static void start_daemon(unsigned quiet_ms) {
 
         char *argv[] = { daemon_path, a_conf, a_reload, a_quiet, (char *) "--poll-interval-sec=5ms",
                          (char *) "--max-wait-sec=20s", NULL };
-        envp = harness_environ_with(a_notify);
+        envp = harness_environ_with(a_notify, NULL);
 
-        pid_t pid = fork();
-        if (pid < 0)
-                die("fork");
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDWR);
-                int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-                if (null >= 0) {
-                        dup2(null, STDIN_FILENO);
-                        dup2(null, STDOUT_FILENO);
-                }
-                if (err >= 0)
-                        dup2(err, STDERR_FILENO);
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                execve(daemon_path, argv, envp);
-                _exit(127);
-        }
-        daemon_pid = pid;
+        daemon_pid = harness_spawn(argv, envp, err_path, NULL);
         free(envp);
 
         end = bench_now_ns() + WAIT_MAX_NS;

@@ -39,17 +39,12 @@
 
 extern char **environ;
 
-#define MiB ((uint64_t) 1024 * 1024)
-#define LMB_SIZE (256 * MiB)
 #define N_BOOT 8
 #define N_HOT 4
 
-#define MSEC ((int64_t) 1000)
-#define SEC ((int64_t) 1000000)
 #define WAIT_MAX (10 * SEC)   /* any single wait */
 #define AFTER_IDLE (300 * MSEC) /* how long "nothing more happens" is watched after idle */
 
-#define FLAGS_QEMU_BOOT (DRCONF_MEM_RESERVED | DRCONF_MEM_DRC_INVALID) /* 0xa0 */
 
 #define MAX_STATUS 256
 #define MAX_CALLS 16
@@ -90,38 +85,6 @@ static pid_t current_daemon;
 
 /* --- assertions ------------------------------------------------------------------------------- */
 
-static void diag_lines(const char *prefix, const char *text) {
-        const char *p = text;
-
-        while (*p) {
-                size_t n = strcspn(p, "\n");
-                printf("#   %s%.*s\n", prefix, (int) n, p);
-                p += n;
-                if (*p == '\n')
-                        p++;
-        }
-}
-
-__attribute__((format(printf, 2, 3)))
-static void fail(Test *t, const char *fmt, ...) {
-        va_list ap;
-        char buf[1024];
-
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        printf("# %s: FAIL: %s\n", t->name, buf);
-        fflush(stdout);
-        t->failed = true;
-}
-
-#define CHECK(t, cond, ...)                     \
-        ({                                      \
-                bool _ok = (cond);              \
-                if (!_ok)                       \
-                        fail((t), __VA_ARGS__); \
-                _ok;                            \
-        })
 
 /* --- time ------------------------------------------------------------------------------------- */
 
@@ -145,7 +108,7 @@ static size_t read_calls(Test *t, Call *calls, size_t max) {
                 Call c = {};
 
                 if (sscanf(p, "%u %lf %31s %d %63s", &c.n, &c.time, c.reason, &c.status, c.copy) != 5) {
-                        fail(t, "bad line in the reload log: \"%s\"", p);
+                        TEST_FAIL(t, "bad line in the reload log: \"%s\"", p);
                         continue;
                 }
                 if (n < max)
@@ -208,7 +171,7 @@ static bool add_block(Test *t, unsigned n) {
                  "A: phys_index=%08x\n",
                  n, n);
         if (!umockdev_testbed_add_from_string(t->testbed, desc, &error)) {
-                fail(t, "umockdev cannot add memory%u: %s", n, error->message);
+                TEST_FAIL(t, "umockdev cannot add memory%u: %s", n, error->message);
                 g_error_free(error);
                 return false;
         }
@@ -375,12 +338,12 @@ static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what)
                 if (pred(t, arg))
                         return true;
                 if (t->exited) {
-                        fail(t, "the daemon exited while waiting for %s", what);
+                        TEST_FAIL(t, "the daemon exited while waiting for %s", what);
                         return false;
                 }
                 int64_t now = harness_now_usec();
                 if (now >= end) {
-                        fail(t, "no %s within %.1f s (last status \"%s\")", what,
+                        TEST_FAIL(t, "no %s within %.1f s (last status \"%s\")", what,
                              (double) WAIT_MAX / SEC, last_status(t));
                         return false;
                 }
@@ -456,34 +419,8 @@ static bool start_daemon(Test *t, const char *const *extra) {
                 argv[n++] = (char *) *extra;
         argv[n] = NULL;
 
-        envp = harness_environ_with(a_notify);
-
-        int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                abort();
-
-        printf("#");
-        for (size_t i = 0; argv[i]; i++)
-                printf(" %s", argv[i]);
-        printf("\n");
-        fflush(stdout);
-        fflush(stderr);
-
-        pid_t pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDONLY);
-                if (null >= 0)
-                        dup2(null, STDIN_FILENO);
-                dup2(fd, STDOUT_FILENO);
-                dup2(fd, STDERR_FILENO);
-                /* If this program dies (umockdev aborts it on some errors), so does the daemon. */
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                execve(arg_daemon, argv, envp);
-                _exit(127);
-        }
-        close(fd);
+        envp = harness_environ_with(a_notify, NULL);
+        pid_t pid = harness_spawn(argv, envp, err, "#");
         t->pid = current_daemon = pid;
         t->exited = false;
 
@@ -529,7 +466,7 @@ static bool stop_daemon(Test *t) {
         if (!t->exited) {
                 kill(t->pid, SIGTERM);
                 if (!wait_exit(t, WAIT_MAX)) {
-                        fail(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
+                        TEST_FAIL(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
                         kill(t->pid, SIGKILL);
                         waitpid(t->pid, &t->wait_status, 0);
                         t->exited = true;
@@ -654,13 +591,13 @@ static void test_done(Test *t, unsigned number) {
                         printf(" \"%s\"", t->status[i]);
                 printf("\n");
                 if (log) {
-                        diag_lines("reload log: ", log);
+                        harness_diag_lines("reload log: ", log);
                         free(log);
                 }
                 err = harness_path_in(t->dir, "daemon.stderr");
                 char *text = harness_read_all(err, NULL);
                 if (text) {
-                        diag_lines("daemon: ", text);
+                        harness_diag_lines("daemon: ", text);
                         free(text);
                 }
                 free(err);

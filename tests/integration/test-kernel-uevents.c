@@ -38,13 +38,9 @@
 #include "harness.h"
 #include "macro.h"
 
-#define MiB ((uint64_t) 1024 * 1024)
-#define LMB_SIZE (256 * MiB)   /* the fake root's; the real block size does not matter */
 #define N_BOOT 4
 #define N_HOT 4
 
-#define MSEC ((int64_t) 1000)
-#define SEC ((int64_t) 1000000)
 #define WAIT_MAX (10 * SEC)     /* any single wait */
 #define AFTER_IDLE (300 * MSEC) /* how long "nothing more happens" is watched after idle */
 
@@ -80,26 +76,6 @@ static pid_t current_daemon;
 
 /* --- assertions, files ------------------------------------------------------------------------ */
 
-__attribute__((format(printf, 2, 3)))
-static void fail(Test *t, const char *fmt, ...) {
-        va_list ap;
-        char buf[1024];
-
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        printf("# %s: FAIL: %s\n", t->name, buf);
-        fflush(stdout);
-        t->failed = true;
-}
-
-#define CHECK(t, cond, ...)                     \
-        ({                                      \
-                bool _ok = (cond);              \
-                if (!_ok)                       \
-                        fail((t), __VA_ARGS__); \
-                _ok;                            \
-        })
 
 /* Reloads recorded by record-reload: one line each. */
 static size_t n_calls(Test *t) {
@@ -427,7 +403,7 @@ static bool pred_status_since(Test *t, const void *arg) {
 
 static bool start_daemon(Test *t) {
         char *a_config, *a_reload, *a_runtime, *a_root, *notify, *err, *config;
-        int fd;
+        char *e_notify, *e_root, **envp;
         pid_t pid;
 
         config = harness_path_in(t->dir, "kdump-settle.conf");
@@ -446,32 +422,15 @@ static bool start_daemon(Test *t) {
                 (char *) "--uevent-source=kernel", (char *) "--debug", (char *) "--quiet-sec=50ms",
                 (char *) "--poll-interval-sec=5ms", (char *) "--max-wait-sec=20s", NULL,
         };
-        printf("#");
-        for (size_t i = 0; argv[i]; i++)
-                printf(" %s", argv[i]);
-        printf("\n");
-        fflush(stdout);
-
-        fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
+        if (asprintf(&e_notify, "NOTIFY_SOCKET=%s", notify) < 0 ||
+            /* record-reload reads the DT under the fake root. */
+            asprintf(&e_root, "RECORD_RELOAD_ROOT=%s", t->root) < 0)
                 abort();
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDONLY);
-                if (null >= 0)
-                        dup2(null, STDIN_FILENO);
-                dup2(fd, STDOUT_FILENO);
-                dup2(fd, STDERR_FILENO);
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                setenv("NOTIFY_SOCKET", notify, 1);
-                /* record-reload reads the DT under the fake root. */
-                setenv("RECORD_RELOAD_ROOT", t->root, 1);
-                execv(arg_daemon, argv);
-                _exit(127);
-        }
-        close(fd);
+        envp = harness_environ_with(e_notify, e_root, NULL);
+        pid = harness_spawn(argv, envp, err, "#");
+        free(envp);
+        free(e_notify);
+        free(e_root);
         t->pid = current_daemon = pid;
         free(a_config);
         free(a_reload);
@@ -505,7 +464,7 @@ static void stop_daemon(Test *t) {
         while (!t->exited && harness_now_usec() < end)
                 pump(t, 10 * MSEC);
         if (!t->exited) {
-                fail(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
+                TEST_FAIL(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
                 kill(t->pid, SIGKILL);
                 waitpid(t->pid, &t->wait_status, 0);
                 t->exited = true;

@@ -43,14 +43,9 @@
 
 extern char **environ;
 
-#define MiB ((uint64_t) 1024 * 1024)
-#define LMB_SIZE (256 * MiB)
 #define N_BOOT 8
 #define N_HOT 4
-#define FLAGS_QEMU_BOOT (DRCONF_MEM_RESERVED | DRCONF_MEM_DRC_INVALID)
 
-#define MSEC ((int64_t) 1000)
-#define SEC ((int64_t) 1000000)
 
 static unsigned arg_requests = 10000;
 static unsigned arg_sample = 100;
@@ -259,31 +254,9 @@ static void start_daemon(void) {
         argv[n++] = (char *) "--max-wait-sec=20s";
         argv[n] = NULL;
 
-        envp = harness_environ_with(a_notify);
+        envp = harness_environ_with(a_notify, NULL);
 
-        printf("daemon:");
-        for (size_t i = 0; argv[i]; i++)
-                printf(" %s", argv[i]);
-        printf("\n");
-        fflush(stdout);
-
-        fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                abort();
-        daemon_pid = fork();
-        if (daemon_pid < 0)
-                abort();
-        if (daemon_pid == 0) {
-                int null = open("/dev/null", O_RDONLY);
-                if (null >= 0)
-                        dup2(null, STDIN_FILENO);
-                dup2(fd, STDOUT_FILENO);
-                dup2(fd, STDERR_FILENO);
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                execvpe(argv[0], argv, envp);  /* the wrapper may be a bare name */
-                _exit(127);
-        }
-        close(fd);
+        daemon_pid = harness_spawn(argv, envp, err, "daemon:");
         free(envp);
         free(wrapper);
         free(a_config);

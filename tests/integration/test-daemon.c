@@ -924,7 +924,7 @@ static int run_ctl(Test *t, char **ret_out, const char *const *args) {
         char *out_path = harness_path_in(t->dir, "ctl.out"), *a_runtime;
         char *argv[16];
         size_t n = 0;
-        int status, fd;
+        int status;
         pid_t pid;
 
         if (asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
@@ -935,18 +935,7 @@ static int run_ctl(Test *t, char **ret_out, const char *const *args) {
                 argv[n++] = (char *) *args;
         argv[n] = NULL;
 
-        fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                abort();
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                dup2(fd, STDOUT_FILENO);
-                execv(arg_ctl, argv);
-                _exit(127);
-        }
-        close(fd);
+        pid = harness_spawn(argv, environ, out_path, NULL);
         /* Pump notifications meanwhile: `wait` may take a while and the daemon talks to us. */
         for (;;) {
                 pid_t r = waitpid(pid, &status, WNOHANG);

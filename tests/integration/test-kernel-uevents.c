@@ -851,13 +851,7 @@ static void diag_file(const char *prefix, const char *path, size_t max_lines) {
                 }
         if (skipped)
                 printf("#   %s(%zu lines left out)\n", prefix, skipped);
-        while (*p) {
-                size_t n = strcspn(p, "\n");
-                printf("#   %s%.*s\n", prefix, (int) n, p);
-                p += n;
-                if (*p == '\n')
-                        p++;
-        }
+        harness_diag_lines(prefix, p);
         free(text);
 }
 

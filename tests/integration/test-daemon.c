@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
@@ -149,27 +150,13 @@ static bool check_copy(Test *t, unsigned n, const Blob *expected, const char *wh
 /* --- the testbed ------------------------------------------------------------------------------ */
 
 static void make_dt(Blob *b, uint32_t boot_flags, uint32_t hot_flags) {
-        const TestLmbSet sets[] = {
-                { .n_lmbs = N_BOOT, .base = 0, .flags = boot_flags },
-                { .n_lmbs = N_HOT, .base = N_BOOT * LMB_SIZE, .flags = hot_flags },
-        };
-
-        *b = (Blob) {};
-        dt_blob_v2(b, sets, ELEMENTSOF(sets));
+        harness_lpar_dt(b, 0, N_BOOT, N_HOT, boot_flags, hot_flags);
 }
 
 static bool add_block(Test *t, unsigned n) {
-        char desc[256];
+        _cleanup_free_ char *desc = harness_umockdev_block(n);
         GError *error = NULL;
 
-        /* "P:" gives exactly this devpath (umockdev_testbed_add_device() would put it under
-         * /sys/devices/ directly). */
-        snprintf(desc, sizeof(desc),
-                 "P: /devices/system/memory/memory%u\n"
-                 "E: SUBSYSTEM=memory\n"
-                 "A: state=online\n"
-                 "A: phys_index=%08x\n",
-                 n, n);
         if (!umockdev_testbed_add_from_string(t->testbed, desc, &error)) {
                 TEST_FAIL(t, "umockdev cannot add memory%u: %s", n, error->message);
                 g_error_free(error);
@@ -294,29 +281,20 @@ static void reap(Test *t) {
         }
 }
 
+static void on_notify(const char *line, void *userdata) {
+        Test *t = userdata;
+
+        if (strcmp(line, "READY=1") == 0)
+                t->ready = true;
+        else if (strcmp(line, "STOPPING=1") == 0)
+                t->stopping = true;
+        else if (strncmp(line, "STATUS=", 7) == 0)
+                record_status(t, line + 7);
+}
+
 /* Reads notify messages for up to timeout (or until one arrives). */
 static void pump(Test *t, int64_t timeout) {
-        struct pollfd p = { .fd = t->notify_fd, .events = POLLIN };
-        int ms = (int) ((timeout + 999) / 1000);
-
-        if (poll(&p, 1, ms) > 0)
-                for (;;) {
-                        char buf[4096];
-                        ssize_t k = recv(t->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-                        char *line, *save = NULL;
-
-                        if (k < 0)
-                                break;
-                        buf[k] = '\0';
-                        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                                if (strcmp(line, "READY=1") == 0)
-                                        t->ready = true;
-                                else if (strcmp(line, "STOPPING=1") == 0)
-                                        t->stopping = true;
-                                else if (strncmp(line, "STATUS=", 7) == 0)
-                                        record_status(t, line + 7);
-                        }
-                }
+        (void) harness_notify_read(t->notify_fd, timeout, on_notify, t);
         reap(t);
 }
 

@@ -276,25 +276,6 @@ static int daemon_rcvbuf(pid_t pid, int fd) {
 #endif
 }
 
-/* A /proc/PID/status field in kB, or -1. */
-static long proc_status_kb(pid_t pid, const char *field) {
-        char path[64], line[256];
-        long v = -1;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (strncmp(line, field, strlen(field)) == 0 && line[strlen(field)] == ':') {
-                        v = strtol(line + strlen(field) + 1, NULL, 10);
-                        break;
-                }
-        fclose(f);
-        return v;
-}
-
 /* --- the daemon ------------------------------------------------------------------------------- */
 
 static const char *last_status(Test *t) {
@@ -315,28 +296,22 @@ static void reap(Test *t) {
         }
 }
 
+static void on_notify(const char *line, void *userdata) {
+        Test *t = userdata;
+
+        if (strcmp(line, "READY=1") == 0)
+                t->ready = true;
+        else if (strncmp(line, "STATUS=", 7) == 0) {
+                char **n = realloc(t->status, sizeof(char *) * (t->n_status + 1));
+                if (!n)
+                        abort();
+                t->status = n;
+                t->status[t->n_status++] = strdup(line + 7);
+        }
+}
+
 static void pump(Test *t, int64_t timeout) {
-        struct pollfd p = { .fd = t->notify_fd, .events = POLLIN };
-
-        if (poll(&p, 1, (int) ((timeout + 999) / 1000)) > 0)
-                for (;;) {
-                        char buf[4096], *line, *save = NULL;
-                        ssize_t k = recv(t->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-
-                        if (k < 0)
-                                break;
-                        buf[k] = '\0';
-                        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-                                if (strcmp(line, "READY=1") == 0)
-                                        t->ready = true;
-                                else if (strncmp(line, "STATUS=", 7) == 0) {
-                                        char **n = realloc(t->status, sizeof(char *) * (t->n_status + 1));
-                                        if (!n)
-                                                abort();
-                                        t->status = n;
-                                        t->status[t->n_status++] = strdup(line + 7);
-                                }
-                }
+        (void) harness_notify_read(t->notify_fd, timeout, on_notify, t);
         reap(t);
 }
 
@@ -508,13 +483,7 @@ static bool control_field(Test *t, const char *field, unsigned long long *ret) {
 
 /* The boot LMBs present, the hot ones as hot_flags says; both starting at first_block. */
 static void make_dt(Blob *b, uint32_t hot_flags) {
-        const TestLmbSet sets[] = {
-                { .n_lmbs = N_BOOT, .base = (uint64_t) first_block * LMB_SIZE, .flags = DRCONF_MEM_ASSIGNED },
-                { .n_lmbs = N_HOT, .base = (uint64_t) (first_block + N_BOOT) * LMB_SIZE, .flags = hot_flags },
-        };
-
-        *b = (Blob) {};
-        dt_blob_v2(b, sets, ELEMENTSOF(sets));
+        harness_lpar_dt(b, first_block, N_BOOT, N_HOT, DRCONF_MEM_ASSIGNED, hot_flags);
 }
 
 static bool write_dt(Test *t, const Blob *b) {
@@ -684,7 +653,7 @@ static void test_flood(Test *t) {
         for (unsigned i = 0; i < N_BOOT; i++)
                 if (!CHECK(t, (fds[i] = block_uevent_open(first_block + i)) >= 0, "cannot open a uevent file: %m"))
                         goto out;
-        rss0 = proc_status_kb(t->pid, "VmRSS");
+        rss0 = harness_proc_status_kb(t->pid, "VmRSS");
 
         seq = t->n_status;
         mark = log_mark(t);
@@ -729,8 +698,8 @@ static void test_flood(Test *t) {
         CHECK(t, drops == 0, "%lu events dropped: the daemon did not keep up", drops);
         CHECK(t, !log_has(t, mark, "overflowed"), "the daemon saw an overflow");
 
-        rss1 = proc_status_kb(t->pid, "VmRSS");
-        hwm = proc_status_kb(t->pid, "VmHWM");
+        rss1 = harness_proc_status_kb(t->pid, "VmRSS");
+        hwm = harness_proc_status_kb(t->pid, "VmHWM");
         printf("# daemon memory: VmRSS %ld kB before, %ld kB after, peak %ld kB\n", rss0, rss1, hwm);
         /* Each event is parsed and freed: nothing may pile up (2 MiB of slack for stdio and malloc).
          * Under AddressSanitizer, whose quarantine keeps freed memory on purpose, RSS says nothing

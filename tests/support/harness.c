@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -215,4 +216,66 @@ int harness_ensure_preload(char **argv, const char *reexec_var) {
         setenv(reexec_var, "1", 1);
         execv("/proc/self/exe", argv);
         return -errno;
+}
+
+void harness_lpar_dt(Blob *b, unsigned first_lmb, unsigned n_boot, unsigned n_hot, uint32_t boot_flags,
+                     uint32_t hot_flags) {
+        const TestLmbSet sets[] = {
+                { .n_lmbs = n_boot, .base = (uint64_t) first_lmb * LMB_SIZE, .flags = boot_flags },
+                { .n_lmbs = n_hot, .base = (uint64_t) (first_lmb + n_boot) * LMB_SIZE, .flags = hot_flags },
+        };
+
+        *b = (Blob) {};
+        dt_blob_v2(b, sets, ELEMENTSOF(sets));
+}
+
+char *harness_umockdev_block(unsigned n) {
+        char *desc;
+
+        if (asprintf(&desc,
+                     "P: /devices/system/memory/memory%u\n"
+                     "E: SUBSYSTEM=memory\n"
+                     "A: state=online\n"
+                     "A: phys_index=%08x\n",
+                     n, n) < 0)
+                abort();
+        return desc;
+}
+
+long harness_proc_status_kb(pid_t pid, const char *field) {
+        char path[64], line[256];
+        long v = -1;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, field, strlen(field)) == 0 && line[strlen(field)] == ':') {
+                        v = strtol(line + strlen(field) + 1, NULL, 10);
+                        break;
+                }
+        fclose(f);
+        return v;
+}
+
+bool harness_notify_read(int fd, int64_t timeout, void (*on_line)(const char *line, void *userdata), void *userdata) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        bool got = false;
+
+        if (poll(&p, 1, (int) ((timeout + 999) / 1000)) <= 0)
+                return false;
+        for (;;) {
+                char buf[4096], *line, *save = NULL;
+                ssize_t k = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+                if (k < 0)
+                        break;
+                buf[k] = 0;
+                for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                        on_line(line, userdata);
+                got = true;
+        }
+        return got;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dt-blob.h"
 #include "papr-drmem.h"
 
 /* Test harness utilities shared by the programs that run the real daemon (integration tests, soak,
@@ -20,6 +21,18 @@
 
 #define MSEC ((int64_t) 1000)
 #define SEC ((int64_t) 1000000)
+
+/* An LPAR's ibm,dynamic-memory-v2 in *b (which it resets): n_boot LMBs from first_lmb with
+ * boot_flags, then n_hot with hot_flags. */
+void harness_lpar_dt(Blob *b, unsigned first_lmb, unsigned n_boot, unsigned n_hot, uint32_t boot_flags,
+                     uint32_t hot_flags);
+
+/* The umockdev description of memory block n (online), for umockdev_testbed_add_from_string(). "P:"
+ * gives exactly this devpath (umockdev_testbed_add_device() would put it under /sys/devices/). */
+char *harness_umockdev_block(unsigned n);
+
+/* A /proc/PID/status field in kB ("VmRSS"), or -1. */
+long harness_proc_status_kb(pid_t pid, const char *field);
 
 /* The failures of a TAP test case: t is any struct with `const char *name` and `bool failed`.
  * TEST_FAIL() prints "# NAME: FAIL: message" and marks the case failed; CHECK() does so when cond
@@ -60,6 +73,11 @@ char *harness_block_syspath(unsigned n);
 /* A datagram socket bound at path, non-blocking, for the daemon's sd_notify messages. The fd or a
  * negative errno (-ENAMETOOLONG when path does not fit in sockaddr_un). */
 int harness_notify_socket(const char *path);
+/* Waits up to timeout µs for sd_notify messages on fd, then reads all that are queued and calls
+ * on_line(line, userdata) for each of their lines ("READY=1", "STATUS=..."). Returns whether any
+ * message came. */
+bool harness_notify_read(int fd, int64_t timeout, void (*on_line)(const char *line, void *userdata), void *userdata);
+
 /* environ with the assignments ("NAME=value", a NULL-terminated list) in place of any NAME= there.
  * Built before fork(): a umockdev testbed has threads, so the child must only exec. Free the
  * array, not the strings. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cpu-consistency.h"
@@ -15,6 +16,31 @@ static const char *const kind_table[_CPU_DISAGREEMENT_KIND_MAX] = {
 
 const char *cpu_disagreement_kind_to_string(CpuDisagreementKind k) {
         return k >= 0 && k < _CPU_DISAGREEMENT_KIND_MAX ? kind_table[k] : NULL;
+}
+
+const char *cpu_disagreement_describe(const CpuDisagreement *d, char *buf, size_t size) {
+        assert(d);
+        assert(buf || size == 0);
+
+        switch (d->kind) {
+        case CPU_MISSING_IN_DT:
+                snprintf(buf, size, "CPU %" PRIu32 " (thread %" PRIu32 ") is online, but no /cpus node lists its thread",
+                         d->cpu, d->hw_id);
+                break;
+        case CPU_UNKNOWN_HW_ID:
+                snprintf(buf, size, "CPU %" PRIu32 " is online, but its physical_id is -1 (being removed?)", d->cpu);
+                break;
+        case CPU_STALE_IN_DT:
+                snprintf(buf, size, "thread %" PRIu32 " is in a /cpus node, but no present CPU has it", d->hw_id);
+                break;
+        case CPU_NODE_LEAVING:
+                snprintf(buf, size, "the /cpus node with reg 0x%" PRIx32 " has all its threads just offlined: removal in progress",
+                         d->hw_id);
+                break;
+        default:
+                snprintf(buf, size, "unknown disagreement %d", (int) d->kind);
+        }
+        return buf;
 }
 
 /* A present CPU by its thread id. */

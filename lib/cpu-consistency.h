@@ -60,5 +60,9 @@ static inline bool cpu_consistency_ok(const CpuConsistency *c) {
 int cpu_consistency_check(const DtCpus *dt, const CpuSet *kernel, const CpuMask *offlined,
                           size_t max_report, CpuConsistency *ret, Error *e);
 
+/* One line for `kdump-settlectl check` and the log, e.g. "CPU 9 (thread 9) is online, but no /cpus
+ * node lists its thread". Returns buf. */
+const char *cpu_disagreement_describe(const CpuDisagreement *d, char *buf, size_t size);
+
 /* "missing-in-dt", "unknown-hw-id", "stale-in-dt", "node-leaving". */
 const char *cpu_disagreement_kind_to_string(CpuDisagreementKind k);

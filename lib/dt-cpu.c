@@ -202,8 +202,8 @@ static int read_optional(const char *node, const char *name, size_t max, char **
                 return 0;
         }
         if (r == -EFBIG)
-                /* Read it as oversized: the parser names the property and what is too long. */
-                return error_set(e, -EBADMSG, "%s: %s: larger than %zu bytes", node, name, max);
+                /* Too long to be valid, and not worth reading whole: refuse it as the parser would. */
+                return error_set(e, -EBADMSG, "%s: %s: larger than %zu bytes: too long from byte %zu", node, name, max, max);
         return r;
 }
 

@@ -219,6 +219,21 @@ static void test_kind_names(void **state) {
         assert_null(cpu_disagreement_kind_to_string(_CPU_DISAGREEMENT_KIND_MAX));
 }
 
+static void test_describe(void **state) {
+        char buf[160];
+
+        assert_string_equal(cpu_disagreement_describe(&(CpuDisagreement) { CPU_MISSING_IN_DT, 9, 9 }, buf, sizeof(buf)),
+                            "CPU 9 (thread 9) is online, but no /cpus node lists its thread");
+        assert_non_null(strstr(cpu_disagreement_describe(&(CpuDisagreement) { CPU_NODE_LEAVING, UINT32_MAX, 0x10 },
+                                                         buf, sizeof(buf)), "reg 0x10"));
+        assert_non_null(strstr(cpu_disagreement_describe(&(CpuDisagreement) { CPU_STALE_IN_DT, UINT32_MAX, 23 },
+                                                         buf, sizeof(buf)), "thread 23"));
+        assert_non_null(strstr(cpu_disagreement_describe(&(CpuDisagreement) { CPU_UNKNOWN_HW_ID, 3, CPU_HW_ID_NONE },
+                                                         buf, sizeof(buf)), "CPU 3"));
+        /* Cut short, still a string. */
+        assert_int_equal(strlen(cpu_disagreement_describe(&(CpuDisagreement) { CPU_MISSING_IN_DT, 9, 9 }, buf, 8)), 7);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_consistent),
@@ -230,6 +245,7 @@ int main(void) {
                 cmocka_unit_test(test_unknown_hw_id),
                 cmocka_unit_test(test_renumbered),
                 cmocka_unit_test(test_kind_names),
+                cmocka_unit_test(test_describe),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,6 +275,7 @@ static void test_load_malformed(void **state) {
         assert_int_equal(dt_cpus_load(root, &c, &e), -EBADMSG);
         assert_non_null(strstr(e.message, "PowerPC,POWER9@4"));
         assert_non_null(strstr(e.message, "larger than"));
+        assert_non_null(strstr(e.message, "byte"));
         /* Missing. */
         assert_int_equal(unlink_prop(root), 0);
         assert_missing(dt_cpus_load(root, &c, &e), &e, "PowerPC,POWER9@4", DT_PROP_INTERRUPT_SERVERS);

@@ -199,6 +199,18 @@ static void test_build_errors(void **state) {
         assert_non_null(strstr(e.message, "thread id 1 is listed by the nodes with reg 0x0 and 0x2"));
 }
 
+static void test_too_many_nodes(void **state) {
+        _cleanup_dt_cpus_ DtCpus c = {};
+        Error e = {};
+
+        for (uint32_t i = 0; i < DT_CPU_NODES_MAX; i++)
+                assert_int_equal(add_node(&c, "n", i, &i, 1, &e), 0);
+        assert_int_equal(add_node(&c, "PowerPC,POWER9@last", DT_CPU_NODES_MAX, (const uint32_t[]) { DT_CPU_NODES_MAX }, 1, &e), -E2BIG);
+        assert_non_null(strstr(e.message, "PowerPC,POWER9@last: more than 16384 cpu nodes"));
+        assert_int_equal(dt_cpus_finish(&c, &e), 0);
+        assert_int_equal(c.n_threads, DT_CPU_NODES_MAX);
+}
+
 /* --- reading /cpus ------------------------------------------------------------------------------ */
 
 static void write_text(const char *root, const char *path, const char *text, size_t size) {
@@ -329,6 +341,7 @@ int main(void) {
                 cmocka_unit_test(test_build_sorted),
                 cmocka_unit_test(test_set_id),
                 cmocka_unit_test(test_build_errors),
+                cmocka_unit_test(test_too_many_nodes),
                 cmocka_unit_test_setup_teardown(test_load_pseries, fake_cpus_root_setup, fake_cpus_root_teardown),
                 cmocka_unit_test_setup_teardown(test_load_empty_and_missing, fake_cpus_root_setup, fake_cpus_root_teardown),
                 cmocka_unit_test_setup_teardown(test_load_malformed, fake_cpus_root_setup, fake_cpus_root_teardown),

@@ -9,25 +9,11 @@
 #include "alloc-util.h"
 #include "dt-memory.h"
 #include "fileio.h"
+#include "hash.h"
 #include "macro.h"
 
 /* ibm,lmb-size is tiny; anything much larger is not worth reading. */
 #define DT_LMB_SIZE_FILE_MAX ((size_t) 4096)
-
-/* A word-at-a-time hash: fold each 64-bit value in, then stir with multiply/xor-shift rounds so
- * every input bit reaches every output bit. It works on values, not bytes, so it does not
- * depend on the host's endianness. */
-#define HASH_SEED UINT64_C(0x6b64756d702d7374)
-
-static uint64_t hash_u64(uint64_t h, uint64_t v) {
-        h ^= v;
-        h ^= h >> 33;
-        h *= UINT64_C(0xff51afd7ed558ccd);
-        h ^= h >> 29;
-        h *= UINT64_C(0xc4ceb9fe1a85ec53);
-        h ^= h >> 32;
-        return h;
-}
 
 const char *dt_format_property(DtFormat format) {
         return format == DT_FORMAT_V2 ? DT_PROP_DYNAMIC_MEMORY_V2 : DT_PROP_DYNAMIC_MEMORY;
@@ -207,7 +193,7 @@ static uint64_t present_set_id(const DtMemory *m) {
                 h = hash_u64(h, run_end - run_base);
         }
 
-        return h == MEMORY_SET_ID_UNKNOWN ? 1 : h;
+        return hash_nonzero(h);
 }
 
 /* Reads the count and checks it against the length before anything is allocated, so a huge
@@ -391,7 +377,7 @@ uint64_t dt_memory_generation_from_stat(DtFormat format, const struct stat *st) 
         h = hash_u64(h, (uint64_t) st->st_mtim.tv_sec);
         h = hash_u64(h, (uint64_t) st->st_mtim.tv_nsec);
 
-        return h == 0 ? 1 : h;
+        return hash_nonzero(h);
 }
 
 typedef struct StatProbe {

@@ -8,12 +8,9 @@
  * Both: a 32-bit count, then count entries of DRMEM_ENTRY_SIZE bytes, all cells big-endian.
  *   v1 entry, one LMB:      base(64) drc-index(32) reserved(32) aa-index(32) flags(32)
  *   v2 entry, a set of LMBs: n-lmbs(32) base(64) first-drc-index(32) aa-index(32) flags(32)
- * Properties are not aligned: read cells with dt_cell32()/dt_cell64(). */
+ * Cells are read with dt-cell.h. */
 
-#include <stdint.h>
-#include <string.h>
-
-#include <libfdt_env.h>
+#include "dt-cell.h"
 
 #define DRMEM_COUNT_SIZE 4
 #define DRMEM_ENTRY_SIZE 24
@@ -39,29 +36,3 @@
 #define DRCONF_MEM_AI_INVALID   0x00000040u
 #define DRCONF_MEM_RESERVED     0x00000080u
 #define DRCONF_MEM_HOTREMOVABLE 0x00000100u
-
-static inline uint32_t dt_cell32(const void *p) {
-        fdt32_t v;
-
-        memcpy(&v, p, sizeof(v));
-        return fdt32_to_cpu(v);
-}
-
-static inline uint64_t dt_cell64(const void *p) {
-        fdt64_t v;
-
-        memcpy(&v, p, sizeof(v));
-        return fdt64_to_cpu(v);
-}
-
-static inline void dt_cell32_put(void *p, uint32_t v) {
-        fdt32_t be = cpu_to_fdt32(v);
-
-        memcpy(p, &be, sizeof(be));
-}
-
-static inline void dt_cell64_put(void *p, uint64_t v) {
-        fdt64_t be = cpu_to_fdt64(v);
-
-        memcpy(p, &be, sizeof(be));
-}

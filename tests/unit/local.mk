@@ -5,7 +5,11 @@ unit_tests = \
 	tests/unit/test-config \
 	tests/unit/test-consistency \
 	tests/unit/test-control-protocol \
+	tests/unit/test-cpu-consistency \
+	tests/unit/test-cpu-set \
+	tests/unit/test-cpu-uevent \
 	tests/unit/test-defaults \
+	tests/unit/test-dt-cpu \
 	tests/unit/test-dt-memory \
 	tests/unit/test-dtb \
 	tests/unit/test-escape \
@@ -93,5 +97,25 @@ tests_unit_test_time_util_SOURCES = tests/unit/test-time-util.c
 tests_unit_test_time_util_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_time_util_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_time_util_LDADD = $(UNIT_LDADD)
+tests_unit_test_cpu_consistency_SOURCES = tests/unit/test-cpu-consistency.c
+tests_unit_test_cpu_consistency_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_cpu_consistency_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cpu_consistency_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_cpu_set_SOURCES = tests/unit/test-cpu-set.c
+tests_unit_test_cpu_set_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_cpu_set_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cpu_set_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_cpu_uevent_SOURCES = tests/unit/test-cpu-uevent.c
+tests_unit_test_cpu_uevent_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_cpu_uevent_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cpu_uevent_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_dt_cpu_SOURCES = tests/unit/test-dt-cpu.c
+tests_unit_test_dt_cpu_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_dt_cpu_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dt_cpu_LDADD = $(UNIT_LDADD)
+
 # test-defaults reads the --help of both programs.
 EXTRA_tests_unit_test_defaults_DEPENDENCIES = daemon/kdump-settled$(EXEEXT) daemon/kdump-settlectl$(EXEEXT)

@@ -42,6 +42,7 @@ typedef struct Override {
 typedef struct Manager {
         sd_event *event;
         sd_event_source *timer;    /* the engine's next wake-up; disabled when it has none */
+        bool timer_polls_dt;       /* that wake-up is a DT poll (SettleAction.poll_dt) */
         sd_event_source *uevents;
         Monitor *monitor;
 
@@ -104,26 +105,28 @@ static void manager_set_status(Manager *m, const char *status) {
 static void manager_update_status(Manager *m, usec_t now) {
         char buf[128];
 
-        switch (m->settle.state) {
-        case SETTLE_IDLE:
+        usec_t retry_at;
+
+        switch (settle_phase(&m->settle, now)) {
+        case SETTLE_PHASE_IDLE:
                 manager_set_status(m, "idle");
                 break;
-        case SETTLE_PENDING:
-                if (now < usec_add(m->settle.last_event, m->settle.config.quiet))
-                        manager_set_status(m, "collecting memory events");
-                else
-                        manager_set_status(m, "waiting for device tree");
+        case SETTLE_PHASE_COLLECTING:
+                manager_set_status(m, "collecting memory events");
                 break;
-        case SETTLE_RELOADING:
+        case SETTLE_PHASE_WAITING_DT:
+                manager_set_status(m, "waiting for device tree");
+                break;
+        case SETTLE_PHASE_RELOADING:
                 manager_set_status(m, "reloading");
                 break;
-        case SETTLE_BACKOFF:
+        case SETTLE_PHASE_BACKOFF:
+                retry_at = settle_retry_at(&m->settle);
                 snprintf(buf, sizeof(buf), "retrying in %llu s",
-                         (unsigned long long) ((m->settle.retry_at - MIN(now, m->settle.retry_at) +
-                                                USEC_PER_SEC - 1) / USEC_PER_SEC));
+                         (unsigned long long) ((retry_at - MIN(now, retry_at) + USEC_PER_SEC - 1) / USEC_PER_SEC));
                 manager_set_status(m, buf);
                 break;
-        case SETTLE_WATCHING:
+        case SETTLE_PHASE_WATCHING:
                 manager_set_status(m, "waiting for device tree (crash kernel loaded at max wait)");
                 break;
         default:
@@ -252,7 +255,7 @@ static int manager_start_reload(Manager *m, SettleReason reason) {
         case SETTLE_REASON_TIMEOUT:
                 log_warning("Device tree still disagrees with the memory blocks after %.1f s; "
                             "reloading the crash kernel anyway and watching for its update.",
-                            (double) m->settle.config.max_wait / USEC_PER_SEC);
+                            (double) settle_config(&m->settle)->max_wait / USEC_PER_SEC);
                 break;
         case SETTLE_REASON_RETRY:
                 log_notice("Retrying the crash kernel reload.");
@@ -287,8 +290,8 @@ static int manager_start_reload(Manager *m, SettleReason reason) {
  * owed. Written only when either changes, so once per request at most twice. */
 static void manager_save_state(Manager *m) {
         LoadedState now = {
-                .loaded_id = m->settle.loaded_id,
-                .owed = IN_SET(m->settle.state, SETTLE_PENDING, SETTLE_RELOADING, SETTLE_BACKOFF),
+                .loaded_id = settle_loaded_id(&m->settle),
+                .owed = settle_reload_owed(&m->settle),
         };
         Error e = {};
         int r;
@@ -304,13 +307,14 @@ static void manager_save_state(Manager *m) {
         m->saved_valid = true;
 }
 
-static int manager_arm_timer(Manager *m, usec_t wake_at) {
+static int manager_arm_timer(Manager *m, const SettleAction *a) {
         int r;
 
-        if (wake_at == USEC_INFINITY)
+        m->timer_polls_dt = a->poll_dt;
+        if (a->wake_at == USEC_INFINITY)
                 return sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
 
-        r = sd_event_source_set_time(m->timer, wake_at);
+        r = sd_event_source_set_time(m->timer, a->wake_at);
         if (r < 0)
                 return r;
         return sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
@@ -327,7 +331,7 @@ static void manager_dispatch(Manager *m) {
                 switch (a.kind) {
                 case SETTLE_EVALUATE:
                         v = manager_evaluate(m);
-                        settle_model(&m->settle, &v, now);
+                        settle_model(&m->settle, &v);
                         continue;
 
                 case SETTLE_RELOAD:
@@ -347,7 +351,7 @@ static void manager_dispatch(Manager *m) {
                         manager_update_status(m, now);
                         manager_save_state(m);
                         control_server_notify(m->control);
-                        r = manager_arm_timer(m, a.wake_at);
+                        r = manager_arm_timer(m, &a);
                         if (r < 0) {
                                 /* Without a timer the engine would stall: give up, systemd restarts us. */
                                 log_error_errno(r, "Cannot arm the settle timer: %m");
@@ -362,9 +366,10 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
         uint64_t generation = 0;
 
-        /* Every wake-up outside idle is also a DT poll: a stat() is cheap. */
-        (void) dt_memory_generation(m->root, &generation);
-        settle_dt_generation(&m->settle, generation, manager_now(m));
+        if (m->timer_polls_dt) {
+                (void) dt_memory_generation(m->root, &generation);
+                settle_dt_generation(&m->settle, generation, manager_now(m));
+        }
         manager_dispatch(m);
         return 0;
 }
@@ -428,24 +433,26 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
 static void control_status(void *userdata, FILE *f) {
         Manager *m = userdata;
         const Settle *st = &m->settle;
+        const SettleVerdict *v = settle_verdict(st);
+        const SettleCounters *n = settle_counters(st);
 
-        fprintf(f, "state=%s\n", settle_state_to_string(st->state));
+        fprintf(f, "state=%s\n", settle_state_to_string(settle_state(st)));
         fprintf(f, "status=%s\n", m->status);
         fprintf(f, "pending_events=%llu\n", (unsigned long long) m->request_events);
-        fprintf(f, "dt_generation=%016llx\n", (unsigned long long) st->dt_generation);
-        fprintf(f, "consistent=%s\n", !st->verdict.valid ? "unknown" : st->verdict.consistent ? "yes" : "no");
-        fprintf(f, "dt_set=%016llx\n", (unsigned long long) st->verdict.set_id);
-        fprintf(f, "loaded_set=%016llx\n", (unsigned long long) st->loaded_id);
+        fprintf(f, "dt_generation=%016llx\n", (unsigned long long) settle_last_generation(st));
+        fprintf(f, "consistent=%s\n", !v->valid ? "unknown" : v->consistent ? "yes" : "no");
+        fprintf(f, "dt_set=%016llx\n", (unsigned long long) v->set_id);
+        fprintf(f, "loaded_set=%016llx\n", (unsigned long long) settle_loaded_id(st));
         fprintf(f, "last_reload_time=%lld\n", (long long) m->last_reload_time);
         fprintf(f, "last_reload_duration_ms=%llu\n",
                 (unsigned long long) (m->last_reload_duration / USEC_PER_MSEC));
         fprintf(f, "last_reload_result=%s\n", m->last_reload_result[0] ? m->last_reload_result : "none");
-        fprintf(f, "events=%llu\n", (unsigned long long) st->n_events);
-        fprintf(f, "requests=%llu\n", (unsigned long long) st->n_requests);
-        fprintf(f, "reloads=%llu\n", (unsigned long long) st->n_reloads);
-        fprintf(f, "failures=%llu\n", (unsigned long long) st->n_failures);
-        fprintf(f, "skipped=%llu\n", (unsigned long long) st->n_skipped);
-        fprintf(f, "timeouts=%llu\n", (unsigned long long) st->n_timeouts);
+        fprintf(f, "events=%llu\n", (unsigned long long) n->n_events);
+        fprintf(f, "requests=%llu\n", (unsigned long long) n->n_requests);
+        fprintf(f, "reloads=%llu\n", (unsigned long long) n->n_reloads);
+        fprintf(f, "failures=%llu\n", (unsigned long long) n->n_failures);
+        fprintf(f, "skipped=%llu\n", (unsigned long long) n->n_skipped);
+        fprintf(f, "timeouts=%llu\n", (unsigned long long) n->n_timeouts);
         fprintf(f, "uevent_source=%s\n", m->kernel_handles_hotplug ? "none" : uevent_source_to_string(m->config.uevent_source));
         fprintf(f, "reload_backend=%s\n", m->reload_backend);
 }
@@ -470,7 +477,7 @@ static void control_wait_begin(void *userdata) {
         changed = fresh.block_size != m->blocks.block_size || fresh.n_present != m->blocks.n_present ||
                 !block_set_equal(&fresh, &m->blocks);
         (void) dt_memory_generation(m->root, &generation);
-        changed = changed || generation != m->settle.dt_generation;
+        changed = changed || generation != settle_last_generation(&m->settle);
 
         if (changed && !m->kernel_handles_hotplug) {
                 log_debug("Memory changed before its uevents arrived; starting a request.");
@@ -486,7 +493,7 @@ static void control_wait_begin(void *userdata) {
 static bool control_wait_done(void *userdata) {
         Manager *m = userdata;
 
-        return m->settle.state == SETTLE_IDLE && m->last_reload_ok;
+        return settle_state(&m->settle) == SETTLE_IDLE && m->last_reload_ok;
 }
 
 static const ControlHandlers control_handlers = {
@@ -541,9 +548,12 @@ fail:
 }
 
 static void manager_apply_settle_config(Manager *m) {
-        m->settle.config.quiet = m->config.quiet;
-        m->settle.config.max_wait = m->config.max_wait;
-        m->settle.config.poll_interval = m->config.poll_interval;
+        SettleConfig c = *settle_config(&m->settle);
+
+        c.quiet = m->config.quiet;
+        c.max_wait = m->config.max_wait;
+        c.poll_interval = m->config.poll_interval;
+        settle_set_config(&m->settle, &c);
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -713,7 +723,7 @@ static int manager_start(Manager *m) {
         /* A restart: the state file says what is loaded and whether a request was cut short. */
         saved = manager_read_state(m);
         settle_start(&m->settle, &v, generation, saved.loaded_id, manager_now(m));
-        if (saved.owed && m->settle.state == SETTLE_IDLE) {
+        if (saved.owed && settle_state(&m->settle) == SETTLE_IDLE) {
                 log_info("A reload was owed when the daemon stopped; reloading.");
                 settle_request(&m->settle, manager_now(m));
         }

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "papr-drmem.h"
+#include "set-id.h"
 
 /* The device tree's description of hot-pluggable memory, from
  * /ibm,dynamic-reconfiguration-memory/ibm,dynamic-memory{,-v2} and ibm,lmb-size. */
@@ -44,8 +45,7 @@ typedef struct LmbRange {
         uint32_t flags; /* flags & DT_MEMORY_STATE_MASK */
 } LmbRange;
 
-/* 0 is never a valid set id: it means "unknown". */
-#define MEMORY_SET_ID_UNKNOWN ((uint64_t) 0)
+#define MEMORY_SET_ID_UNKNOWN SET_ID_UNKNOWN
 
 typedef struct DtMemory {
         DtFormat format;

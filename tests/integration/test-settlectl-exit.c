@@ -2,6 +2,7 @@
 /* kdump-settlectl's one exit-code policy (man/kdump-settlectl.8, EXIT STATUS): 0 done or agree,
  * 1 the answer is no, 2 an error or a usage error, for every command. No daemon needed: the
  * daemon's verbs are tried against a runtime directory where none listens. TAP. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,6 +2,7 @@
 
 unit_tests = \
 	tests/unit/test-block-set \
+	tests/unit/test-capture-model \
 	tests/unit/test-config \
 	tests/unit/test-consistency \
 	tests/unit/test-control-protocol \
@@ -116,6 +117,11 @@ tests_unit_test_dt_cpu_SOURCES = tests/unit/test-dt-cpu.c
 tests_unit_test_dt_cpu_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_dt_cpu_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_dt_cpu_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_capture_model_SOURCES = tests/unit/test-capture-model.c
+tests_unit_test_capture_model_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_capture_model_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_capture_model_LDADD = $(UNIT_LDADD)
 
 # test-defaults reads the --help of both programs.
 EXTRA_tests_unit_test_defaults_DEPENDENCIES = daemon/kdump-settled$(EXEEXT) daemon/kdump-settlectl$(EXEEXT)

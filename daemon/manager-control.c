@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 
+#include "alloc-util.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-control.h"

@@ -197,6 +197,26 @@ class Session:
                 return False, st
             time.sleep(0.3)
 
+    def settle_quiet(self, quiet=3.0, timeout=90):
+        """Wait until no reload runs and nothing moved for `quiet` s, whether or
+        not the DT changed (a request that was rolled back)."""
+        t_start = time.monotonic()
+        last, since = None, time.monotonic()
+        while True:
+            st = self.status()
+            key = (st["started"], st["done"], st["dt"], st["uevents"])
+            if key != last:
+                last, since = key, time.monotonic()
+            if st["started"] == st["done"] and time.monotonic() - since >= quiet:
+                return True, st
+            if time.monotonic() - t_start > timeout:
+                return False, st
+            time.sleep(0.3)
+
+    def settlectl(self, args, timeout=60):
+        """Run kdump-settlectl in the guest: (exit status, output)."""
+        return self.g.run(f"kdump-settlectl {args}", timeout=timeout, check=False)
+
 
 # --- one hot-plug request --------------------------------------------------------
 
@@ -204,11 +224,14 @@ class Request:
     """What happened after t0 according to the guest's records, and what is wrong with it.
 
     naive: the reloader is the per-uevent negative control (no KDUMP_SETTLE_REASON check).
+    dt_before: the DT property's hex before a request that must leave it as it
+    was (one rolled back); None for one that must replace it.
     Times are guest CLOCK_MONOTONIC seconds; reload "start" is the exec of the
     reload command (helper t0) when recorded, else the reload shell's first line.
     """
 
-    def __init__(self, snap, t0, min_reloads, max_reloads, naive=False, settled=True, daemon_up=True):
+    def __init__(self, snap, t0, min_reloads, max_reloads, naive=False, settled=True, daemon_up=True,
+                 dt_before=None):
         self.snap = snap
         self.uevents = snap.memory_uevents_since(t0)
         self.dts = snap.dt_replacements_since(t0)
@@ -223,9 +246,9 @@ class Request:
         self.last_uevent = max((u[0] for u in self.uevents), default=None)
         self.region, self.final_assigned = dt_lmbs(snap.now["dthex"], snap.lmb_size)
         self.problems = []
-        self._check(min_reloads, max_reloads, naive, settled, daemon_up)
+        self._check(min_reloads, max_reloads, naive, settled, daemon_up, dt_before)
 
-    def _check(self, min_reloads, max_reloads, naive, settled, daemon_up):
+    def _check(self, min_reloads, max_reloads, naive, settled, daemon_up, dt_before):
         snap, problems = self.snap, self.problems
         if not settled:
             problems.append("guest did not settle (no DT change + finished reload, or still busy)")
@@ -239,8 +262,15 @@ class Request:
         if not (min_reloads <= len(self.reloads) <= max_reloads):
             want = f"{min_reloads}" if min_reloads == max_reloads else f"{min_reloads}..{max_reloads}"
             problems.append(f"{len(self.reloads)} reloads, expected {want}")
-        if not self.dts:
+        if dt_before is None and not self.dts:
             problems.append("the DT property was never replaced")
+        if dt_before is not None:
+            if not self.uevents:
+                problems.append("no memory uevent: the kernel did not act on the request")
+            if self.dts:
+                problems.append(f"the DT property was replaced {len(self.dts)}x, expected unchanged")
+            if final_hex != dt_before:
+                problems.append("the DT's contents changed")
         for r in self.reloads:
             tag = f"reload {r['slot']} (reason {r.get('reason')})"
             if r.get("dt.before") != r.get("dt.after"):

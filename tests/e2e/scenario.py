@@ -84,6 +84,55 @@ class Snapshot:
         return gaps
 
 
+class DrmgrRun:
+    """One guest/e2e-drmgr run, parsed: drmgr's exec and exit times and
+    status, the intervals during which a write lock on dr_config_lock was
+    held (/proc/locks, 1 ms), and the kernel requests drmgr logged."""
+
+    COMMAND = ("cat /run/e2e/drmgr.times; sed 's/^/LOCK /' /run/e2e/drmgr.locks; "
+               "sed 's/^/VLOG /' /run/e2e/drmgr.vlog")
+
+    def __init__(self, text):
+        d = dict(line.split(" ", 1) for line in text.splitlines() if line.startswith(("start ", "end ", "rc ")))
+        self.start, self.end = float(d.get("start", "nan")), float(d.get("end", "nan"))
+        self.rc = d.get("rc")
+        self.held, since = [], None
+        for line in text.splitlines():
+            if not line.startswith("LOCK "):
+                continue
+            t, _, what = line[5:].partition(" ")
+            if f" {what} ".find(" WRITE ") >= 0 and since is None:
+                since = float(t)
+            elif what == "-" and since is not None:
+                self.held.append((since, float(t)))
+                since = None
+        if since is not None:
+            self.held.append((since, self.end))
+        self.requests = [line.split('"')[1] for line in text.splitlines()
+                         if line.startswith("VLOG ") and "Initiating kernel DLPAR" in line and '"' in line]
+
+    def locked_at(self, t):
+        return any(a <= t <= b for a, b in self.held)
+
+    def summary(self):
+        """Report parts: run time, kernel requests, when the lock was held."""
+        parts = [f"drmgr exit {self.rc} after {self.end - self.start:.2f}s, {len(self.requests)} kernel requests"]
+        if self.held:
+            a, b = self.held[0][0], self.held[-1][1]
+            parts.append(f"write lock held {1000 * (a - self.start):+.0f} ms after exec to "
+                         f"{1000 * (self.end - b):.0f} ms before exit ({b - a:.2f}s)")
+        return parts
+
+    def problems(self):
+        """What is wrong with the run itself (not with the daemon)."""
+        out = []
+        if self.rc != "0":
+            out.append(f"drmgr failed (exit {self.rc}); see run.log")
+        if not self.held:
+            out.append("no write lock on /var/lock/dr_config_lock seen in /proc/locks during drmgr")
+        return out
+
+
 def dt_lmbs(hexdata, lmb_size):
     """Parse ibm,dynamic-memory-v2: (hot-pluggable region ranges, assigned ranges)."""
     data = bytes.fromhex(hexdata)

@@ -231,7 +231,9 @@ class Session:
         return Snapshot(text)
 
     def settle(self, before, quiet=3.0, timeout=90):
-        """Wait until the DT changed, a reload ran, and nothing moved for `quiet` s."""
+        """Wait until the DT changed, a reload ran, and nothing moved for `quiet` s.
+        before=None: only until no reload runs and nothing moved (a request
+        that was rolled back need not change anything)."""
         t_start = time.monotonic()
         last, since = None, time.monotonic()
         while True:
@@ -239,24 +241,8 @@ class Session:
             key = (st["started"], st["done"], st["dt"], st["uevents"])
             if key != last:
                 last, since = key, time.monotonic()
-            changed = st["dt"] != before["dt"] and int(st["started"]) > int(before["started"])
+            changed = before is None or (st["dt"] != before["dt"] and int(st["started"]) > int(before["started"]))
             if changed and st["started"] == st["done"] and time.monotonic() - since >= quiet:
-                return True, st
-            if time.monotonic() - t_start > timeout:
-                return False, st
-            time.sleep(0.3)
-
-    def settle_quiet(self, quiet=3.0, timeout=90):
-        """Wait until no reload runs and nothing moved for `quiet` s, whether or
-        not the DT changed (a request that was rolled back)."""
-        t_start = time.monotonic()
-        last, since = None, time.monotonic()
-        while True:
-            st = self.status()
-            key = (st["started"], st["done"], st["dt"], st["uevents"])
-            if key != last:
-                last, since = key, time.monotonic()
-            if st["started"] == st["done"] and time.monotonic() - since >= quiet:
                 return True, st
             if time.monotonic() - t_start > timeout:
                 return False, st

@@ -16,3 +16,6 @@ tests_unit_test_shell_words_SOURCES = tests/unit/test-shell-words.c
 tests_unit_test_shell_words_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_shell_words_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_shell_words_LDADD = $(UNIT_LDADD)
+
+daemon_kdump_settled_SOURCES += \
+	daemon/backend.c daemon/backend.h

@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "time-util.h"
+#include "udev-start.h"
 
 #define DEFAULT_RUNTIME_DIR "/run/kdump-settle"
 
@@ -47,7 +48,10 @@ static void help(void) {
                "  dump-dt FILE          Write the device tree's memory node to FILE as a .dtb\n"
                "  mask-distro-rules     Mask the distribution's kdump udev rules, which would\n"
                "                        reload on every memory event\n"
-               "  unmask-distro-rules   Undo mask-distro-rules\n\n"
+               "  unmask-distro-rules   Undo mask-distro-rules\n"
+               "  udev-start            For the udev rule: start kdump-settled.service once per\n"
+               "                        burst of memory events (--timeout=SPAN: the burst ends\n"
+               "                        after SPAN without one; default 5s)\n\n"
                "Options:\n"
                "  -h --help             Show this help\n"
                "     --version          Show the version\n"
@@ -319,6 +323,9 @@ int main(int argc, char *argv[]) {
                 return distro_rules_mask(args.root, stdout) < 0 ? 1 : 0;
         if (strcmp(verb, "unmask-distro-rules") == 0)
                 return distro_rules_unmask(args.root, stdout) < 0 ? 1 : 0;
+        if (strcmp(verb, "udev-start") == 0)
+                return udev_start(args.runtime_dir,
+                                  args.timeout != USEC_INFINITY ? args.timeout : UDEV_START_QUIET_DEFAULT);
 
         log_error("Unknown command '%s'; see --help.", verb);
         return EXIT_ERROR;

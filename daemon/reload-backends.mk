@@ -19,3 +19,13 @@ tests_unit_test_shell_words_LDADD = $(UNIT_LDADD)
 
 daemon_kdump_settled_SOURCES += \
 	daemon/backend.c daemon/backend.h
+
+daemon_kdump_settlectl_SOURCES += \
+	daemon/udev-start.c daemon/udev-start.h
+
+# The udev rule names kdump-settlectl by its installed path.
+rules.d/90-kdump-settle.rules: rules.d/90-kdump-settle.rules.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) rules.d && \
+	$(SED) -e 's|@sbindir[@]|$(sbindir)|g' $(srcdir)/rules.d/90-kdump-settle.rules.in > $@.tmp && mv $@.tmp $@
+CLEANFILES += rules.d/90-kdump-settle.rules
+EXTRA_DIST += rules.d/90-kdump-settle.rules.in

@@ -15,24 +15,6 @@
 #define DEBIAN_DEFAULTS "/etc/default/kdump-tools"
 #define DEBIAN_COREDIR_DEFAULT "/var/crash"
 
-static int argv_dup(const char * const *words, char ***ret) {
-        size_t n = 0;
-        char **l;
-
-        while (words[n])
-                n++;
-        l = calloc(n + 1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                if (!(l[i] = strdup(words[i]))) {
-                        strv_free(l);
-                        return -ENOMEM;
-                }
-        *ret = l;
-        return 0;
-}
-
 /* A value of the defaults file; *ret NULL when the file or the assignment is missing. */
 static int defaults_value(const char *root, const char *file, const char *key, char **ret, Error *e) {
         _cleanup_free_ char *text = NULL;
@@ -73,33 +55,36 @@ static bool is_panic_load(char **l) {
  * What loads over the old image is the kexec command its last load ran, which it records in
  * KDUMP_COREDIR/kexec_cmd: replayed, it reads the current memory layout. Nothing loaded: `load`.
  * A missing or unusable record: `reload`, as before. */
-static int debian_prepare(const ReloadBackend *b, const char *root, char ***ret, Error *e) {
+static int debian_prepare(const ReloadBackend *b, const char *root, const char * const **ret_words,
+                          char ***ret_argv) {
+        static const char * const load[] = { "kdump-config", "load", NULL };
         _cleanup_free_ char *coredir = NULL, *path = NULL, *line = NULL;
-        _cleanup_strv_free_ char **l = NULL;
-        Error ee = {};
+        Error e = {};
         int r;
 
         if (crash_kernel_loaded(root) == 0) {
-                r = argv_dup((const char * const[]) { "kdump-config", "load", NULL }, ret);
-                return r < 0 ? error_set(e, r, "Out of memory") : 0;
+                *ret_words = load;
+                return 0;
         }
 
-        r = defaults_value(root, DEBIAN_DEFAULTS, "KDUMP_COREDIR", &coredir, &ee);
+        r = defaults_value(root, DEBIAN_DEFAULTS, "KDUMP_COREDIR", &coredir, &e);
         if (r >= 0 && asprintf(&path, "%s/kexec_cmd", coredir && *coredir ? coredir : DEBIAN_COREDIR_DEFAULT) < 0)
-                return error_set(e, -ENOMEM, "Out of memory");
+                return -ENOMEM;
         if (r >= 0)
-                r = read_full_file_root(root, path, 64 * 1024, &line, NULL, &ee);
+                r = read_full_file_root(root, path, 64 * 1024, &line, NULL, &e);
         if (r >= 0)
-                r = shell_words_split(line, path, &l, &ee);
-        if (r >= 0 && !is_panic_load(l))
-                r = error_set(&ee, -EINVAL, "%s is not a kexec -p command", path);
+                r = shell_words_split(line, path, ret_argv, &e);
+        if (r >= 0 && !is_panic_load(*ret_argv)) {
+                *ret_argv = (strv_free(*ret_argv), NULL);
+                r = error_set(&e, -EINVAL, "%s is not a kexec -p command", path);
+        }
+        if (r == -ENOMEM)
+                return r;
         if (r < 0) {
                 log_notice("Cannot load over the old crash kernel (%s); using kdump-config reload, which unloads first.",
-                           error_message(&ee, r));
-                r = argv_dup(b->argv, ret);
-                return r < 0 ? error_set(e, r, "Out of memory") : 0;
+                           error_message(&e, r));
+                *ret_words = b->argv;
         }
-        *ret = TAKE_PTR(l);
         return 0;
 }
 

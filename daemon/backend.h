@@ -18,8 +18,9 @@ struct ReloadBackend {
         const char *gate_unit;       /* reload only while this systemd unit is active; NULL: always */
         const char *gate_defaults;   /* its shell defaults file; USE_KDUMP=0 there turns kdump off */
         bool loads_over_old;
-        /* If set, replaces argv at each reload, from the state under root right then. */
-        int (*prepare)(const ReloadBackend *b, const char *root, char ***ret, Error *e);
+        /* If set, chooses the command at each reload from the state under root right then: fills
+         * *ret_words (static) or *ret_argv (owned). 0 or -ENOMEM; the rest it logs and falls back. */
+        int (*prepare)(const ReloadBackend *b, const char *root, const char * const **ret_words, char ***ret_argv);
 };
 
 /* kdumpctl, kdump-config, SUSE's load.sh, kexec; a NULL name ends the table. */

@@ -333,10 +333,14 @@ int reload_start(sd_event *event, const char *root, const char *backend, char * 
         /* Some backends choose their command from the state right now (Debian: load over the old
          * image when one is loaded). */
         if (!fadump_registered && b && b->prepare) {
-                k = b->prepare(b, root, &r->argv, e);
+                const char * const *words = NULL;
+
+                k = b->prepare(b, root, &words, &r->argv);
+                if (k >= 0 && words)
+                        k = argv_from(&r->argv, words);
                 if (k < 0) {
-                        free(r);
-                        return k;
+                        reload_free(r);
+                        return error_set(e, k, "Out of memory");
                 }
                 argv = r->argv;
         }

@@ -197,8 +197,10 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
                                    "dropped until it is back; its own start loads the current memory.", how);
                 gate_closed = true;
         } else if (r->timed_out) {
+                /* Killed at the timeout, or later after waiting for the crash kernel to be back. */
                 snprintf(how, sizeof(how), "timed out after %s and was killed",
-                         format_timespan(span, sizeof(span), now_usec() - r->started_at));
+                         format_timespan(span, sizeof(span),
+                                         r->waiting_unloaded ? now_usec() - r->started_at : r->timeout_usec));
                 /* Killed between the backend's unload and its load: say so; the retry loads. */
                 if (r->loaded_before == 1 && crash_kernel_loaded(r->root) == 0)
                         snprintf(how + strlen(how), sizeof(how) - strlen(how),

@@ -3,8 +3,9 @@
  * with the sysfs memory blocks, the DT, /proc/cmdline, kexec_crash_loaded and the kdump tools'
  * files, and tests/integration/fake-kdump-tool in PATH under the names of the tools (kexec,
  * kdumpctl, kdump-config, kdumptool, systemctl), recording every call. Reloads are requested
- * over the control socket; no uevent is needed. Covers issue 11 points 2, 3, 8, 11, 12 and issue
- * 14 point 3. No root, no umockdev.
+ * over the control socket; no uevent is needed, and none may come: the udev source, not the
+ * kernel's, whose real memory uevents (test-kernel-uevents writes them) would reach the daemon.
+ * Covers issue 11 points 2, 3, 8, 11, 12 and issue 14 point 3. No root, no umockdev.
  *
  * Environment: KDUMP_SETTLED, KDUMP_SETTLE_SRCDIR. Speaks TAP; every wait is bounded. For
  * debugging: KDUMP_SETTLE_TEST_ONLY=N runs case N only, KDUMP_SETTLE_TEST_KEEP=1 keeps the
@@ -224,7 +225,7 @@ static bool start_daemon(Test *t, const char *config, bool expect_exit) {
             asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0 || asprintf(&a_root, "--root=%s", t->root) < 0 ||
             asprintf(&path, "%s:/usr/bin:/bin", bin) < 0)
                 abort();
-        char *argv[] = { (char *) arg_daemon, a_config, a_runtime, a_root, (char *) "--uevent-source=kernel",
+        char *argv[] = { (char *) arg_daemon, a_config, a_runtime, a_root, (char *) "--uevent-source=udev",
                          (char *) "--debug", NULL };
 
         fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -1,30 +1,42 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
+#include <errno.h>
 #include <stddef.h>
 
-#include "dt-memory.h"
 #include "macro.h"
 #include "settle.h"
+#include "string-table.h"
 
-void settle_init(Settle *s, const SettleConfig *config) {
-        assert(s);
+static void check_config(const SettleConfig *config) {
         assert(config);
         /* A zero interval would make a wake-up that is already due: the caller would spin. */
         assert(config->poll_interval > 0);
         assert(config->watch_interval > 0);
         assert(config->retry_initial > 0);
         assert(config->retry_max > 0);
+}
+
+void settle_init(Settle *s, const SettleConfig *config) {
+        assert(s);
+        check_config(config);
 
         *s = (Settle) {
                 .config = *config,
                 .state = SETTLE_IDLE,
-                .loaded_id = MEMORY_SET_ID_UNKNOWN,
+                .loaded_id = SET_ID_UNKNOWN,
         };
+}
+
+void settle_set_config(Settle *s, const SettleConfig *config) {
+        assert(s);
+        check_config(config);
+
+        s->config = *config;
 }
 
 /* Whether what the DT describes now is what the loaded crash kernel was built from. */
 static bool loaded_matches(const Settle *s) {
-        return s->loaded_id != MEMORY_SET_ID_UNKNOWN &&
+        return s->loaded_id != SET_ID_UNKNOWN &&
                 s->verdict.valid &&
                 s->verdict.set_id == s->loaded_id;
 }
@@ -36,7 +48,7 @@ static void begin_request(Settle *s, usec_t now) {
         s->dt_changed_at = 0;
         /* The state changed: a later failure backs off from the start again. */
         s->retry_delay = 0;
-        s->n_requests++;
+        s->counters.n_requests++;
 }
 
 static void enter_watching(Settle *s, usec_t now) {
@@ -56,7 +68,7 @@ void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uin
         s->dt_generation = dt_generation;
         s->requested = false;
 
-        if (v->consistent && (loaded_id == MEMORY_SET_ID_UNKNOWN || loaded_id == v->set_id)) {
+        if (v->consistent && (loaded_id == SET_ID_UNKNOWN || loaded_id == v->set_id)) {
                 s->loaded_id = v->set_id;
                 return;
         }
@@ -84,21 +96,21 @@ static void input(Settle *s, usec_t now) {
                 begin_request(s, now);
                 break;
         default:
-                assert(!"unknown settle state");
+                assert_not_reached();
         }
 }
 
 void settle_event(Settle *s, usec_t now) {
         assert(s);
 
-        s->n_events++;
+        s->counters.n_events++;
         input(s, now);
 }
 
 void settle_state_event(Settle *s, usec_t now) {
         assert(s);
 
-        s->n_events++;
+        s->counters.n_events++;
         if (s->state == SETTLE_RELOADING) {
                 /* Seen by the next request, if one comes; no reason for one by itself. */
                 s->last_event = now;
@@ -141,11 +153,11 @@ void settle_dt_generation(Settle *s, uint64_t generation, usec_t now) {
                 s->dt_changed_at = now;
                 break;
         default:
-                assert(!"unknown settle state");
+                assert_not_reached();
         }
 }
 
-void settle_model(Settle *s, const SettleVerdict *v, usec_t now) {
+void settle_model(Settle *s, const SettleVerdict *v) {
         assert(s);
         assert(v);
         assert(!v->consistent || v->valid);
@@ -162,11 +174,11 @@ void settle_reload_finished(Settle *s, bool success, usec_t now) {
         if (success) {
                 s->retry_delay = 0;
                 /* Inputs during the reload make the DT it read uncertain. */
-                s->loaded_id = s->reload_dirty ? MEMORY_SET_ID_UNKNOWN : s->reload_set_id;
+                s->loaded_id = s->reload_dirty ? SET_ID_UNKNOWN : s->reload_set_id;
         } else {
-                s->n_failures++;
+                s->counters.n_failures++;
                 /* A failed reload may have unloaded the old crash kernel. */
-                s->loaded_id = MEMORY_SET_ID_UNKNOWN;
+                s->loaded_id = SET_ID_UNKNOWN;
                 s->requested = s->requested || s->reload_requested;
         }
 
@@ -206,12 +218,12 @@ static SettleAction action_wait(usec_t wake_at, bool poll_dt) {
 static SettleAction start_reload(Settle *s, SettleReason reason, usec_t now) {
         s->state = SETTLE_RELOADING;
         s->reload_reason = reason;
-        s->reload_set_id = s->verdict.valid ? s->verdict.set_id : MEMORY_SET_ID_UNKNOWN;
+        s->reload_set_id = s->verdict.valid ? s->verdict.set_id : SET_ID_UNKNOWN;
         s->reload_generation = s->dt_generation;
         s->reload_dirty = false;
         s->reload_requested = s->requested;
         s->requested = false;
-        s->n_reloads++;
+        s->counters.n_reloads++;
 
         return (SettleAction) {
                 .kind = SETTLE_RELOAD,
@@ -227,17 +239,22 @@ static usec_t next_poll(Settle *s, usec_t interval, usec_t now) {
         return s->watch_at;
 }
 
+/* When the current request's burst ends. The kernel replaces the DT once, after the request's last
+ * uevent: seeing that is a better end-of-burst signal than the quiet period, which only guesses.
+ * Uevents after it are udevd passing on the request's tail late: a short lull ends those too.
+ * (Should they be the start of another request instead, the DT disagrees and nothing reloads.) */
+static usec_t burst_end(const Settle *s) {
+        usec_t end = usec_add(s->last_event, s->config.quiet);
+
+        if (s->dt_changed_at != 0)
+                end = MIN(end, usec_add(MAX(s->dt_changed_at, s->last_event), s->config.dt_grace));
+        return end;
+}
+
 static SettleAction pending_next(Settle *s, usec_t now) {
-        usec_t quiet_end = usec_add(s->last_event, s->config.quiet);
+        usec_t quiet_end = burst_end(s);
         usec_t deadline = usec_add(s->last_event, s->config.max_wait);
         bool timed_out = now >= deadline;
-
-        /* The kernel replaces the DT once, after the request's last uevent: seeing that is a
-         * better end-of-burst signal than the quiet period, which only guesses. Uevents after it
-         * are udevd passing on the request's tail late: a short lull ends those too. (Should
-         * they be the start of another request instead, the DT disagrees and nothing reloads.) */
-        if (s->dt_changed_at != 0)
-                quiet_end = MIN(quiet_end, usec_add(MAX(s->dt_changed_at, s->last_event), s->config.dt_grace));
 
         /* Poll the DT meanwhile: its replacement may end the wait early. */
         if (!timed_out && now < quiet_end)
@@ -252,7 +269,7 @@ static SettleAction pending_next(Settle *s, usec_t now) {
                 if (!s->requested && loaded_matches(s)) {
                         /* E.g. a DLPAR that failed and rolled back: nothing new to load. */
                         s->state = SETTLE_IDLE;
-                        s->n_skipped++;
+                        s->counters.n_skipped++;
                         return (SettleAction) { .kind = SETTLE_SKIP, .wake_at = USEC_INFINITY };
                 }
                 return start_reload(s, s->requested ? SETTLE_REASON_REQUESTED : SETTLE_REASON_SETTLED, now);
@@ -264,7 +281,7 @@ static SettleAction pending_next(Settle *s, usec_t now) {
 
         /* Reload even when the stale DT is what was loaded: the kernel's memory did change, and
          * a backend using kexec_file_load (kexec -s) builds the map from it, not from the DT. */
-        s->n_timeouts++;
+        s->counters.n_timeouts++;
         return start_reload(s, SETTLE_REASON_TIMEOUT, now);
 }
 
@@ -287,12 +304,75 @@ SettleAction settle_next(Settle *s, usec_t now) {
         case SETTLE_WATCHING:
                 return action_wait(next_poll(s, s->config.watch_interval, now), true);
         default:
-                assert(!"unknown settle state");
+                assert_not_reached();
                 return action_wait(USEC_INFINITY, false);
         }
 }
 
-static const char *const state_table[_SETTLE_STATE_MAX] = {
+SettleState settle_state(const Settle *s) {
+        assert(s);
+        return s->state;
+}
+
+SettlePhase settle_phase(const Settle *s, usec_t now) {
+        assert(s);
+
+        switch (s->state) {
+        case SETTLE_IDLE:
+                return SETTLE_PHASE_IDLE;
+        case SETTLE_PENDING:
+                /* As pending_next() decides: the burst is over at its end, or at max_wait. */
+                if (now < burst_end(s) && now < usec_add(s->last_event, s->config.max_wait))
+                        return SETTLE_PHASE_COLLECTING;
+                return SETTLE_PHASE_WAITING_DT;
+        case SETTLE_RELOADING:
+                return SETTLE_PHASE_RELOADING;
+        case SETTLE_BACKOFF:
+                return SETTLE_PHASE_BACKOFF;
+        case SETTLE_WATCHING:
+                return SETTLE_PHASE_WATCHING;
+        default:
+                assert_not_reached();
+                return SETTLE_PHASE_IDLE;
+        }
+}
+
+usec_t settle_retry_at(const Settle *s) {
+        assert(s);
+        return s->state == SETTLE_BACKOFF ? s->retry_at : USEC_INFINITY;
+}
+
+bool settle_reload_owed(const Settle *s) {
+        assert(s);
+        return IN_SET(s->state, SETTLE_PENDING, SETTLE_RELOADING, SETTLE_BACKOFF);
+}
+
+uint64_t settle_loaded_id(const Settle *s) {
+        assert(s);
+        return s->loaded_id;
+}
+
+uint64_t settle_last_generation(const Settle *s) {
+        assert(s);
+        return s->dt_generation;
+}
+
+const SettleVerdict *settle_verdict(const Settle *s) {
+        assert(s);
+        return &s->verdict;
+}
+
+const SettleConfig *settle_config(const Settle *s) {
+        assert(s);
+        return &s->config;
+}
+
+const SettleCounters *settle_counters(const Settle *s) {
+        assert(s);
+        return &s->counters;
+}
+
+static const char *const settle_state_table[_SETTLE_STATE_MAX] = {
         [SETTLE_IDLE] = "idle",
         [SETTLE_PENDING] = "pending",
         [SETTLE_RELOADING] = "reloading",
@@ -300,7 +380,7 @@ static const char *const state_table[_SETTLE_STATE_MAX] = {
         [SETTLE_WATCHING] = "watching",
 };
 
-static const char *const reason_table[_SETTLE_REASON_MAX] = {
+static const char *const settle_reason_table[_SETTLE_REASON_MAX] = {
         [SETTLE_REASON_NONE] = "none",
         [SETTLE_REASON_SETTLED] = "settled",
         [SETTLE_REASON_REQUESTED] = "requested",
@@ -308,14 +388,5 @@ static const char *const reason_table[_SETTLE_REASON_MAX] = {
         [SETTLE_REASON_RETRY] = "retry",
 };
 
-const char *settle_state_to_string(SettleState s) {
-        if ((unsigned) s >= ELEMENTSOF(state_table))
-                return NULL;
-        return state_table[s];
-}
-
-const char *settle_reason_to_string(SettleReason r) {
-        if ((unsigned) r >= ELEMENTSOF(reason_table))
-                return NULL;
-        return reason_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(settle_state, SettleState);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(settle_reason, SettleReason);

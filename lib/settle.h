@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "defaults.h"
+#include "set-id.h"
 #include "time-util.h"
 
 /* The settle engine: a state machine with no I/O and no clock. It is fed what happened and when,
@@ -34,13 +36,13 @@ typedef struct SettleConfig {
 
 #define SETTLE_CONFIG_DEFAULT                                   \
         ((SettleConfig) {                                       \
-                .quiet = 50 * USEC_PER_MSEC,                    \
-                .dt_grace = 10 * USEC_PER_MSEC,                 \
-                .max_wait = 30 * USEC_PER_SEC,                  \
-                .poll_interval = 5 * USEC_PER_MSEC,             \
-                .watch_interval = 1 * USEC_PER_SEC,             \
-                .retry_initial = 1 * USEC_PER_SEC,              \
-                .retry_max = 5 * USEC_PER_MINUTE,               \
+                .quiet = CONFIG_QUIET_DEFAULT,                  \
+                .dt_grace = SETTLE_DT_GRACE_DEFAULT,            \
+                .max_wait = CONFIG_MAX_WAIT_DEFAULT,            \
+                .poll_interval = CONFIG_POLL_INTERVAL_DEFAULT,  \
+                .watch_interval = SETTLE_WATCH_INTERVAL_DEFAULT, \
+                .retry_initial = SETTLE_RETRY_INITIAL_DEFAULT,  \
+                .retry_max = SETTLE_RETRY_MAX_DEFAULT,          \
         })
 
 typedef enum SettleState {
@@ -51,6 +53,17 @@ typedef enum SettleState {
         SETTLE_WATCHING,    /* reloaded at max_wait with an inconsistent DT; polling for its update */
         _SETTLE_STATE_MAX,
 } SettleState;
+
+/* What the engine is doing, for people: SETTLE_PENDING split at the end of the burst. */
+typedef enum SettlePhase {
+        SETTLE_PHASE_IDLE,
+        SETTLE_PHASE_COLLECTING,  /* a request's events are still coming: quiet (or the DT grace) not over */
+        SETTLE_PHASE_WAITING_DT,  /* the burst is over; waiting for the DT to agree */
+        SETTLE_PHASE_RELOADING,
+        SETTLE_PHASE_BACKOFF,     /* until settle_retry_at() */
+        SETTLE_PHASE_WATCHING,
+        _SETTLE_PHASE_MAX,
+} SettlePhase;
 
 typedef enum SettleActionKind {
         SETTLE_WAIT,     /* call settle_next() again at wake_at (USEC_INFINITY: on the next input only) */
@@ -72,21 +85,31 @@ typedef struct SettleAction {
         SettleActionKind kind;
         SettleReason reason;  /* for SETTLE_RELOAD */
         usec_t wake_at;       /* for SETTLE_WAIT and SETTLE_SKIP */
-        bool poll_dt;         /* for SETTLE_WAIT: the wake-up is a DT poll; feed settle_dt_generation() */
+        bool poll_dt;         /* for SETTLE_WAIT: at wake_at, feed settle_dt_generation() first (a DT poll) */
 } SettleAction;
 
 /* What the caller found when it compared DT and sysfs. */
 typedef struct SettleVerdict {
         bool valid;       /* the DT could be read and parsed */
         bool consistent;  /* valid, and the DT agrees with sysfs */
-        uint64_t set_id;  /* the DT's present set (DtMemory.set_id) when valid, else 0 */
+        uint64_t set_id;  /* the set the DT describes when valid, else SET_ID_UNKNOWN */
 } SettleVerdict;
 
+typedef struct SettleCounters {
+        uint64_t n_events;
+        uint64_t n_requests;
+        uint64_t n_reloads;
+        uint64_t n_failures;
+        uint64_t n_skipped;
+        uint64_t n_timeouts;
+} SettleCounters;
+
+/* The engine's state. Callers other than its unit test use the accessors below, not the fields. */
 typedef struct Settle {
         SettleConfig config;
         SettleState state;
 
-        uint64_t loaded_id;     /* set id of the loaded crash kernel, 0: unknown */
+        uint64_t loaded_id;     /* set id of the loaded crash kernel, or SET_ID_UNKNOWN */
         uint64_t dt_generation; /* last generation fed */
 
         SettleVerdict verdict;  /* last verdict fed */
@@ -108,20 +131,16 @@ typedef struct Settle {
         usec_t retry_at;
         usec_t watch_at;     /* next DT poll (SETTLE_PENDING waiting for the DT, SETTLE_WATCHING) */
 
-        /* Counters, for status. */
-        uint64_t n_events;
-        uint64_t n_requests;
-        uint64_t n_reloads;
-        uint64_t n_failures;
-        uint64_t n_skipped;
-        uint64_t n_timeouts;
+        SettleCounters counters;  /* for status */
 } Settle;
 
 void settle_init(Settle *s, const SettleConfig *config);
+/* New timings (a configuration re-read); they apply from the next settle_next(). */
+void settle_set_config(Settle *s, const SettleConfig *config);
 
 /* Start-up: if the DT agrees with sysfs, assume the crash kernel loaded at boot matches it (the
  * distribution's kdump service loaded it from this DT), unless loaded_id says otherwise; if not,
- * a request begins at once. loaded_id: MEMORY_SET_ID_UNKNOWN, or a set id remembered elsewhere. */
+ * a request begins at once. loaded_id: SET_ID_UNKNOWN, or a set id remembered elsewhere. */
 void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uint64_t loaded_id, usec_t now);
 
 /* Inputs. */
@@ -131,7 +150,7 @@ void settle_event(Settle *s, usec_t now);                              /* a memo
 void settle_state_event(Settle *s, usec_t now);
 void settle_request(Settle *s, usec_t now);                            /* an explicit reload request */
 void settle_dt_generation(Settle *s, uint64_t generation, usec_t now); /* after every DT poll */
-void settle_model(Settle *s, const SettleVerdict *v, usec_t now);      /* answer to SETTLE_EVALUATE */
+void settle_model(Settle *s, const SettleVerdict *v);                  /* answer to SETTLE_EVALUATE */
 /* Feed the DT generation right before this: a change since the reload began means it may have
  * read an old DT, so one more reload follows. */
 void settle_reload_finished(Settle *s, bool success, usec_t now);
@@ -142,6 +161,17 @@ void settle_reload_finished(Settle *s, bool success, usec_t now);
  * between give the same answer, except that SETTLE_RELOAD and SETTLE_SKIP are given once (the
  * engine has moved on). A SETTLE_WAIT's wake_at is always later than now. */
 SettleAction settle_next(Settle *s, usec_t now);
+
+/* Accessors. */
+SettleState settle_state(const Settle *s);
+SettlePhase settle_phase(const Settle *s, usec_t now);
+usec_t settle_retry_at(const Settle *s);                /* SETTLE_BACKOFF: when the retry starts */
+bool settle_reload_owed(const Settle *s);               /* a request is not served yet */
+uint64_t settle_loaded_id(const Settle *s);
+uint64_t settle_last_generation(const Settle *s);       /* the DT generation fed last */
+const SettleVerdict *settle_verdict(const Settle *s);   /* the verdict fed last */
+const SettleConfig *settle_config(const Settle *s);
+const SettleCounters *settle_counters(const Settle *s);
 
 const char *settle_state_to_string(SettleState s);
 const char *settle_reason_to_string(SettleReason r);

@@ -22,6 +22,7 @@
  *   bench-compare [--reload-ms=N] [--no-huge]   (--no-huge skips the 64 TiB stream)
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -139,7 +140,7 @@ static void sim_dispatch(Sim *s, usec_t now) {
                         if (consistency_check(dt, &s->blocks, 1, &c, &e) < 0)
                                 abort();
                         v.consistent = consistency_ok(&c);
-                        settle_model(&s->settle, &v, now);
+                        settle_model(&s->settle, &v);
                         continue;
                 }
                 case SETTLE_RELOAD:
@@ -203,7 +204,7 @@ static Result run_settle(const Scenario *sc, const Ev *ev, size_t n, usec_t t_dt
                 if (i == n && s.reload_end == USEC_INFINITY && s.settle.state == SETTLE_IDLE)
                         break;
         }
-        r.timeouts = s.settle.n_timeouts;
+        r.timeouts = settle_counters(&s.settle)->n_timeouts;
         block_set_done(&s.blocks);
         dt_memory_done(&s.before);
         dt_memory_done(&s.after);

@@ -109,7 +109,7 @@ __attribute__((noinline)) static unsigned run_finish(Bench *b) {
                                 abort();
                         v = (SettleVerdict) { .valid = true, .consistent = consistency_ok(&c),
                                               .set_id = b->dt_after.set_id };
-                        settle_model(&b->settle, &v, b->now);
+                        settle_model(&b->settle, &v);
                         continue;
                 }
                 if (a.kind == SETTLE_RELOAD) {
@@ -134,10 +134,10 @@ static void make_dt_after(DtMemory *ret) {
 }
 
 static void check_result(Bench *b, unsigned reloads) {
-        if (b->blocks.n_present != 0 || b->settle.n_events != N_EVENTS || reloads != 1 ||
+        if (b->blocks.n_present != 0 || settle_counters(&b->settle)->n_events != N_EVENTS || reloads != 1 ||
             b->settle.state != SETTLE_IDLE) {
                 fprintf(stderr, "bench-settle: wrong result: %" PRIu64 " blocks left, %" PRIu64
-                        " events counted, %u reloads, state %s\n", b->blocks.n_present, b->settle.n_events,
+                        " events counted, %u reloads, state %s\n", b->blocks.n_present, settle_counters(&b->settle)->n_events,
                         reloads, settle_state_to_string(b->settle.state));
                 exit(1);
         }

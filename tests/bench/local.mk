@@ -7,7 +7,8 @@ noinst_PROGRAMS += \
 	tests/bench/bench-dt \
 	tests/bench/bench-settle \
 	tests/bench/bench-compare \
-	tests/bench/bench-record-exec
+	tests/bench/bench-record-exec \
+	tests/bench/bench-cpu
 
 # 1. DT parse, sysfs scan, consistency and `kdump-settlectl check` at 65,536 and 262,144 LMBs.
 tests_bench_bench_dt_SOURCES = tests/bench/bench-dt.c tests/bench/bench-util.h
@@ -28,6 +29,12 @@ tests_bench_bench_compare_SOURCES = tests/bench/bench-compare.c tests/bench/benc
 tests_bench_bench_compare_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_bench_bench_compare_CFLAGS = $(BENCH_CFLAGS)
 tests_bench_bench_compare_LDADD = $(BENCH_LDADD)
+
+# 6. The CPU model: /cpus parse and load, kernel CPU set, rule, per-uevent cost; 240 and 1024 SMT-8 cores.
+tests_bench_bench_cpu_SOURCES = tests/bench/bench-cpu.c tests/bench/bench-util.h
+tests_bench_bench_cpu_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_bench_bench_cpu_CFLAGS = $(BENCH_CFLAGS)
+tests_bench_bench_cpu_LDADD = $(BENCH_LDADD)
 
 # 3. The reload command of bench-latency: appends CLOCK_MONOTONIC at its exec to a file. Plain
 # libc, so that it starts as fast as a process can.

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <libfdt_env.h>
+
 #include "dt-blob.h"
 #include "dt-memory.h"
 
@@ -212,6 +214,66 @@ static void gen_control_protocol(void) {
         write_text("control-protocol", "bad-reply-empty-line", "result=ok\n\nstate=idle\n");
 }
 
+/* fuzz-dt-cpu: a mode byte (0 nodes, 1 CPU list, 2 physical_id), then the input. Nodes are a length
+ * byte and that many bytes of ibm,ppc-interrupt-server#s each. */
+static void write_dt_cpu(const char *name, uint8_t mode, const void *data, size_t size) {
+        uint8_t buf[1024];
+
+        if (size + 1 > sizeof(buf))
+                abort();
+        buf[0] = mode;
+        memcpy(buf + 1, data, size);
+        write_file("dt-cpu", name, buf, size + 1);
+}
+
+/* Each node's threads as big-endian cells after its length byte; the last node cut short by cut bytes. */
+static void write_dt_cpu_nodes(const char *name, const uint32_t *const *nodes, const size_t *n, size_t n_nodes,
+                               size_t cut) {
+        uint8_t buf[1024];
+        size_t size = 0;
+
+        for (size_t i = 0; i < n_nodes; i++) {
+                size_t l = n[i] * 4 - (i == n_nodes - 1 ? cut : 0);
+
+                if (size + 1 + n[i] * 4 > sizeof(buf) || l > UINT8_MAX)
+                        abort();
+                buf[size++] = (uint8_t) l;
+                for (size_t k = 0; k < n[i]; k++) {
+                        fdt32_t v = cpu_to_fdt32(nodes[i][k]);
+
+                        memcpy(buf + size + 4 * k, &v, 4);
+                }
+                size += l;
+        }
+        write_dt_cpu(name, 0, buf, size);
+}
+
+static void gen_dt_cpu(void) {
+        const uint32_t smt8a[] = { 0, 1, 2, 3, 4, 5, 6, 7 }, smt8b[] = { 8, 9, 10, 11, 12, 13, 14, 15 };
+        const uint32_t one[] = { 0x20 }, dup[] = { 4, 5, 4 }, clash[] = { 7, 16 };
+        const uint32_t *const two_cores[] = { smt8b, smt8a, one }, *const dup_nodes[] = { dup };
+        const uint32_t *const clash_nodes[] = { smt8a, clash };
+        const size_t two_n[] = { 8, 8, 1 }, dup_n[] = { 3 }, clash_n[] = { 8, 2 };
+
+        write_dt_cpu_nodes("nodes-smt8", two_cores, two_n, 3, 0);
+        write_dt_cpu_nodes("bad-nodes-odd-length", two_cores, two_n, 2, 2);
+        write_dt_cpu_nodes("bad-nodes-repeat-in-node", dup_nodes, dup_n, 1, 0);
+        write_dt_cpu_nodes("bad-nodes-thread-in-two", clash_nodes, clash_n, 2, 0);
+        write_dt_cpu("bad-nodes-empty-property", 0, "\0", 1);
+
+        write_dt_cpu("list-ranges", 1, "0-7,16,24-31\n", 14);
+        write_dt_cpu("list-empty", 1, "\n", 1);
+        write_dt_cpu("list-largest", 1, "16383", 5);
+        write_dt_cpu("bad-list-unsorted", 1, "8-15,0-7\n", 9);
+        write_dt_cpu("bad-list-leading-zero", 1, "00-3", 4);
+        write_dt_cpu("bad-list-too-large", 1, "0-16384", 7);
+        write_dt_cpu("bad-list-reversed", 1, "7-0", 3);
+
+        write_dt_cpu("physical-id", 2, "40\n", 3);
+        write_dt_cpu("physical-id-none", 2, "-1\n", 3);
+        write_dt_cpu("bad-physical-id-hex", 2, "0x28\n", 5);
+}
+
 int main(int argc, char *argv[]) {
         if (argc != 2) {
                 fprintf(stderr, "usage: %s CORPUS-DIR\n", argv[0]);
@@ -228,5 +290,6 @@ int main(int argc, char *argv[]) {
         gen_config();
         gen_memory_uevent();
         gen_control_protocol();
+        gen_dt_cpu();
         return 0;
 }

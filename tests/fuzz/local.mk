@@ -9,7 +9,8 @@ fuzz_targets = \
 	tests/fuzz/fuzz-dt-v2 \
 	tests/fuzz/fuzz-config \
 	tests/fuzz/fuzz-memory-uevent \
-	tests/fuzz/fuzz-control-protocol
+	tests/fuzz/fuzz-control-protocol \
+	tests/fuzz/fuzz-dt-cpu
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += $(fuzz_targets)
@@ -57,6 +58,12 @@ tests_fuzz_fuzz_control_protocol_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_TARGET=\"con
 tests_fuzz_fuzz_control_protocol_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_control_protocol_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_control_protocol_LDADD = $(FUZZ_LDADD)
+
+tests_fuzz_fuzz_dt_cpu_SOURCES = tests/fuzz/fuzz-dt-cpu.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
+tests_fuzz_fuzz_dt_cpu_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_TARGET=\"dt-cpu\" -DFUZZ_CORPUS_DIR=\"$(FUZZ_CORPUS)/dt-cpu\"
+tests_fuzz_fuzz_dt_cpu_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_dt_cpu_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_dt_cpu_LDADD = $(FUZZ_LDADD)
 
 # The smoke runner's negative control: a target with a planted bug.
 tests_fuzz_fuzz_canary_SOURCES = tests/fuzz/fuzz-canary.c tests/fuzz/fuzz.h $(FUZZ_MAIN)

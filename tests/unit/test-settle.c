@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -53,7 +54,7 @@ static void expect_evaluate(Settle *s, usec_t now, SettleVerdict v) {
         SettleAction a = settle_next(s, now);
 
         assert_int_equal(a.kind, SETTLE_EVALUATE);
-        settle_model(s, &v, now);
+        settle_model(s, &v);
 }
 
 static void expect_reload(Settle *s, usec_t now, SettleReason reason) {
@@ -106,13 +107,13 @@ static void test_idle_has_no_timer(void **state) {
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_false(s.verdict_stale);
         expect_wait(&s, 20 * USEC_PER_SEC, USEC_INFINITY, false);
-        assert_int_equal(s.n_requests, 0);
+        assert_int_equal(s.counters.n_requests, 0);
 
         /* ...a changed one starts a request (negative control), and being a DT replacement, it
          * ends it dt_grace later rather than quiet later. */
         settle_dt_generation(&s, 2, t);
         assert_int_equal(s.state, SETTLE_PENDING);
-        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.counters.n_requests, 1);
         assert_int_equal(s.dt_changed_at, t);
         expect_wait(&s, t, t + POLL, true);
         expect_polls_until(&s, t, t + DT_GRACE, 2);
@@ -146,8 +147,8 @@ static void test_burst_reloads_once(void **state) {
                                  a.kind, (unsigned long long) a.wake_at, a.poll_dt);
         }
         last = t - 3;
-        assert_int_equal(s.n_events, n);
-        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.counters.n_events, n);
+        assert_int_equal(s.counters.n_requests, 1);
         assert_true(polls >= (last - t0) / POLL - 1);
 
         expect_polls_until(&s, last, last + QUIET, 1);
@@ -171,8 +172,8 @@ static void test_burst_reloads_once(void **state) {
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_B);
         expect_wait(&s, last + USEC_PER_SEC, USEC_INFINITY, false);
-        assert_int_equal(s.n_reloads, 1);
-        assert_int_equal(s.n_skipped, 0);
+        assert_int_equal(s.counters.n_reloads, 1);
+        assert_int_equal(s.counters.n_skipped, 0);
 }
 
 static void test_events_during_reload_give_one_more(void **state) {
@@ -188,14 +189,14 @@ static void test_events_during_reload_give_one_more(void **state) {
         }
         /* Well after the quiet period, still no second reload. */
         expect_wait(&s, 3 * USEC_PER_SEC, USEC_INFINITY, false);
-        assert_int_equal(s.n_reloads, 1);
+        assert_int_equal(s.counters.n_reloads, 1);
 
         settle_dt_generation(&s, 1, 3 * USEC_PER_SEC);
         settle_reload_finished(&s, true, 3 * USEC_PER_SEC);
         assert_int_equal(s.state, SETTLE_PENDING);
         /* What the dirty reload read is uncertain. */
         assert_int_equal(s.loaded_id, 0);
-        assert_int_equal(s.n_requests, 2);
+        assert_int_equal(s.counters.n_requests, 2);
 
         /* Same set as before: with loaded unknown, it cannot be skipped. */
         expect_evaluate(&s, 3 * USEC_PER_SEC, consistent(SET_B));
@@ -204,7 +205,7 @@ static void test_events_during_reload_give_one_more(void **state) {
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_B);
         expect_wait(&s, 4 * USEC_PER_SEC, USEC_INFINITY, false);
-        assert_int_equal(s.n_reloads, 2);
+        assert_int_equal(s.counters.n_reloads, 2);
 }
 
 static void test_quiet_counts_from_last_event_during_reload(void **state) {
@@ -230,7 +231,7 @@ static void test_clean_reload_is_not_repeated(void **state) {
         settle_reload_finished(&s, true, 2 * USEC_PER_SEC);
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_B);
-        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.counters.n_requests, 1);
         expect_wait(&s, 2 * USEC_PER_SEC, USEC_INFINITY, false);
 }
 
@@ -263,17 +264,17 @@ static void test_rollback_skips(void **state) {
         assert_int_equal(a.kind, SETTLE_SKIP);
         assert_int_equal(a.wake_at, USEC_INFINITY);
         assert_int_equal(s.state, SETTLE_IDLE);
-        assert_int_equal(s.n_skipped, 1);
-        assert_int_equal(s.n_reloads, 0);
+        assert_int_equal(s.counters.n_skipped, 1);
+        assert_int_equal(s.counters.n_reloads, 0);
         assert_int_equal(s.loaded_id, SET_A);
         /* The skip is given once; then the engine is idle. */
         expect_wait(&s, 2 * USEC_PER_SEC, USEC_INFINITY, false);
-        assert_int_equal(s.n_skipped, 1);
+        assert_int_equal(s.counters.n_skipped, 1);
 
         /* Negative control: a different set is reloaded. */
         reload_after_event(&s, 3 * USEC_PER_SEC, SET_B);
-        assert_int_equal(s.n_skipped, 1);
-        assert_int_equal(s.n_reloads, 1);
+        assert_int_equal(s.counters.n_skipped, 1);
+        assert_int_equal(s.counters.n_reloads, 1);
 }
 
 static void test_timeout_then_watch(void **state) {
@@ -288,7 +289,7 @@ static void test_timeout_then_watch(void **state) {
                 a = settle_next(&s, now);
                 if (a.kind == SETTLE_EVALUATE) {
                         SettleVerdict v = inconsistent(SET_B);
-                        settle_model(&s, &v, now);
+                        settle_model(&s, &v);
                         evaluated_at = now;
                         if (++evaluations > 1)
                                 fail_msg("evaluated again at %llu without any input", (unsigned long long) now);
@@ -307,7 +308,7 @@ static void test_timeout_then_watch(void **state) {
         }
         assert_int_equal(now, t0 + MAX_WAIT);
         assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
-        assert_int_equal(s.n_timeouts, 1);
+        assert_int_equal(s.counters.n_timeouts, 1);
         assert_int_equal(evaluations, 1);
         assert_int_equal(evaluated_at, t0 + QUIET);
         assert_int_equal(polls, MAX_WAIT / POLL);
@@ -333,8 +334,8 @@ static void test_timeout_then_watch(void **state) {
         settle_reload_finished(&s, true, now + USEC_PER_SEC);
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_C);
-        assert_int_equal(s.n_reloads, 2);
-        assert_int_equal(s.n_timeouts, 1);
+        assert_int_equal(s.counters.n_reloads, 2);
+        assert_int_equal(s.counters.n_timeouts, 1);
 }
 
 static void test_timeout_invalid_dt(void **state) {
@@ -363,7 +364,7 @@ static void test_timeout_with_loaded_set_still_reloads(void **state) {
         expect_wait(&s, QUIET, QUIET + POLL, true);
         expect_wait(&s, MAX_WAIT - 1, MAX_WAIT, true);
         expect_reload(&s, MAX_WAIT, SETTLE_REASON_TIMEOUT);
-        assert_int_equal(s.n_timeouts, 1);
+        assert_int_equal(s.counters.n_timeouts, 1);
 
         settle_dt_generation(&s, 1, MAX_WAIT + 1);
         settle_reload_finished(&s, true, MAX_WAIT + 1);
@@ -375,7 +376,7 @@ static void test_timeout_with_loaded_set_still_reloads(void **state) {
         settle_event(&s, 0);
         expect_evaluate(&s, QUIET, consistent(SET_A));
         assert_int_equal(settle_next(&s, QUIET).kind, SETTLE_SKIP);
-        assert_int_equal(s.n_reloads, 0);
+        assert_int_equal(s.counters.n_reloads, 0);
 }
 
 static void test_backoff_schedule(void **state) {
@@ -398,8 +399,8 @@ static void test_backoff_schedule(void **state) {
                 expect_reload(&s, now + d, SETTLE_REASON_RETRY);
                 now += d + 3 * USEC_PER_SEC;
         }
-        assert_int_equal(s.n_failures, ELEMENTSOF(delays));
-        assert_int_equal(s.n_reloads, ELEMENTSOF(delays) + 1);
+        assert_int_equal(s.counters.n_failures, ELEMENTSOF(delays));
+        assert_int_equal(s.counters.n_reloads, ELEMENTSOF(delays) + 1);
 
         settle_reload_finished(&s, true, now);
         assert_int_equal(s.state, SETTLE_IDLE);
@@ -432,7 +433,7 @@ static void test_backoff_reset_by_event(void **state) {
         now += USEC_PER_SEC;
         settle_event(&s, now);
         assert_int_equal(s.state, SETTLE_PENDING);
-        assert_int_equal(s.n_requests, 2);
+        assert_int_equal(s.counters.n_requests, 2);
         expect_polls_until(&s, now, now + QUIET, 1);
         now += QUIET;
         expect_evaluate(&s, now, consistent(SET_B));
@@ -494,14 +495,14 @@ static void test_request_with_unchanged_set(void **state) {
         start(&s, consistent(SET_A), 0, 0);
         settle_request(&s, t);
         assert_int_equal(s.state, SETTLE_PENDING);
-        assert_int_equal(s.n_events, 0);
+        assert_int_equal(s.counters.n_events, 0);
         expect_polls_until(&s, t, t + QUIET, 1);
         expect_evaluate(&s, t + QUIET, consistent(SET_A));
         expect_reload(&s, t + QUIET, SETTLE_REASON_REQUESTED);
         settle_reload_finished(&s, true, t + USEC_PER_SEC);
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_A);
-        assert_int_equal(s.n_skipped, 0);
+        assert_int_equal(s.counters.n_skipped, 0);
 
         /* The request was served: the next event with the same set skips again. */
         settle_event(&s, t + 2 * USEC_PER_SEC);
@@ -541,13 +542,13 @@ static void test_request_joins_burst(void **state) {
                 settle_dt_generation(&s, 1, t);
         }
         t -= USEC_PER_MSEC;
-        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.counters.n_requests, 1);
 
         for (usec_t now = t + USEC_PER_MSEC; now < t + 10 * USEC_PER_SEC; now += USEC_PER_MSEC) {
                 SettleAction a = settle_next(&s, now);
                 if (a.kind == SETTLE_EVALUATE) {
                         SettleVerdict v = consistent(SET_A);
-                        settle_model(&s, &v, now);
+                        settle_model(&s, &v);
                         if (++evaluations > 1)
                                 fail_msg("evaluated again at %llu without any input", (unsigned long long) now);
                         now -= USEC_PER_MSEC; /* answer at the same time */
@@ -576,7 +577,7 @@ static void test_request_during_reload(void **state) {
         expect_reload(&s, 2 * USEC_PER_SEC, SETTLE_REASON_REQUESTED);
         settle_reload_finished(&s, true, 3 * USEC_PER_SEC);
         assert_int_equal(s.state, SETTLE_IDLE);
-        assert_int_equal(s.n_reloads, 2);
+        assert_int_equal(s.counters.n_reloads, 2);
         expect_wait(&s, 3 * USEC_PER_SEC, USEC_INFINITY, false);
 }
 
@@ -618,7 +619,7 @@ static void test_dt_poll_interval(void **state) {
         /* A wake-up for some other reason keeps the schedule. */
         expect_wait(&s, now, now + p, true);
         expect_wait(&s, now + 2 * USEC_PER_MSEC, now + p, true);
-        assert_int_equal(s.n_reloads, 0);
+        assert_int_equal(s.counters.n_reloads, 0);
         assert_int_equal(s.state, SETTLE_PENDING);
 }
 
@@ -628,7 +629,7 @@ static void test_start_consistent(void **state) {
         start(&s, consistent(SET_A), 0, 0);
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_A);
-        assert_int_equal(s.n_requests, 0);
+        assert_int_equal(s.counters.n_requests, 0);
         expect_wait(&s, 0, USEC_INFINITY, false);
 
         /* The same set remembered: still nothing owed. */
@@ -644,7 +645,7 @@ static void test_start_inconsistent(void **state) {
 
         start(&s, inconsistent(SET_A), 0, t);
         assert_int_equal(s.state, SETTLE_PENDING);
-        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.counters.n_requests, 1);
         assert_int_equal(s.request_start, t);
         expect_polls_until(&s, t, t + QUIET, 1);
         /* The start-up verdict is fresh: no evaluation, straight to polling. */
@@ -703,7 +704,7 @@ static void test_next_is_idempotent(void **state) {
         settle_reload_finished(&s, false, now);
         for (int i = 0; i < 3; i++)
                 expect_wait(&s, now, now + USEC_PER_SEC, false);
-        assert_int_equal(s.n_reloads, 1);
+        assert_int_equal(s.counters.n_reloads, 1);
 }
 
 static void test_evaluate_once_per_change(void **state) {
@@ -748,7 +749,7 @@ static void test_dt_change_ends_quiet_early(void **state) {
         settle_reload_finished(&s, true, seen + USEC_PER_SEC);
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_B);
-        assert_int_equal(s.n_reloads, 1);
+        assert_int_equal(s.counters.n_reloads, 1);
 
         /* Negative control: the same burst without a DT replacement waits the full quiet period. */
         start(&s, consistent(SET_A), 0, 0);
@@ -806,7 +807,7 @@ static void test_event_after_dt_change_ends_after_lull(void **state) {
         expect_polls_until(&s, late + 40 * USEC_PER_MSEC, late + 40 * USEC_PER_MSEC + DT_GRACE, 3);
         expect_evaluate(&s, late + 40 * USEC_PER_MSEC + DT_GRACE, consistent(SET_C));
         expect_reload(&s, late + 40 * USEC_PER_MSEC + DT_GRACE, SETTLE_REASON_SETTLED);
-        assert_int_equal(s.n_reloads, 1);
+        assert_int_equal(s.counters.n_reloads, 1);
 
         /* Negative control: without any DT replacement the same late event waits the full quiet. */
         start(&s, consistent(SET_A), 0, 0);
@@ -848,7 +849,7 @@ static void test_dt_change_during_reload_follow_up(void **state) {
                 fail_msg("evaluated at %llu, DT replaced at %llu", (unsigned long long) evaluated_at,
                          (unsigned long long) again);
         SettleVerdict v = consistent(SET_C);
-        settle_model(&s, &v, now);
+        settle_model(&s, &v);
         expect_reload(&s, now, SETTLE_REASON_SETTLED);
         settle_reload_finished(&s, true, now + USEC_PER_SEC);
         assert_int_equal(s.loaded_id, SET_C);
@@ -887,7 +888,7 @@ static void test_long_burst_is_not_cut(void **state) {
                         if (a.kind != SETTLE_EVALUATE)
                                 break;
                         SettleVerdict v = inconsistent(SET_A);
-                        settle_model(&s, &v, now);
+                        settle_model(&s, &v);
                         evaluated_at = now;
                         evaluations++;
                 }
@@ -900,15 +901,15 @@ static void test_long_burst_is_not_cut(void **state) {
         }
         assert_int_equal(events, (t_end - t0) / spacing + 1);
         assert_int_equal(last, t_end);
-        assert_int_equal(s.n_events, events);
-        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.counters.n_events, events);
+        assert_int_equal(s.counters.n_requests, 1);
         /* Looked at once, when the events stopped; reloaded max_wait after the last one. */
         assert_int_equal(evaluations, 1);
         assert_int_equal(evaluated_at, last + QUIET);
         assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
         assert_int_equal(now, last + MAX_WAIT);
-        assert_int_equal(s.n_reloads, 1);
-        assert_int_equal(s.n_timeouts, 1);
+        assert_int_equal(s.counters.n_reloads, 1);
+        assert_int_equal(s.counters.n_timeouts, 1);
         assert_true(now - s.request_start > 10 * USEC_PER_MINUTE);
 }
 
@@ -923,16 +924,16 @@ static void test_state_event_during_reload(void **state) {
                 settle_state_event(&s, t);
                 expect_wait(&s, t, USEC_INFINITY, false);
         }
-        assert_int_equal(s.n_events, 1 + 299);
+        assert_int_equal(s.counters.n_events, 1 + 299);
         assert_false(s.reload_dirty);
         settle_dt_generation(&s, 1, 2 * USEC_PER_SEC);
         settle_reload_finished(&s, true, 2 * USEC_PER_SEC);
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_B);
-        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.counters.n_requests, 1);
         expect_wait(&s, 2 * USEC_PER_SEC, USEC_INFINITY, false);
         expect_wait(&s, 10 * USEC_PER_SEC, USEC_INFINITY, false);
-        assert_int_equal(s.n_reloads, 1);
+        assert_int_equal(s.counters.n_reloads, 1);
 
         /* Negative control: add/remove events at the same times give exactly one more. */
         start(&s, consistent(SET_A), 0, 0);
@@ -952,7 +953,7 @@ static void test_state_event_during_reload(void **state) {
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_B);
         expect_wait(&s, 3 * USEC_PER_SEC, USEC_INFINITY, false);
-        assert_int_equal(s.n_reloads, 2);
+        assert_int_equal(s.counters.n_reloads, 2);
 }
 
 /* One add during a reload makes it dirty however many state events come; the follow-up request's
@@ -973,7 +974,7 @@ static void test_state_event_during_dirty_reload(void **state) {
         expect_reload(&s, last + QUIET, SETTLE_REASON_SETTLED);
         settle_reload_finished(&s, true, last + USEC_PER_SEC);
         assert_int_equal(s.state, SETTLE_IDLE);
-        assert_int_equal(s.n_reloads, 2);
+        assert_int_equal(s.counters.n_reloads, 2);
 }
 
 /* A state event is part of a burst: it begins a request and restarts the quiet period. */
@@ -985,8 +986,8 @@ static void test_state_event_joins_burst(void **state) {
         settle_event(&s, t);
         expect_polls_until(&s, t, late, 1);
         settle_state_event(&s, late);
-        assert_int_equal(s.n_events, 2);
-        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.counters.n_events, 2);
+        assert_int_equal(s.counters.n_requests, 1);
         expect_polls_until(&s, late, late + QUIET, 1);
         expect_evaluate(&s, late + QUIET, consistent(SET_B));
         expect_reload(&s, late + QUIET, SETTLE_REASON_SETTLED);
@@ -996,7 +997,7 @@ static void test_state_event_joins_burst(void **state) {
         /* From back-off, a state event begins a fresh request (and restarts the back-off). */
         settle_state_event(&s, late + 2 * USEC_PER_SEC);
         assert_int_equal(s.state, SETTLE_PENDING);
-        assert_int_equal(s.n_requests, 2);
+        assert_int_equal(s.counters.n_requests, 2);
         assert_int_equal(s.retry_delay, 0);
         expect_polls_until(&s, late + 2 * USEC_PER_SEC, late + 2 * USEC_PER_SEC + QUIET, 1);
         expect_evaluate(&s, late + 2 * USEC_PER_SEC + QUIET, consistent(SET_B));
@@ -1012,18 +1013,18 @@ static void test_state_event_rollback_skips(void **state) {
         start(&s, consistent(SET_A), 0, 0);
         settle_state_event(&s, t);
         assert_int_equal(s.state, SETTLE_PENDING);
-        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.counters.n_requests, 1);
         settle_state_event(&s, last);
-        assert_int_equal(s.n_events, 2);
-        assert_int_equal(s.n_requests, 1);
+        assert_int_equal(s.counters.n_events, 2);
+        assert_int_equal(s.counters.n_requests, 1);
         expect_polls_until(&s, last, last + QUIET, 1);
         expect_evaluate(&s, last + QUIET, consistent(SET_A));
         a = settle_next(&s, last + QUIET);
         assert_int_equal(a.kind, SETTLE_SKIP);
         assert_int_equal(a.wake_at, USEC_INFINITY);
         assert_int_equal(s.state, SETTLE_IDLE);
-        assert_int_equal(s.n_skipped, 1);
-        assert_int_equal(s.n_reloads, 0);
+        assert_int_equal(s.counters.n_skipped, 1);
+        assert_int_equal(s.counters.n_reloads, 0);
         assert_int_equal(s.loaded_id, SET_A);
         expect_wait(&s, last + QUIET, USEC_INFINITY, false);
 
@@ -1034,7 +1035,64 @@ static void test_state_event_rollback_skips(void **state) {
         expect_polls_until(&s, last, last + QUIET, 1);
         expect_evaluate(&s, last + QUIET, consistent(SET_B));
         expect_reload(&s, last + QUIET, SETTLE_REASON_SETTLED);
-        assert_int_equal(s.n_skipped, 0);
+        assert_int_equal(s.counters.n_skipped, 0);
+}
+
+/* The engine says what it is doing: the burst ends for status exactly when it ends for the engine,
+ * with the DT grace too, and the accessors follow the state. */
+static void test_phase(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC, seen = t + 3 * USEC_PER_MSEC;
+        usec_t now;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        assert_int_equal(settle_phase(&s, t), SETTLE_PHASE_IDLE);
+        assert_false(settle_reload_owed(&s));
+        assert_int_equal(settle_retry_at(&s), USEC_INFINITY);
+
+        /* A burst without a DT replacement: collecting for the full quiet period. */
+        settle_event(&s, t);
+        assert_true(settle_reload_owed(&s));
+        assert_int_equal(settle_phase(&s, t), SETTLE_PHASE_COLLECTING);
+        assert_int_equal(settle_phase(&s, t + QUIET - 1), SETTLE_PHASE_COLLECTING);
+        assert_int_equal(settle_phase(&s, t + QUIET), SETTLE_PHASE_WAITING_DT);
+
+        /* The DT replaced: the burst ends DT_GRACE later, well before the quiet period. */
+        settle_dt_generation(&s, 2, seen);
+        assert_int_equal(settle_last_generation(&s), 2);
+        assert_int_equal(settle_phase(&s, seen + DT_GRACE - 1), SETTLE_PHASE_COLLECTING);
+        assert_int_equal(settle_phase(&s, seen + DT_GRACE), SETTLE_PHASE_WAITING_DT);
+        assert_true(seen + DT_GRACE < t + QUIET);
+        expect_polls_until(&s, seen, seen + DT_GRACE, 2);
+        expect_evaluate(&s, seen + DT_GRACE, consistent(SET_B));
+        assert_int_equal(settle_verdict(&s)->set_id, SET_B);
+        expect_reload(&s, seen + DT_GRACE, SETTLE_REASON_SETTLED);
+        assert_int_equal(settle_phase(&s, seen + DT_GRACE), SETTLE_PHASE_RELOADING);
+        assert_int_equal(settle_state(&s), SETTLE_RELOADING);
+
+        /* A failure: back-off until the retry. */
+        now = seen + USEC_PER_SEC;
+        settle_reload_finished(&s, false, now);
+        assert_int_equal(settle_phase(&s, now), SETTLE_PHASE_BACKOFF);
+        assert_int_equal(settle_retry_at(&s), now + USEC_PER_SEC);
+        assert_true(settle_reload_owed(&s));
+        expect_reload(&s, now + USEC_PER_SEC, SETTLE_REASON_RETRY);
+        settle_reload_finished(&s, true, now + 2 * USEC_PER_SEC);
+        assert_int_equal(settle_phase(&s, now + 2 * USEC_PER_SEC), SETTLE_PHASE_IDLE);
+        assert_int_equal(settle_loaded_id(&s), SET_B);
+        assert_int_equal(settle_counters(&s)->n_reloads, 2);
+        assert_int_equal(settle_counters(&s)->n_failures, 1);
+
+        /* Max wait with the DT stale: watching, and no longer owed. */
+        now = 100 * USEC_PER_SEC;
+        settle_event(&s, now);
+        expect_polls_until(&s, now, now + QUIET, 2);
+        expect_evaluate(&s, now + QUIET, inconsistent(SET_B));
+        assert_int_equal(settle_phase(&s, now + QUIET), SETTLE_PHASE_WAITING_DT);
+        assert_int_equal(settle_next(&s, now + MAX_WAIT).kind, SETTLE_RELOAD);
+        settle_reload_finished(&s, true, now + MAX_WAIT + 1);
+        assert_int_equal(settle_phase(&s, now + MAX_WAIT + 1), SETTLE_PHASE_WATCHING);
+        assert_false(settle_reload_owed(&s));
 }
 
 static void test_strings(void **state) {
@@ -1185,7 +1243,7 @@ static void sim_act(Sim *m) {
                         assert_true(m->input_since_model);
                         m->fed = world_verdict(m);
                         m->input_since_model = m->change_since_model = false;
-                        settle_model(&m->s, &m->fed, m->now);
+                        settle_model(&m->s, &m->fed);
                         continue;
 
                 case SETTLE_RELOAD:
@@ -1241,7 +1299,7 @@ static void sim_act(Sim *m) {
         }
 
         assert_int_equal(m->s.state == SETTLE_RELOADING, m->reloading);
-        assert_int_equal(m->s.n_reloads, m->reloads);
+        assert_int_equal(m->s.counters.n_reloads, m->reloads);
         m->coverage->states[m->s.state]++;
 }
 
@@ -1475,6 +1533,7 @@ int main(void) {
                 cmocka_unit_test(test_state_event_during_dirty_reload),
                 cmocka_unit_test(test_state_event_joins_burst),
                 cmocka_unit_test(test_state_event_rollback_skips),
+                cmocka_unit_test(test_phase),
                 cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_random_interleavings),
         };

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "alloc-util.h"
+#include "control-protocol.h"
+#include "fileio.h"
+#include "log.h"
+#include "manager-control.h"
+
+static void on_status(void *userdata, FILE *f) {
+        Manager *m = userdata;
+        const Settle *s = &m->settle;
+        const SettleVerdict *v = settle_verdict(s);
+        const SettleCounters *n = settle_counters(s);
+
+        fprintf(f, CONTROL_STATUS_STATE "=%s\n", settle_state_to_string(settle_state(s)));
+        fprintf(f, CONTROL_STATUS_STATUS "=%s\n", m->status);
+        fprintf(f, CONTROL_STATUS_PENDING_EVENTS "=%llu\n", (unsigned long long) m->request_events);
+        fprintf(f, CONTROL_STATUS_DT_GENERATION "=%016llx\n", (unsigned long long) settle_last_generation(s));
+        fprintf(f, CONTROL_STATUS_CONSISTENT "=%s\n", !v->valid ? "unknown" : v->consistent ? "yes" : "no");
+        fprintf(f, CONTROL_STATUS_DT_SET "=%016llx\n", (unsigned long long) v->set_id);
+        fprintf(f, CONTROL_STATUS_LOADED_SET "=%016llx\n", (unsigned long long) settle_loaded_id(s));
+        fprintf(f, CONTROL_STATUS_LAST_RELOAD_TIME "=%lld\n", (long long) m->last_reload_time);
+        fprintf(f, CONTROL_STATUS_LAST_RELOAD_DURATION_MS "=%llu\n",
+                (unsigned long long) (m->last_reload_duration / USEC_PER_MSEC));
+        fprintf(f, CONTROL_STATUS_LAST_RELOAD_RESULT "=%s\n", m->last_reload_result[0] ? m->last_reload_result : "none");
+        fprintf(f, CONTROL_STATUS_EVENTS "=%llu\n", (unsigned long long) n->n_events);
+        fprintf(f, CONTROL_STATUS_REQUESTS "=%llu\n", (unsigned long long) n->n_requests);
+        fprintf(f, CONTROL_STATUS_RELOADS "=%llu\n", (unsigned long long) n->n_reloads);
+        fprintf(f, CONTROL_STATUS_FAILURES "=%llu\n", (unsigned long long) n->n_failures);
+        fprintf(f, CONTROL_STATUS_SKIPPED "=%llu\n", (unsigned long long) n->n_skipped);
+        fprintf(f, CONTROL_STATUS_TIMEOUTS "=%llu\n", (unsigned long long) n->n_timeouts);
+        fprintf(f, CONTROL_STATUS_UEVENT_SOURCE "=%s\n",
+                m->kernel_handles_hotplug ? "none" : uevent_source_to_string(m->config.uevent_source));
+        fprintf(f, CONTROL_STATUS_RELOAD_BACKEND "=%s\n", m->reload_backend);
+}
+
+static void on_reload_request(void *userdata) {
+        Manager *m = userdata;
+
+        settle_request(&m->settle, manager_now(m));
+        manager_dispatch(m);
+}
+
+/* A waiter may come right after a DLPAR whose uevents udevd has not passed on yet: compare with
+ * a fresh look at sysfs and the DT, and treat any difference as news. */
+static void on_wait_begin(void *userdata) {
+        Manager *m = userdata;
+        bool changed = false;
+
+        /* Without memory events to follow there is no news to look for. */
+        if (m->kernel_handles_hotplug)
+                return;
+        if (capture_model_rescan(&m->model, &changed, NULL) < 0)
+                return;
+        if (manager_poll_dt(m))
+                changed = true;
+        if (!changed)
+                return;
+
+        log_debug("Memory changed before its uevents arrived; starting a request.");
+        settle_event(&m->settle, manager_now(m));
+        manager_dispatch(m);
+}
+
+static bool on_wait_done(void *userdata) {
+        Manager *m = userdata;
+
+        return settle_state(&m->settle) == SETTLE_IDLE && m->last_reload_ok;
+}
+
+static const ControlHandlers handlers = {
+        .status = on_status,
+        .reload = on_reload_request,
+        .wait_begin = on_wait_begin,
+        .wait_done = on_wait_done,
+};
+
+int manager_open_control(Manager *m) {
+        _cleanup_free_ char *path = NULL;
+        Error e = {};
+        int r;
+
+        r = path_join_root(m->runtime_dir, CONTROL_SOCKET_NAME, &path);
+        if (r < 0)
+                return log_oom();
+        r = control_server_new(m->event, path, &handlers, m, &m->control, &e);
+        if (r < 0)
+                return log_error_errno(r, "%s", error_message(&e, r));
+        return 0;
+}

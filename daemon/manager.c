@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "fileio.h"
+#include "log.h"
+#include "manager-config.h"
+#include "manager-control.h"
+#include "manager.h"
+#include "strv.h"
+
+void manager_init(Manager *m) {
+        *m = (Manager) {
+                .root = "/",
+                .last_reload_ok = true,
+        };
+}
+
+usec_t manager_now(Manager *m) {
+        uint64_t t;
+
+        /* The loop's cached time is that of the current iteration: a burst handled in one
+         * dispatch gets one timestamp, which is what the quiet period should measure. Before
+         * the first iteration there is none yet: read the clock. */
+        if (!m->event || sd_event_now(m->event, CLOCK_MONOTONIC, &t) < 0) {
+                struct timespec ts;
+
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                t = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+        }
+        return t;
+}
+
+static void manager_set_status(Manager *m, const char *status) {
+        if (strcmp(m->status, status) == 0)
+                return;
+        snprintf(m->status, sizeof(m->status), "%s", status);
+        (void) sd_notifyf(false, "STATUS=%s", status);
+        log_debug("Status: %s", status);
+}
+
+static void manager_update_status(Manager *m, usec_t now) {
+        char buf[128];
+        usec_t retry_at;
+
+        switch (settle_phase(&m->settle, now)) {
+        case SETTLE_PHASE_IDLE:
+                manager_set_status(m, "idle");
+                break;
+        case SETTLE_PHASE_COLLECTING:
+                manager_set_status(m, "collecting memory events");
+                break;
+        case SETTLE_PHASE_WAITING_DT:
+                manager_set_status(m, "waiting for device tree");
+                break;
+        case SETTLE_PHASE_RELOADING:
+                manager_set_status(m, "reloading");
+                break;
+        case SETTLE_PHASE_BACKOFF:
+                retry_at = settle_retry_at(&m->settle);
+                snprintf(buf, sizeof(buf), "retrying in %llu s",
+                         (unsigned long long) ((retry_at - MIN(now, retry_at) + USEC_PER_SEC - 1) / USEC_PER_SEC));
+                manager_set_status(m, buf);
+                break;
+        case SETTLE_PHASE_WATCHING:
+                manager_set_status(m, "waiting for device tree (crash kernel loaded at max wait)");
+                break;
+        default:
+                break;
+        }
+}
+
+bool manager_poll_dt(Manager *m) {
+        uint64_t generation = capture_model_generation(&m->model);
+        bool moved = generation != settle_last_generation(&m->settle);
+
+        settle_dt_generation(&m->settle, generation, manager_now(m));
+        return moved;
+}
+
+SettleVerdict manager_evaluate(Manager *m, uint64_t *ret_generation) {
+        SettleVerdict v;
+
+        capture_model_evaluate(&m->model, &v, ret_generation);
+        for (size_t i = 0; i < m->model.notes.n_notes; i++) {
+                const CaptureNote *n = &m->model.notes.notes[i];
+
+                (void) log_full_errno(n->warning ? LOG_WARNING : LOG_DEBUG, n->error, "%s", n->message);
+        }
+        return v;
+}
+
+static void on_reload_done(Reload *r, bool success, const char *how, void *userdata) {
+        Manager *m = userdata;
+        usec_t now = manager_now(m);
+
+        m->last_reload_duration = now - reload_started_at(r);
+        m->last_reload_time = time(NULL);
+        m->last_reload_ok = success;
+        snprintf(m->last_reload_result, sizeof(m->last_reload_result), "%s", success ? "success" : how);
+        m->reload = reload_free(m->reload);
+
+        if (success)
+                log_info("Crash kernel reloaded in %.1f ms.", (double) m->last_reload_duration / USEC_PER_MSEC);
+        else
+                log_error("Crash kernel reload failed (%s) after %.1f ms.", how,
+                          (double) m->last_reload_duration / USEC_PER_MSEC);
+
+        /* A DT replaced while the reload ran means it may have read either version. */
+        (void) manager_poll_dt(m);
+        settle_reload_finished(&m->settle, success, now);
+
+        if (m->exiting) {
+                (void) sd_event_exit(m->event, 0);
+                return;
+        }
+        manager_dispatch(m);
+}
+
+static int manager_start_reload(Manager *m, SettleReason reason) {
+        Error e = {};
+        int r;
+
+        switch (reason) {
+        case SETTLE_REASON_TIMEOUT:
+                log_warning("Device tree still disagrees with the memory blocks after %.1f s; "
+                            "reloading the crash kernel anyway and watching for its update.",
+                            (double) settle_config(&m->settle)->max_wait / USEC_PER_SEC);
+                break;
+        case SETTLE_REASON_RETRY:
+                log_notice("Retrying the crash kernel reload.");
+                break;
+        case SETTLE_REASON_REQUESTED:
+                log_info("Reloading the crash kernel as requested.");
+                break;
+        default:
+                if (m->request_events > 0)
+                        log_info("Memory settled after %llu uevent(s) and the device tree agrees; "
+                                 "reloading the crash kernel.", (unsigned long long) m->request_events);
+                else
+                        log_info("The device tree now agrees with the memory blocks; reloading the crash kernel.");
+        }
+        m->request_events = 0;
+
+        r = reload_start(m->event, m->reload_argv, m->fadump_registered, reason, m->config.reload_timeout,
+                         on_reload_done, m, &m->reload, &e);
+        if (r < 0) {
+                /* A failed attempt all the same: status shows when and why, not "never". */
+                m->last_reload_ok = false;
+                m->last_reload_time = time(NULL);
+                m->last_reload_duration = 0;
+                snprintf(m->last_reload_result, sizeof(m->last_reload_result), "could not start: %s: %s",
+                         m->reload_argv && m->reload_argv[0] ? m->reload_argv[0] : "fadump", strerror(-r));
+                return log_error_errno(r, "%s", error_message(&e, r));
+        }
+        return 0;
+}
+
+/* Keeps /run/kdump-settle/state in step with the engine: what is loaded, and whether a reload is
+ * owed. Written only when either changes, so once per request at most twice. */
+static void manager_save_state(Manager *m) {
+        LoadedState now = {
+                .loaded_id = settle_loaded_id(&m->settle),
+                .owed = settle_reload_owed(&m->settle),
+        };
+        Error e = {};
+        int r;
+
+        if (m->saved_valid && m->saved.loaded_id == now.loaded_id && m->saved.owed == now.owed)
+                return;
+        r = loaded_state_write(m->runtime_dir, &now, &e);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot save state: %s", error_message(&e, r));
+                return;
+        }
+        m->saved = now;
+        m->saved_valid = true;
+}
+
+static int manager_arm_timer(Manager *m, const SettleAction *a) {
+        int r;
+
+        m->timer_polls_dt = a->poll_dt;
+        if (a->wake_at == USEC_INFINITY)
+                return sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
+
+        r = sd_event_source_set_time(m->timer, a->wake_at);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
+}
+
+void manager_dispatch(Manager *m) {
+        for (;;) {
+                usec_t now = manager_now(m);
+                SettleAction a = settle_next(&m->settle, now);
+                SettleVerdict v;
+                int r;
+
+                switch (a.kind) {
+                case SETTLE_EVALUATE:
+                        v = manager_evaluate(m, NULL);
+                        settle_model(&m->settle, &v);
+                        continue;
+
+                case SETTLE_RELOAD:
+                        manager_update_status(m, now);
+                        manager_save_state(m);
+                        if (manager_start_reload(m, a.reason) < 0)
+                                settle_reload_finished(&m->settle, false, now);
+                        continue;
+
+                case SETTLE_SKIP:
+                        log_info("Memory settled after %llu uevent(s) as it was: the loaded crash kernel "
+                                 "already matches, no reload needed.",
+                                 (unsigned long long) m->request_events);
+                        m->request_events = 0;
+                        _fallthrough_;
+                case SETTLE_WAIT:
+                        manager_update_status(m, now);
+                        manager_save_state(m);
+                        control_server_notify(m->control);
+                        r = manager_arm_timer(m, &a);
+                        if (r < 0) {
+                                /* Without a timer the engine would stall: give up, systemd restarts us. */
+                                log_error_errno(r, "Cannot arm the settle timer: %m");
+                                (void) sd_event_exit(m->event, r);
+                        }
+                        return;
+                }
+        }
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->timer_polls_dt)
+                (void) manager_poll_dt(m);
+        manager_dispatch(m);
+        return 0;
+}
+
+static void manager_handle_uevent(Manager *m, const MemoryUevent *u) {
+        int r;
+
+        r = capture_memory_uevent(m->memory, u);
+        if (r < 0)
+                log_warning_errno(r, "Cannot track memory%llu: %m; rescanning before the next check.",
+                                  (unsigned long long) u->block);
+
+        log_debug("uevent %s memory%llu", memory_action_to_string(u->action), (unsigned long long) u->block);
+        m->request_events++;
+        if (IN_SET(u->action, MEMORY_ACTION_ADD, MEMORY_ACTION_REMOVE))
+                settle_event(&m->settle, manager_now(m));
+        else
+                settle_state_event(&m->settle, manager_now(m));
+}
+
+static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        /* Drain what is queued, then ask the engine once: a burst costs one decision. */
+        for (;;) {
+                MemoryUevent u;
+                Error e = {};
+                int r;
+
+                r = monitor_receive(m->monitor, &u, &e);
+                if (r == 0)
+                        break;
+                if (r == -ENOBUFS) {
+                        log_warning("Uevent socket overflowed, events were lost; rescanning memory blocks.");
+                        capture_model_events_lost(&m->model);
+                        settle_event(&m->settle, manager_now(m));
+                        continue;
+                }
+                if (r < 0) {
+                        log_warning_errno(r, "Ignoring uevent: %s", error_message(&e, r));
+                        continue;
+                }
+                manager_handle_uevent(m, &u);
+        }
+
+        manager_dispatch(m);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (manager_reconfigure(m) >= 0)
+                manager_dispatch(m);
+        return 0;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_notify(false, "STOPPING=1");
+        m->exiting = true;
+        if (m->reload) {
+                log_info("Waiting for the running reload to finish before exiting.");
+                return 0;
+        }
+        return sd_event_exit(m->event, 0);
+}
+
+int manager_start(Manager *m) {
+        SettleConfig timings = manager_settle_config(m);
+        Error e = {};
+        int r;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the event loop: %m");
+        (void) sd_event_set_watchdog(m->event, true);
+
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch signals: %m");
+
+        /* Accuracy 1 µs: the default 250 ms slack would swallow a 5 ms DT poll. */
+        r = sd_event_add_time(m->event, &m->timer, CLOCK_MONOTONIC, USEC_INFINITY, 1, on_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the settle timer: %m");
+        (void) sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
+
+        settle_init(&m->settle, &timings);
+
+        capture_model_init(&m->model, m->root);
+        r = capture_memory_new(&m->memory);
+        if (r >= 0)
+                r = capture_model_add(&m->model, &m->memory->base);
+        if (r < 0)
+                return log_oom();
+
+        if (mkdir(m->runtime_dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Cannot create %s: %m", m->runtime_dir);
+        r = manager_open_control(m);
+        if (r < 0)
+                return r;
+
+        /* Listen before the caller's first scan, so that nothing happening in between is lost.
+         * Without memory events to follow, only reload requests move the engine. */
+        if (!m->kernel_handles_hotplug) {
+                r = monitor_new(m->config.uevent_source, &m->monitor, &e);
+                if (r < 0)
+                        return log_error_errno(r, "%s", error_message(&e, r));
+                r = sd_event_add_io(m->event, &m->uevents, monitor_get_fd(m->monitor), EPOLLIN, on_uevent, m);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot watch uevents: %m");
+                /* Uevents before control requests: a `wait` right after a DLPAR sees its events. */
+                (void) sd_event_source_set_priority(m->uevents, SD_EVENT_PRIORITY_IMPORTANT);
+        }
+        return 0;
+}
+
+void manager_done(Manager *m) {
+        m->reload = reload_free(m->reload);
+        control_server_free(m->control);
+        free(m->fadump_registered);
+        sd_event_source_disable_unref(m->uevents);
+        sd_event_source_disable_unref(m->timer);
+        monitor_free(m->monitor);
+        sd_event_unref(m->event);
+        strv_free(m->reload_argv);
+        config_done(&m->config);
+        capture_model_done(&m->model);
+        free(m->overrides);
+}

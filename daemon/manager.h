@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <time.h>
+#include <systemd/sd-event.h>
+
+#include "capture-memory.h"
+#include "capture-model.h"
+#include "config.h"
+#include "control.h"
+#include "loaded-state.h"
+#include "monitor.h"
+#include "reload.h"
+#include "settle.h"
+
+/* The manager: the daemon's state and event sources. It feeds the settle engine (lib/settle.h)
+ * with uevents, DT polls and reload requests, asks the capture model (lib/capture-model.h) for
+ * verdicts, and does what the engine says: arm the timer, start the crash-kernel reload.
+ *
+ * Three things are called "reload" from outside; here each has its own name: a *reload* is the
+ * crash-kernel reload child (reload.h); *reconfigure* is re-reading the configuration on SIGHUP
+ * (manager-config.h); a *reload request* is the control socket's "reload" (manager-control.h). */
+
+/* A command-line option that overrides a config key; kept so that a reconfigure re-applies it. */
+typedef struct Override {
+        const char *section;
+        const char *key;
+        const char *value;
+} Override;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_event_source *timer;    /* the engine's next wake-up; disabled when it has none */
+        bool timer_polls_dt;       /* that wake-up is a DT poll (SettleAction.poll_dt) */
+        sd_event_source *uevents;
+        Monitor *monitor;
+
+        /* Configuration: manager-config.c. */
+        const char *root;
+        const char *config_path;
+        const char *runtime_dir;
+        Override *overrides;
+        size_t n_overrides;
+        Config config;
+        char **reload_argv;
+        const char *reload_backend;
+        char *fadump_registered;   /* set: a reload is a firmware-assisted dump re-registration */
+        bool kernel_handles_hotplug;
+
+        ControlServer *control;
+        LoadedState saved;         /* what the state file says now */
+        bool saved_valid;
+
+        Settle settle;
+        CaptureModel model;
+        CaptureMemory *memory;     /* in model */
+
+        Reload *reload;
+        uint64_t request_events;   /* uevents since the last reload started */
+        usec_t last_reload_duration;
+        time_t last_reload_time;   /* wall clock, for people; 0: none yet */
+        bool last_reload_ok;       /* true until a reload fails */
+        char last_reload_result[96];
+        bool exiting;
+        char status[128];
+} Manager;
+
+/* Defaults for everything but the configuration. */
+void manager_init(Manager *m);
+/* The event loop, its signals and timer, the engine, the runtime directory, the control socket and
+ * the uevent monitor. Needs the configuration loaded. */
+int manager_start(Manager *m);
+void manager_done(Manager *m);
+
+usec_t manager_now(Manager *m);
+
+/* Reads the DT generation and feeds it to the engine; true if it moved. */
+bool manager_poll_dt(Manager *m);
+/* Asks the capture model, logging what it found; *ret_generation (may be NULL): the verdict's. */
+SettleVerdict manager_evaluate(Manager *m, uint64_t *ret_generation);
+/* Asks the engine what to do until it says wait, doing what it says on the way. */
+void manager_dispatch(Manager *m);

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "capture-model.h"
+#include "set-id.h"
+
+/* A DT input replaced this many times in a row while being read is left for the next look. */
+#define LOAD_ATTEMPTS 3
+
+int capture_note(CaptureNotes *n, bool warning, int error, const char *format, ...) {
+        CaptureNote *note;
+        va_list ap;
+
+        assert(n);
+
+        error = error > 0 ? -error : error;
+        if (n->n_notes >= ELEMENTSOF(n->notes))
+                return error;
+
+        note = &n->notes[n->n_notes++];
+        note->warning = warning;
+        note->error = error;
+        va_start(ap, format);
+        vsnprintf(note->message, sizeof(note->message), format, ap);
+        va_end(ap);
+        return error;
+}
+
+void capture_model_init(CaptureModel *m, const char *root) {
+        assert(m);
+        assert(root);
+
+        *m = (CaptureModel) { .root = root };
+}
+
+void capture_model_done(CaptureModel *m) {
+        assert(m);
+
+        for (size_t i = 0; i < m->n_resources; i++)
+                m->resources[i]->ops->free(m->resources[i]);
+        m->n_resources = 0;
+}
+
+int capture_model_add(CaptureModel *m, CaptureResource *r) {
+        assert(m);
+        assert(r);
+        assert(r->ops);
+
+        if (m->n_resources >= ELEMENTSOF(m->resources)) {
+                r->ops->free(r);
+                return -E2BIG;
+        }
+        m->resources[m->n_resources++] = r;
+        return 0;
+}
+
+uint64_t capture_model_generation(const CaptureModel *m) {
+        uint64_t g[CAPTURE_RESOURCES_MAX];
+
+        assert(m);
+
+        for (size_t i = 0; i < m->n_resources; i++)
+                (void) m->resources[i]->ops->generation(m->resources[i], m->root, &g[i]);
+        return set_id_fold(g, m->n_resources);
+}
+
+void capture_model_events_lost(CaptureModel *m) {
+        assert(m);
+
+        for (size_t i = 0; i < m->n_resources; i++)
+                m->resources[i]->rescan = true;
+}
+
+int capture_model_rescan(CaptureModel *m, bool *ret_changed, Error *e) {
+        bool any = false;
+        int ret = 0;
+
+        assert(m);
+
+        for (size_t i = 0; i < m->n_resources; i++) {
+                CaptureResource *r = m->resources[i];
+                bool changed = false;
+                int k;
+
+                k = r->ops->rescan(r, m->root, &changed, ret < 0 ? NULL : e);
+                if (k < 0) {
+                        if (ret == 0)
+                                ret = k;
+                        continue;
+                }
+                r->rescan = false;
+                any = any || changed;
+        }
+        if (ret_changed)
+                *ret_changed = any;
+        return ret;
+}
+
+/* Reads the DT input again if its generation moved since the kept one. */
+static void refresh(CaptureModel *m, CaptureResource *r) {
+        for (unsigned attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+                uint64_t before = 0, after = 0;
+                Error e = {};
+                int k;
+
+                (void) r->ops->generation(r, m->root, &before);
+                if (before != 0 && before == r->generation)
+                        return;
+
+                k = r->ops->load(r, m->root, &e);
+                (void) r->ops->generation(r, m->root, &after);
+                if (after != before) {
+                        r->ops->commit(r, false);
+                        continue;
+                }
+
+                r->ops->commit(r, true);
+                r->generation = before;
+                r->dt_error = k < 0 ? k : 0;
+                /* Each generation is read once: a bad one is reported once, and the next may fix it. */
+                if (k < 0)
+                        r->ops->load_failed(r, m->root, k, &e, &m->notes);
+                return;
+        }
+        (void) capture_note(&m->notes, false, 0, "The %s keeps changing while read; trying again later.",
+                            r->ops->dt_input);
+}
+
+/* One resource's part of the verdict. */
+static SettleVerdict evaluate_one(CaptureModel *m, CaptureResource *r) {
+        SettleVerdict v = {};
+        int k;
+
+        if (r->rescan) {
+                Error e = {};
+
+                k = r->ops->rescan(r, m->root, NULL, &e);
+                if (k < 0)
+                        (void) capture_note(&m->notes, true, k, "Cannot rescan %s: %s", r->ops->kernel_set,
+                                            error_message(&e, k));
+                else
+                        r->rescan = false;
+        }
+
+        refresh(m, r);
+        if (r->dt_error < 0 || r->generation == 0 || r->rescan)
+                return v;
+
+        v.valid = true;
+        v.set_id = r->ops->set_id(r);
+        k = r->ops->compare(r, &m->notes);
+        v.consistent = k > 0;
+        return v;
+}
+
+void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_generation) {
+        uint64_t ids[CAPTURE_RESOURCES_MAX], generations[CAPTURE_RESOURCES_MAX];
+        bool valid = true, consistent = true;
+
+        assert(m);
+        assert(ret);
+
+        m->notes.n_notes = 0;
+        for (size_t i = 0; i < m->n_resources; i++) {
+                SettleVerdict v = evaluate_one(m, m->resources[i]);
+
+                valid = valid && v.valid;
+                consistent = consistent && v.consistent;
+                ids[i] = v.set_id;
+                generations[i] = m->resources[i]->generation;
+        }
+
+        if (!valid || m->n_resources == 0)
+                *ret = (SettleVerdict) {};
+        else {
+                uint64_t id = set_id_fold(ids, m->n_resources);
+
+                *ret = (SettleVerdict) {
+                        .valid = true,
+                        .consistent = consistent,
+                        .set_id = id == SET_ID_UNKNOWN ? 1 : id,
+                };
+        }
+        if (ret_generation)
+                *ret_generation = set_id_fold(generations, m->n_resources);
+}

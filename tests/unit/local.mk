@@ -2,6 +2,7 @@
 
 unit_tests = \
 	tests/unit/test-block-set \
+	tests/unit/test-capture-cmdline \
 	tests/unit/test-capture-model \
 	tests/unit/test-config \
 	tests/unit/test-consistency \
@@ -18,6 +19,7 @@ unit_tests = \
 	tests/unit/test-loaded-state \
 	tests/unit/test-memory-uevent \
 	tests/unit/test-settle \
+	tests/unit/test-shell-words \
 	tests/unit/test-strv \
 	tests/unit/test-time-util
 
@@ -33,6 +35,16 @@ tests_unit_test_block_set_SOURCES = tests/unit/test-block-set.c
 tests_unit_test_block_set_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_block_set_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_block_set_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_capture_cmdline_SOURCES = tests/unit/test-capture-cmdline.c
+tests_unit_test_capture_cmdline_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_capture_cmdline_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_capture_cmdline_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_shell_words_SOURCES = tests/unit/test-shell-words.c
+tests_unit_test_shell_words_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_shell_words_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_shell_words_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_CPPFLAGS = $(TEST_CPPFLAGS)

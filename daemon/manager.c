@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "drmgr-lock.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-config.h"
@@ -69,6 +70,13 @@ static void manager_update_status(Manager *m, usec_t now) {
                 break;
         case SETTLE_PHASE_WATCHING:
                 manager_set_status(m, "waiting for device tree (crash kernel loaded at max wait)");
+                break;
+        case SETTLE_PHASE_WAITING_HOLD:
+                if (m->drmgr_pid > 0)
+                        snprintf(buf, sizeof(buf), "waiting for drmgr (pid %ld)", (long) m->drmgr_pid);
+                else
+                        snprintf(buf, sizeof(buf), "waiting for drmgr");
+                manager_set_status(m, buf);
                 break;
         default:
                 break;
@@ -134,6 +142,11 @@ static int manager_start_reload(Manager *m, SettleReason reason) {
                             "reloading the crash kernel anyway and watching for its update.",
                             (double) settle_config(&m->settle)->max_wait / USEC_PER_SEC);
                 break;
+        case SETTLE_REASON_HOLD_TIMEOUT:
+                log_warning("drmgr (pid %ld) still holds %s %.1f s after the last memory event; "
+                            "reloading the crash kernel anyway.", (long) m->drmgr_pid, DRMGR_LOCK_PATH,
+                            (double) settle_config(&m->settle)->max_wait / USEC_PER_SEC);
+                break;
         case SETTLE_REASON_RETRY:
                 log_notice("Retrying the crash kernel reload.");
                 break;
@@ -197,12 +210,37 @@ static int manager_arm_timer(Manager *m, const SettleAction *a) {
         return sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
 }
 
+/* While drmgr holds its lock, the DLPAR command behind the request still runs: it may be many
+ * kernel requests, and the engine waits for its end. A probe that fails counts as not held. */
+static void manager_probe_drmgr(Manager *m, usec_t now) {
+        DrmgrLock l = {};
+        Error e = {};
+        int r;
+
+        r = drmgr_lock_probe(m->root, DRMGR_LOCK_PATH, &l, &e);
+        if (r < 0 && !m->drmgr_probe_failed)
+                log_warning_errno(r, "Not waiting for drmgr: %s", error_message(&e, r));
+        m->drmgr_probe_failed = r < 0;
+
+        if (l.held && !m->drmgr_held)
+                log_info("drmgr (pid %ld) is still running; waiting for it before reloading.", (long) l.pid);
+        else if (!l.held && m->drmgr_held)
+                log_debug("drmgr released %s.", DRMGR_LOCK_PATH);
+        m->drmgr_held = l.held;
+        m->drmgr_pid = l.pid;
+        settle_external_hold(&m->settle, l.held, now);
+}
+
 void manager_dispatch(Manager *m) {
         for (;;) {
                 usec_t now = manager_now(m);
-                SettleAction a = settle_next(&m->settle, now);
+                SettleAction a;
                 SettleVerdict v;
                 int r;
+
+                if (m->config.wait_for_drmgr && settle_hold_due(&m->settle, now))
+                        manager_probe_drmgr(m, now);
+                a = settle_next(&m->settle, now);
 
                 switch (a.kind) {
                 case SETTLE_EVALUATE:

@@ -64,6 +64,11 @@ typedef struct Manager {
         char last_reload_result[96];
         bool exiting;
         char status[128];
+
+        /* drmgr's lock, as probed last (WaitForDrmgr=) */
+        pid_t drmgr_pid;           /* its holder, 0 if unknown */
+        bool drmgr_held;
+        bool drmgr_probe_failed;   /* the last probe failed: warned once */
 } Manager;
 
 /* Defaults for everything but the configuration. */

@@ -11,6 +11,7 @@ unit_tests = \
 	tests/unit/test-cpu-set \
 	tests/unit/test-cpu-uevent \
 	tests/unit/test-defaults \
+	tests/unit/test-drmgr-lock \
 	tests/unit/test-dt-cpu \
 	tests/unit/test-dt-memory \
 	tests/unit/test-dtb \
@@ -85,6 +86,11 @@ tests_unit_test_hexdecoct_SOURCES = tests/unit/test-hexdecoct.c
 tests_unit_test_hexdecoct_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_hexdecoct_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_hexdecoct_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_drmgr_lock_SOURCES = tests/unit/test-drmgr-lock.c
+tests_unit_test_drmgr_lock_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_drmgr_lock_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_drmgr_lock_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_loaded_state_SOURCES = tests/unit/test-loaded-state.c
 tests_unit_test_loaded_state_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -765,6 +765,122 @@ static void test_dt_change_ends_quiet_early(void **state) {
         expect_reload(&s, last + QUIET, SETTLE_REASON_SETTLED);
 }
 
+#define HOLD (100 * USEC_PER_MSEC)
+
+/* One drmgr command, two kernel requests: events and a DT replacement each, its lock held from
+ * before the first to after the last. Nothing reloads while held, though the DT agrees after each;
+ * one reload after the release, noticed at the next probe. */
+static void test_hold_gives_one_reload(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC, t2 = t + 300 * USEC_PER_MSEC, release = t2 + 150 * USEC_PER_MSEC;
+        usec_t now;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        assert_false(settle_hold_due(&s, t));
+        settle_event(&s, t);
+        assert_false(settle_hold_due(&s, t));  /* the burst is not over */
+        settle_dt_generation(&s, 2, t + POLL);
+        expect_polls_until(&s, t + POLL, t + POLL + DT_GRACE, 2);
+        now = t + POLL + DT_GRACE;
+        /* The burst is over: probe before anything else, even before evaluating. */
+        assert_true(settle_hold_due(&s, now));
+        settle_external_hold(&s, true, now);
+        assert_false(settle_hold_due(&s, now));
+        expect_wait(&s, now, now + HOLD, true);
+        assert_int_equal(settle_phase(&s, now), SETTLE_PHASE_WAITING_HOLD);
+        assert_int_equal(settle_state(&s), SETTLE_PENDING);
+        /* Re-probed at its time, still held. */
+        now += HOLD;
+        assert_true(settle_hold_due(&s, now));
+        settle_external_hold(&s, true, now);
+        expect_wait(&s, now, now + HOLD, true);
+
+        /* drmgr's second request: collecting again, then waiting for the hold again. */
+        settle_event(&s, t2);
+        assert_int_equal(settle_phase(&s, t2), SETTLE_PHASE_COLLECTING);
+        settle_dt_generation(&s, 3, t2 + POLL);
+        expect_polls_until(&s, t2 + POLL, t2 + POLL + DT_GRACE, 3);
+        now = t2 + POLL + DT_GRACE;
+        assert_true(settle_hold_due(&s, now));
+        settle_external_hold(&s, true, now);
+        expect_wait(&s, now, now + HOLD, true);
+        now += HOLD;
+        settle_external_hold(&s, true, now);
+        expect_wait(&s, now, now + HOLD, true);
+        assert_int_equal(s.counters.n_reloads, 0);
+
+        /* Released: the next probe finds it free, and the request ends with one reload. */
+        now += HOLD;
+        assert_true(now > release);
+        assert_true(settle_hold_due(&s, now));
+        settle_external_hold(&s, false, now);
+        assert_false(settle_hold_due(&s, now));
+        expect_evaluate(&s, now, consistent(SET_C));
+        expect_reload(&s, now, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, now + USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_C);
+        assert_int_equal(s.counters.n_reloads, 1);
+        assert_false(settle_hold_due(&s, now + USEC_PER_SEC));
+
+        /* Negative control: the same two requests, nobody feeding a hold: two reloads. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        settle_dt_generation(&s, 2, t + POLL);
+        expect_polls_until(&s, t + POLL, t + POLL + DT_GRACE, 2);
+        expect_evaluate(&s, t + POLL + DT_GRACE, consistent(SET_B));
+        expect_reload(&s, t + POLL + DT_GRACE, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, t + 100 * USEC_PER_MSEC);
+        settle_event(&s, t2);
+        settle_dt_generation(&s, 3, t2 + POLL);
+        expect_polls_until(&s, t2 + POLL, t2 + POLL + DT_GRACE, 3);
+        expect_evaluate(&s, t2 + POLL + DT_GRACE, consistent(SET_C));
+        expect_reload(&s, t2 + POLL + DT_GRACE, SETTLE_REASON_SETTLED);
+        assert_int_equal(s.counters.n_reloads, 2);
+}
+
+/* A hung drmgr: max_wait from the last event ends the wait, with its own reason; the hold is not
+ * probed past it. */
+static void test_hold_max_wait(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC, end = t + QUIET;
+        usec_t now = end;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_polls_until(&s, t, end, 1);
+        assert_true(settle_hold_due(&s, end));
+        settle_external_hold(&s, true, end);
+        while (now + HOLD < t + MAX_WAIT) {
+                expect_wait(&s, now, now + HOLD, true);
+                now += HOLD;
+                assert_true(settle_hold_due(&s, now));
+                settle_external_hold(&s, true, now);
+                assert_int_equal(settle_phase(&s, now), SETTLE_PHASE_WAITING_HOLD);
+        }
+        /* The last wait ends at the deadline, not past it. */
+        expect_wait(&s, now, t + MAX_WAIT, true);
+        now = t + MAX_WAIT;
+        assert_false(settle_hold_due(&s, now));
+        expect_evaluate(&s, now, consistent(SET_B));
+        expect_reload(&s, now, SETTLE_REASON_HOLD_TIMEOUT);
+        assert_int_equal(s.counters.n_reloads, 1);
+        settle_reload_finished(&s, true, now + USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+
+        /* Still held at max_wait, and the DT still disagrees: the DT's timeout, as without a hold. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_polls_until(&s, t, end, 1);
+        settle_external_hold(&s, true, end);
+        for (now = end; now + HOLD < t + MAX_WAIT; now += HOLD)
+                settle_external_hold(&s, true, now);
+        settle_external_hold(&s, true, now);
+        expect_wait(&s, now, t + MAX_WAIT, true);
+        expect_evaluate(&s, t + MAX_WAIT, inconsistent(SET_B));
+        expect_reload(&s, t + MAX_WAIT, SETTLE_REASON_TIMEOUT);
+}
+
 /* (b) An event after the DT replacement: the burst was not over; full quiet from that event. */
 /* Uevents after the DT replacement (udevd passing the request's tail on late) end with a lull of
  * DT_GRACE after the last of them, not with the full quiet period. */
@@ -1127,6 +1243,7 @@ typedef struct Sim {
         usec_t tail_at;          /* the DT update of the running operation, USEC_INFINITY: none */
         uint64_t tail_set;
         bool tail_valid;
+        usec_t hold_until;       /* drmgr's lock is held until then (USEC_INFINITY: during its burst) */
 
         /* The fake daemon. */
         bool reloading, reload_ok, finishing;
@@ -1155,6 +1272,7 @@ typedef struct Coverage {
         unsigned reasons[_SETTLE_REASON_MAX];
         unsigned states[_SETTLE_STATE_MAX];
         unsigned skips, dirty;
+        unsigned holds;            /* hold probes that found it held */
         unsigned early;            /* reloads or skips before last_input + quiet: ended by a DT replacement */
         unsigned state_in_reload;  /* state events fed while a reload ran */
         unsigned long_bursts;      /* bursts longer than max_wait */
@@ -1235,7 +1353,13 @@ static void sim_check_settled(Sim *m) {
 
 static void sim_act(Sim *m) {
         for (;;) {
-                SettleAction a = settle_next(&m->s, m->now);
+                SettleAction a;
+
+                if (settle_hold_due(&m->s, m->now)) {
+                        settle_external_hold(&m->s, m->now < m->hold_until, m->now);
+                        m->coverage->holds += m->now < m->hold_until;
+                }
+                a = settle_next(&m->s, m->now);
 
                 switch (a.kind) {
                 case SETTLE_EVALUATE:
@@ -1249,7 +1373,15 @@ static void sim_act(Sim *m) {
                 case SETTLE_RELOAD:
                         assert_false(m->reloading);
                         assert_int_equal(m->s.state, SETTLE_RELOADING);
-                        if (a.reason == SETTLE_REASON_SETTLED || a.reason == SETTLE_REASON_REQUESTED) {
+                        /* The hold starts before a burst, so it is never missed: only max_wait ends it. */
+                        if (m->now < m->hold_until && m->now < m->last_input + MAX_WAIT)
+                                fail_msg("%s reload at %llu while held until %llu",
+                                         settle_reason_to_string(a.reason), (unsigned long long) m->now,
+                                         (unsigned long long) m->hold_until);
+                        if (a.reason == SETTLE_REASON_HOLD_TIMEOUT)
+                                assert_true(m->now >= m->last_input + MAX_WAIT && m->now < m->hold_until);
+                        if (a.reason == SETTLE_REASON_SETTLED || a.reason == SETTLE_REASON_REQUESTED ||
+                            a.reason == SETTLE_REASON_HOLD_TIMEOUT) {
                                 assert_true(m->fed.consistent);
                                 assert_false(m->change_since_model);
                                 sim_check_settled(m);
@@ -1278,6 +1410,8 @@ static void sim_act(Sim *m) {
                         SettleAction again;
 
                         if (a.kind == SETTLE_SKIP) {
+                                if (m->now < m->hold_until && m->now < m->last_input + MAX_WAIT)
+                                        fail_msg("skip at %llu while held", (unsigned long long) m->now);
                                 m->coverage->skips++;
                                 sim_check_settled(m);
                         }
@@ -1383,8 +1517,15 @@ static void sim_input(Sim *m) {
 
         if (r < 30 && m->tail_at == USEC_INFINITY) {
                 uint64_t from = m->sysfs_set;
+                bool drmgr = rnd(m) % 4 == 0;
 
+                /* drmgr takes its lock before its first request, and releases it after the last. */
+                if (drmgr)
+                        m->hold_until = USEC_INFINITY;
                 sim_burst(m, rnd_range(m, 1, 4));
+                if (drmgr)
+                        m->hold_until = m->now + (rnd(m) % 8 == 0 ? rnd_range(m, 25 * USEC_PER_SEC, 45 * USEC_PER_SEC) :
+                                                  rnd_range(m, 0, 2 * USEC_PER_SEC));
                 if (rnd(m) % 6 == 0) {
                         /* Failed and rolled back: the DT is left alone. */
                         sim_run_until(m, m->now + rnd_range(m, 0, 100 * USEC_PER_MSEC));
@@ -1491,12 +1632,13 @@ static void test_random_interleavings(void **state) {
         assert_true(coverage.early > 0);
         assert_true(coverage.state_in_reload > 0);
         assert_true(coverage.long_bursts > 0);
-        print_message("# reasons settled %u requested %u timeout %u retry %u; skips %u; dirty %u; "
-                      "early %u; state events in reloads %u; long bursts %u\n",
+        assert_true(coverage.holds > 0);
+        print_message("# reasons settled %u requested %u timeout %u retry %u hold-timeout %u; skips %u; "
+                      "dirty %u; early %u; state events in reloads %u; long bursts %u; held probes %u\n",
                       coverage.reasons[SETTLE_REASON_SETTLED], coverage.reasons[SETTLE_REASON_REQUESTED],
                       coverage.reasons[SETTLE_REASON_TIMEOUT], coverage.reasons[SETTLE_REASON_RETRY],
-                      coverage.skips, coverage.dirty, coverage.early, coverage.state_in_reload,
-                      coverage.long_bursts);
+                      coverage.reasons[SETTLE_REASON_HOLD_TIMEOUT], coverage.skips, coverage.dirty,
+                      coverage.early, coverage.state_in_reload, coverage.long_bursts, coverage.holds);
 }
 
 int main(void) {
@@ -1534,6 +1676,8 @@ int main(void) {
                 cmocka_unit_test(test_state_event_joins_burst),
                 cmocka_unit_test(test_state_event_rollback_skips),
                 cmocka_unit_test(test_phase),
+                cmocka_unit_test(test_hold_gives_one_reload),
+                cmocka_unit_test(test_hold_max_wait),
                 cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_random_interleavings),
         };

@@ -216,7 +216,10 @@ static SettleAction action_wait(usec_t wake_at, bool poll_dt) {
 static SettleAction start_reload(Settle *s, SettleReason reason, usec_t now) {
         s->state = SETTLE_RELOADING;
         s->reload_reason = reason;
-        s->reload_set_id = s->verdict.valid ? s->verdict.set_id : SET_ID_UNKNOWN;
+        /* Only a consistent DT says what the reload loads: after a timeout, a kexec_file_load
+         * backend built the image from the kernel's memory, not from the stale DT, so its set is
+         * unknown and any later consistent set reloads (a roll-back to the stale set included). */
+        s->reload_set_id = s->verdict.consistent ? s->verdict.set_id : SET_ID_UNKNOWN;
         s->reload_generation = s->dt_generation;
         s->reload_dirty = false;
         s->reload_requested = s->requested;

@@ -95,7 +95,8 @@ void capture_model_events_lost(CaptureModel *m);
  * failure is returned; the other resources are rescanned all the same. */
 int capture_model_rescan(CaptureModel *m, bool *ret_changed, Error *e);
 
-/* Rescans the sets that missed events, reads each DT input whose generation moved and compares:
- * the verdict, and the folded generation of the DT inputs it was taken from. What it found on the
+/* Rescans the sets that missed events, reads each DT input whose generation moved and compares
+ * (a new DT input that disagrees is compared again with a fresh scan of the kernel's set, which
+ * heals an event lost upstream): the verdict, and the folded generation of the DT inputs it was taken from. What it found on the
  * way is in m->notes. */
 void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_generation);

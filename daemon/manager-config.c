@@ -215,7 +215,9 @@ int manager_reconfigure(Manager *m) {
         Config c;
         int r;
 
-        r = read_config(m, &c, &argv, &backend);
+        r = manager_refresh_dump_mode(m, true);
+        if (r >= 0)
+                r = read_config(m, &c, &argv, &backend);
         if (r < 0) {
                 log_warning("Keeping the previous configuration.");
                 return r;

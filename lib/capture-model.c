@@ -173,6 +173,35 @@ static SettleVerdict evaluate_one(CaptureModel *m, CaptureResource *r) {
         return v;
 }
 
+/* A verdict's set id from the resources' ones: SET_ID_UNKNOWN is kept for "not known". */
+static uint64_t fold_set_ids(const uint64_t *ids, size_t n) {
+        uint64_t id = set_id_fold(ids, n);
+
+        return id == SET_ID_UNKNOWN ? 1 : id;
+}
+
+int capture_model_boot_set_id(const CaptureModel *m, const void *fdt, size_t size, uint64_t *ret, Error *e) {
+        uint64_t ids[CAPTURE_RESOURCES_MAX];
+
+        assert(m);
+        assert(ret);
+
+        if (m->n_resources == 0)
+                return error_set(e, -EOPNOTSUPP, "No resources");
+        for (size_t i = 0; i < m->n_resources; i++) {
+                const CaptureResource *r = m->resources[i];
+                int k;
+
+                if (!r->ops->boot_set_id)
+                        return error_set(e, -EOPNOTSUPP, "The boot's %s is not known", r->ops->dt_input);
+                k = r->ops->boot_set_id(r, fdt, size, &ids[i], e);
+                if (k < 0)
+                        return k;
+        }
+        *ret = fold_set_ids(ids, m->n_resources);
+        return 0;
+}
+
 void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_generation) {
         uint64_t ids[CAPTURE_RESOURCES_MAX], generations[CAPTURE_RESOURCES_MAX];
         bool valid = true, consistent = true;
@@ -192,15 +221,12 @@ void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_g
 
         if (!valid || m->n_resources == 0)
                 *ret = (SettleVerdict) {};
-        else {
-                uint64_t id = set_id_fold(ids, m->n_resources);
-
+        else
                 *ret = (SettleVerdict) {
                         .valid = true,
                         .consistent = consistent,
-                        .set_id = id == SET_ID_UNKNOWN ? 1 : id,
+                        .set_id = fold_set_ids(ids, m->n_resources),
                 };
-        }
         if (ret_generation)
                 *ret_generation = set_id_fold(generations, m->n_resources);
 }

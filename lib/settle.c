@@ -66,12 +66,12 @@ void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uin
         s->dt_generation = dt_generation;
         s->requested = false;
 
-        if (v->consistent && (loaded_id == SET_ID_UNKNOWN || loaded_id == v->set_id)) {
+        if (v->consistent && loaded_id == v->set_id) {
                 s->loaded_id = v->set_id;
                 return;
         }
 
-        /* Inconsistent, or what is loaded is known to differ: a reload is owed. */
+        /* Inconsistent, or what is loaded differs or is not known: a reload is owed. */
         s->loaded_id = loaded_id;
         s->last_event = now;
         begin_request(s, now);

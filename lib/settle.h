@@ -137,9 +137,9 @@ void settle_init(Settle *s, const SettleConfig *config);
 /* New timings (a configuration re-read); they apply from the next settle_next(). */
 void settle_set_config(Settle *s, const SettleConfig *config);
 
-/* Start-up: if the DT agrees with sysfs, assume the crash kernel loaded at boot matches it (the
- * distribution's kdump service loaded it from this DT), unless loaded_id says otherwise; if not,
- * a request begins at once. loaded_id: SET_ID_UNKNOWN, or a set id remembered elsewhere. */
+/* Start-up: idle if the DT agrees with sysfs and describes loaded_id, the set the crash kernel was
+ * built from (lib/startup.h says which); else a request begins at once. SET_ID_UNKNOWN: not
+ * known, so a consistent DT is reloaded too. */
 void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uint64_t loaded_id, usec_t now);
 
 /* Inputs. */

@@ -11,6 +11,7 @@
 #include "capture-memory.h"
 #include "capture-model.h"
 #include "dt-blob.h"
+#include "dtb.h"
 #include "fake-root.h"
 #include "fileio.h"
 
@@ -206,6 +207,28 @@ static void test_memory_events_lost(void **state) {
         assert_int_equal(fake_root_remove_block(f->root, 7), 0);
         v = evaluate(f, NULL);
         assert_true(v.consistent);  /* the DT did not move */
+}
+
+/* The boot's flattened DT gives the set id a verdict gives for the same DT; a later DT another. */
+static void test_memory_boot_set_id(void **state) {
+        Fixture *f = *state;
+        void *fdt = NULL;
+        size_t size = 0;
+        uint64_t id = 0;
+        SettleVerdict v;
+
+        assert_int_equal(dtb_from_memory_node(f->root, &fdt, &size, NULL), 0);
+        v = evaluate(f, NULL);
+        assert_int_equal(capture_model_boot_set_id(&f->model, fdt, size, &id, NULL), 0);
+        assert_int_equal(id, v.set_id);
+
+        write_dt(f->root, 5);
+        v = evaluate(f, NULL);
+        assert_int_not_equal(id, v.set_id);
+
+        /* Untrusted bytes: an error, not a set. */
+        assert_int_equal(capture_model_boot_set_id(&f->model, fdt, 16, &id, NULL) < 0, true);
+        free(fdt);
 }
 
 /* capture_model_rescan() says whether anything changed. */
@@ -486,6 +509,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_memory_hot_add, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_events_lost, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_rescan_changed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_memory_boot_set_id, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_bad_dt_once, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_dt_absent, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_two_resources_one_verdict, setup_two, teardown),

@@ -12,3 +12,15 @@ tests_integration_test_kernel_uevents_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
 tests_integration_test_kernel_uevents_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)
 # The daemon must exist before the test starts it.
 EXTRA_tests_integration_test_kernel_uevents_DEPENDENCIES = daemon/kdump-settled$(EXEEXT)
+
+# Start-up and the daemon's own state (issue 11: 1, 4, 6, 9, 10, 13): the real daemon on umockdev.
+if ENABLE_TESTS
+check_PROGRAMS += tests/integration/test-startup
+TESTS += tests/integration/test-startup
+endif
+
+tests_integration_test_startup_SOURCES = tests/integration/test-startup.c
+tests_integration_test_startup_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_startup_CFLAGS = $(AM_CFLAGS) $(UMOCKDEV_CFLAGS) $(FDT_CFLAGS)
+tests_integration_test_startup_LDADD = $(TEST_SUPPORT) $(LIBKS) $(UMOCKDEV_LIBS) $(FDT_LIBS)
+EXTRA_tests_integration_test_startup_DEPENDENCIES = daemon/kdump-settled$(EXEEXT) daemon/kdump-settlectl$(EXEEXT)

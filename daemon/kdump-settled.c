@@ -25,7 +25,7 @@ static const LoadedState *read_saved_state(Manager *m) {
         Error e = {};
         int r;
 
-        r = loaded_state_read(m->runtime_dir, &st, &e);
+        r = loaded_state_read(m->state_dir, &st, &e);
         if (r == -ENOENT)
                 return NULL;
         if (r < 0) {

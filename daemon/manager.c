@@ -196,7 +196,7 @@ static int manager_start_reload(Manager *m, SettleReason reason) {
         return 0;
 }
 
-/* Keeps /run/kdump-settle/state in step with the engine: what is loaded, and whether a reload is
+/* Keeps state_dir/state in step with the engine: what is loaded, and whether a reload is
  * owed. Written only when either changes, so once per request at most twice. */
 static void manager_save_state(Manager *m) {
         LoadedState now = {
@@ -210,7 +210,7 @@ static void manager_save_state(Manager *m) {
         if (m->saved_valid && m->saved.loaded_id == now.loaded_id && m->saved.owed == now.owed &&
             strcmp(m->saved.boot_id, now.boot_id) == 0)
                 return;
-        r = loaded_state_write(m->runtime_dir, &now, &e);
+        r = loaded_state_write(m->state_dir, &now, &e);
         if (r < 0) {
                 /* Retried at every dispatch, said once per failure episode. */
                 if (!m->save_failing)
@@ -418,6 +418,8 @@ int manager_start(Manager *m) {
         r = manager_lock(m);
         if (r < 0)
                 return r;
+        if (mkdir(m->state_dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Cannot create %s: %m", m->state_dir);
         r = manager_open_control(m);
         if (r < 0)
                 return r;

@@ -42,7 +42,8 @@ typedef struct Manager {
         /* Configuration: manager-config.c. */
         const char *root;
         const char *config_path;
-        const char *runtime_dir;
+        const char *runtime_dir;   /* control socket, lock */
+        const char *state_dir;     /* state file (lib/loaded-state.h) */
         Override *overrides;
         size_t n_overrides;
         Config config;

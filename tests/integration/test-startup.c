@@ -353,33 +353,71 @@ static int run_ctl(Test *t, const char *const *args) {
 
 /* --- the cases --------------------------------------------------------------------------------- */
 
-/* 11.1: a DLPAR while the daemon is stopped (and its runtime directory, state file with it, gone):
- * the start reloads once. The negative control is the first start, on the system as booted. */
-static void test_start_after_unseen_dlpar(Test *t) {
-        char reason[32], *state = NULL;
+/* Stops the daemon as `systemctl stop` does: SIGTERM, then its runtime directory goes. */
+static bool stop_and_clean(Test *t) {
+        char *run = harness_path_in(t->dir, "run");
+        bool ok = stop_daemon(t);
 
-        if (!setup_lpar(t) || !start_idle(t, NULL) || !stop_daemon(t))
-                return;
-        if (!dlpar_add(t, N_BOOT))
-                return;
-        state = harness_path_in(t->dir, "run/state");
-        (void) unlink(state);
-        free(state);
+        (void) fake_root_remove(run);
+        free(run);
+        return ok;
+}
 
-        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", NULL);
-        if (!wait_reloads(t, 1, "a start after an unseen DLPAR"))
-                return;
-        call_reason(t, 0, reason, sizeof(reason));
-        CHECK(t, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
-        CHECK(t, log_count(t, "daemon.stderr", "may not match the memory") == 1, "the start did not say why it reloads");
-
-        /* Stopped and started again with its state: nothing changed, no reload. */
-        if (!stop_daemon(t))
-                return;
-        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", NULL);
+/* A start that should not reload: idle, and the reloads so far stay `reloads`. */
+static void start_expect_none(Test *t, const char *const *extra, size_t reloads, const char *what) {
+        /* Each start truncates the daemon's log. */
+        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
         if (wait_log(t, "Status: idle", 1))
                 harness_sleep_usec(AFTER_IDLE);
-        CHECK(t, n_calls(t) == 1, "a restart with the state of this boot reloaded (%zu in all)", n_calls(t));
+        CHECK(t, n_calls(t) == reloads, "%s reloaded (%zu in all, expected %zu)", what, n_calls(t), reloads);
+}
+
+/* 11.1: DLPARs while the daemon is stopped (its runtime directory gone, as `systemctl stop` does):
+ * the next start reloads once, by the state file kept in the state directory, or, without one,
+ * because the DT is not the one the system booted with. The negative controls: starts on a system
+ * nobody changed, as booted and as last loaded. */
+static void test_start_after_unseen_dlpar(Test *t) {
+        char *a_state = NULL, *state = NULL, reason[32];
+
+        if (asprintf(&a_state, "--state-dir=%s/lib", t->dir) < 0)
+                abort();
+        const char *const extra[] = { a_state, NULL };
+
+        if (!setup_lpar(t) || !start_idle(t, extra) || !stop_and_clean(t))
+                goto out;
+
+        /* A hot-add while stopped: the state of this boot says what is loaded, and it differs. */
+        if (!dlpar_add(t, N_BOOT))
+                goto out;
+        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
+        if (!wait_reloads(t, 1, "a start after an unseen hot-add"))
+                goto out;
+        call_reason(t, 0, reason, sizeof(reason));
+        CHECK(t, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
+        CHECK(t, log_count(t, "daemon.stderr", "may not match the memory (the state file of this boot)") == 1,
+              "the start did not say why it reloads");
+
+        /* Nothing changed since: no reload. */
+        if (!stop_and_clean(t))
+                goto out;
+        start_expect_none(t, extra, 1, "a start with nothing changed since the last reload");
+
+        /* A hot-remove while stopped, and no state at all: the DT is not the boot's either. */
+        if (!stop_and_clean(t))
+                goto out;
+        remove_block(t, N_BOOT - 1, false);
+        if (!write_dt(t, DRCONF_MEM_ASSIGNED, N_BOOT - 1))
+                goto out;
+        state = harness_path_in(t->dir, "lib/state");
+        (void) unlink(state);
+        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
+        if (!wait_reloads(t, 2, "a start without state after an unseen hot-remove"))
+                goto out;
+        CHECK(t, log_count(t, "daemon.stderr", "may not match the memory (the device tree changed since boot") == 1,
+              "the start without state did not say why it reloads");
+out:
+        free(state);
+        free(a_state);
 }
 
 /* 11.4: crash_hotplug=1 at start: a hot-add reloads nothing. Then the loaded image changes to one
@@ -548,7 +586,7 @@ static const struct {
         const char *name;
         void (*run)(Test *t);
 } tests[] = {
-        { "a start after a DLPAR it did not see reloads once; one on the system as booted does not", test_start_after_unseen_dlpar },
+        { "starts after DLPARs it did not see reload once, by the kept state or the boot DT; others do not", test_start_after_unseen_dlpar },
         { "crash_hotplug is read per request: from 1 to 0, the next hot-plug reloads, logged once", test_crash_hotplug_per_request },
         { "a uevent lost upstream: the DT update is checked against sysfs, one settled reload, wait returns", test_lost_uevent },
         { "a roll-back after a timeout reload reloads again", test_rollback_after_timeout },

@@ -548,6 +548,63 @@ out:
         free(sock);
 }
 
+/* 11.7: the DT is replaced right after the start-up evaluation (the daemon's 3rd stat() of the
+ * property: two around the first read, then, on main, the separate generation read). Blocks
+ * memory8..11 exist already, so the old DT disagrees; the new one agrees. The engine must see the
+ * replacement as news: one settled reload, not a wait for max wait. */
+static void test_dt_replaced_after_first_look(Test *t) {
+        char *shim = NULL, *preload = NULL, *next = harness_path_in(t->dir, "next-dt"), *target = NULL;
+        const char *old_preload = getenv("LD_PRELOAD");
+        char reason[32];
+        Blob b;
+
+        /* Built next to the daemon: BUILDDIR/daemon/kdump-settled. */
+        const char *slash = strrchr(arg_daemon, '/');
+        int dir_len = slash ? (int) (slash - arg_daemon) : 1;
+        if (asprintf(&shim, "%.*s/../tests/integration/stat-shim.so", dir_len, slash ? arg_daemon : ".") < 0 ||
+            asprintf(&preload, "%s%s%s", shim, old_preload ? ":" : "", old_preload ?: "") < 0 ||
+            asprintf(&target, "%s/%s/%s", t->root, DT_MEMORY_NODE, DT_PROP_DYNAMIC_MEMORY_V2) < 0)
+                abort();
+        if (!CHECK(t, access(shim, F_OK) == 0, "no %s", shim) || !setup_lpar(t))
+                goto out;
+        for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++)
+                if (!add_block(t, n))
+                        goto out;
+        make_dt(&b, DRCONF_MEM_ASSIGNED, N_BOOT);
+        if (harness_write_text(next, "") < 0)
+                abort();
+        {
+                FILE *f = fopen(next, "we");
+                if (!f || fwrite(b.data, 1, b.size, f) != b.size || fclose(f) != 0)
+                        abort();
+        }
+        blob_done(&b);
+
+        setenv("STAT_SHIM_AT", "3", 1);
+        setenv("STAT_SHIM_RENAME", next, 1);
+        setenv("STAT_SHIM_TARGET", target, 1);
+        setenv("LD_PRELOAD", preload, 1);
+        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", NULL);
+        if (old_preload)
+                setenv("LD_PRELOAD", old_preload, 1);
+        else
+                unsetenv("LD_PRELOAD");
+        unsetenv("STAT_SHIM_AT");
+        unsetenv("STAT_SHIM_RENAME");
+        unsetenv("STAT_SHIM_TARGET");
+
+        if (!wait_reloads(t, 1, "a DT replaced right after the first look"))
+                goto out;
+        call_reason(t, 0, reason, sizeof(reason));
+        CHECK(t, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
+        CHECK(t, access(next, F_OK) < 0, "the shim did not replace the DT (the test is void)");
+out:
+        free(target);
+        free(next);
+        free(preload);
+        free(shim);
+}
+
 /* --- main -------------------------------------------------------------------------------------- */
 
 static void on_alarm(int sig) {
@@ -592,6 +649,7 @@ static const struct {
         { "a roll-back after a timeout reload reloads again", test_rollback_after_timeout },
         { "a state file that cannot be written is warned about once per failure", test_state_write_fails },
         { "a second daemon refuses to start and leaves the control socket alone", test_second_instance },
+        { "a DT replaced right after the start-up evaluation is news to the engine: one settled reload", test_dt_replaced_after_first_look },
 };
 
 int main(int argc, char **argv) {

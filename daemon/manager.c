@@ -238,6 +238,19 @@ static int manager_arm_timer(Manager *m, const SettleAction *a) {
         return sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
 }
 
+/* The engine's look with a fresh scan before it concludes "inconsistent" at max wait. */
+static void manager_rescan(Manager *m) {
+        bool changed = false;
+        Error e = {};
+        int r;
+
+        r = capture_model_rescan(&m->model, &changed, &e);
+        if (r < 0)
+                log_warning_errno(r, "Cannot rescan: %s", error_message(&e, r));
+        else if (changed)
+                log_warning("The kernel's sets differed from what uevents said (a uevent was lost?); rescanned them.");
+}
+
 void manager_dispatch(Manager *m) {
         for (;;) {
                 usec_t now = manager_now(m);
@@ -247,6 +260,8 @@ void manager_dispatch(Manager *m) {
 
                 switch (a.kind) {
                 case SETTLE_EVALUATE:
+                        if (a.rescan)
+                                manager_rescan(m);
                         v = manager_evaluate(m, NULL);
                         settle_model(&m->settle, &v);
                         continue;

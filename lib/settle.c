@@ -44,6 +44,7 @@ static void begin_request(Settle *s, usec_t now) {
         s->state = SETTLE_PENDING;
         s->request_start = now;
         s->dt_changed_at = 0;
+        s->rescanned = false;
         /* The state changed: a later failure backs off from the start again. */
         s->retry_delay = 0;
         s->counters.n_requests++;
@@ -279,6 +280,14 @@ static SettleAction pending_next(Settle *s, usec_t now) {
         if (!timed_out)
                 /* The deadline may come before the poll; polling then is still useful. */
                 return action_wait(MIN(next_poll(s, s->config.poll_interval, now), deadline), true);
+
+        /* Before concluding "inconsistent", one look with a fresh scan: a uevent lost upstream
+         * (udevd killed or restarted mid-DLPAR) would otherwise make every request time out. */
+        if (s->verdict.valid && !s->rescanned) {
+                s->rescanned = true;
+                s->evaluating = true;
+                return (SettleAction) { .kind = SETTLE_EVALUATE, .wake_at = USEC_INFINITY, .rescan = true };
+        }
 
         /* Reload even when the stale DT is what was loaded: the kernel's memory did change, and
          * a backend using kexec_file_load (kexec -s) builds the map from it, not from the DT. */

@@ -16,7 +16,8 @@
  * DLPAR that failed and rolled back). The kernel replaces the DT once, at the end of a request, so
  * once a replacement was seen, a lull of `dt_grace` after it and after the last event (udevd may
  * pass uevents on after the replacement) ends the burst sooner. If the DT
- * is still inconsistent `max_wait` after the last event, reload anyway and keep watching the DT,
+ * is still inconsistent `max_wait` after the last event (and after one evaluation with a fresh scan
+ * of the kernel's sets, in case a uevent was lost upstream), reload anyway and keep watching the DT,
  * so that its late update gives one more reload; a long DLPAR whose events keep coming is not
  * cut into forced reloads.
  * Events during a reload give exactly one more reload after it, never two at once. A failed
@@ -85,6 +86,7 @@ typedef struct SettleAction {
         SettleReason reason;  /* for SETTLE_RELOAD */
         usec_t wake_at;       /* for SETTLE_WAIT and SETTLE_SKIP */
         bool poll_dt;         /* for SETTLE_WAIT: at wake_at, feed settle_dt_generation() first (a DT poll) */
+        bool rescan;          /* for SETTLE_EVALUATE: rescan the kernel's sets first, a uevent may be lost */
 } SettleAction;
 
 /* What the caller found when it compared DT and sysfs. */
@@ -119,6 +121,7 @@ typedef struct Settle {
         usec_t last_event;      /* last uevent (or request) of the current request */
         usec_t dt_changed_at;   /* last DT replacement seen in the current request, 0: none */
         bool requested;         /* an explicit reload request is part of the current request */
+        bool rescanned;         /* the current request's max-wait rescan was asked for */
 
         uint64_t reload_set_id;     /* what the running reload loads */
         uint64_t reload_generation; /* DT generation when it started */

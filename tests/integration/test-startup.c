@@ -461,6 +461,35 @@ static void test_lost_uevent(Test *t) {
         CHECK(t, r == 0, "kdump-settlectl wait exited %d", r);
 }
 
+/* 11.6, the other half: a DLPAR remove of memory8 fails and the kernel puts the block back; its
+ * "remove" uevent arrives but the "add" is lost, and the DT is never replaced. At max wait (1 s) a
+ * fresh scan finds sysfs agreeing with the DT: no timeout reload, idle, `wait` returns. */
+static void test_lost_uevent_no_dt_change(Test *t) {
+        static const char *const extra[] = { "--max-wait-sec=1s", NULL };
+        static const char *const wait[] = { "wait", "--timeout=4s", NULL };
+        char *p = harness_block_syspath(N_BOOT);
+        int r;
+
+        if (!setup_lpar(t))
+                goto out;
+        for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++)
+                if (!add_block(t, n))
+                        goto out;
+        if (!write_dt(t, DRCONF_MEM_ASSIGNED, N_BOOT) || fake_root_write_boot_fdt(t->root) < 0 ||
+            !start_idle(t, extra))
+                goto out;
+
+        umockdev_testbed_uevent(t->testbed, p, "remove");  /* the block stays: its "add" was lost */
+        harness_sleep_usec(1500 * MSEC);
+        r = run_ctl(t, wait);
+        CHECK(t, r == 0, "kdump-settlectl wait exited %d", r);
+        CHECK(t, n_calls(t) == 0, "%zu reload(s) for a change that was undone", n_calls(t));
+        CHECK(t, idle_now(t), "not idle");
+        CHECK(t, log_count(t, "daemon.stderr", "differed from what uevents said") == 1, "the rescan was not said once");
+out:
+        free(p);
+}
+
 /* 11.10: a hot-add whose DT is never updated: a timeout reload at max wait (1 s). The DLPAR then
  * rolls back to the set the stale DT describes: reloaded, not skipped (the timeout image may hold
  * the memory that went). */
@@ -646,6 +675,7 @@ static const struct {
         { "starts after DLPARs it did not see reload once, by the kept state or the boot DT; others do not", test_start_after_unseen_dlpar },
         { "crash_hotplug is read per request: from 1 to 0, the next hot-plug reloads, logged once", test_crash_hotplug_per_request },
         { "a uevent lost upstream: the DT update is checked against sysfs, one settled reload, wait returns", test_lost_uevent },
+        { "a lost uevent and no DT change: a fresh scan at max wait, no timeout reload, wait returns", test_lost_uevent_no_dt_change },
         { "a roll-back after a timeout reload reloads again", test_rollback_after_timeout },
         { "a state file that cannot be written is warned about once per failure", test_state_write_fails },
         { "a second daemon refuses to start and leaves the control socket alone", test_second_instance },

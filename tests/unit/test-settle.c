@@ -58,6 +58,15 @@ static void expect_evaluate(Settle *s, usec_t now, SettleVerdict v) {
         settle_model(s, &v);
 }
 
+/* The look with a fresh scan of the kernel's sets that comes before a timeout. */
+static void expect_rescan(Settle *s, usec_t now, SettleVerdict v) {
+        SettleAction a = settle_next(s, now);
+
+        assert_int_equal(a.kind, SETTLE_EVALUATE);
+        assert_true(a.rescan);
+        settle_model(s, &v);
+}
+
 static void expect_reload(Settle *s, usec_t now, SettleReason reason) {
         SettleAction a = settle_next(s, now);
 
@@ -280,7 +289,7 @@ static void test_rollback_skips(void **state) {
 
 static void test_timeout_then_watch(void **state) {
         const usec_t t0 = 10 * USEC_PER_SEC;
-        usec_t now = t0, polls = 0, evaluations = 0, evaluated_at = 0;
+        usec_t now = t0, polls = 0, evaluations = 0, evaluated_at = 0, rescans = 0;
         SettleAction a;
         Settle s;
 
@@ -291,6 +300,12 @@ static void test_timeout_then_watch(void **state) {
                 if (a.kind == SETTLE_EVALUATE) {
                         SettleVerdict v = inconsistent(SET_B);
                         settle_model(&s, &v);
+                        if (a.rescan) {
+                                /* Once, at max wait, before concluding (issue 11.6). */
+                                assert_int_equal(now, t0 + MAX_WAIT);
+                                rescans++;
+                                continue;
+                        }
                         evaluated_at = now;
                         if (++evaluations > 1)
                                 fail_msg("evaluated again at %llu without any input", (unsigned long long) now);
@@ -311,6 +326,7 @@ static void test_timeout_then_watch(void **state) {
         assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
         assert_int_equal(s.counters.n_timeouts, 1);
         assert_int_equal(evaluations, 1);
+        assert_int_equal(rescans, 1);
         assert_int_equal(evaluated_at, t0 + QUIET);
         assert_int_equal(polls, MAX_WAIT / POLL);
 
@@ -365,6 +381,7 @@ static void test_timeout_with_loaded_set_still_reloads(void **state) {
         expect_evaluate(&s, QUIET, inconsistent(SET_A));
         expect_wait(&s, QUIET, QUIET + POLL, true);
         expect_wait(&s, MAX_WAIT - 1, MAX_WAIT, true);
+        expect_rescan(&s, MAX_WAIT, inconsistent(SET_A));
         expect_reload(&s, MAX_WAIT, SETTLE_REASON_TIMEOUT);
         assert_int_equal(s.counters.n_timeouts, 1);
 
@@ -388,6 +405,37 @@ static void test_timeout_with_loaded_set_still_reloads(void **state) {
         expect_evaluate(&s, QUIET, consistent(SET_A));
         assert_int_equal(settle_next(&s, QUIET).kind, SETTLE_SKIP);
         assert_int_equal(s.counters.n_reloads, 0);
+}
+
+/* Issue 11.6: a uevent lost upstream leaves the kept set wrong and the DT (never replaced, a
+ * DLPAR that rolled back) disagreeing with it. At max wait one look with a fresh scan comes first:
+ * it agrees, so no timeout, no WATCHING forever. Asked once per request. */
+static void test_max_wait_rescan(void **state) {
+        const usec_t t = USEC_PER_SEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_evaluate(&s, t + QUIET, inconsistent(SET_A));
+        expect_wait(&s, t + MAX_WAIT - 1, t + MAX_WAIT, true);
+        expect_rescan(&s, t + MAX_WAIT, consistent(SET_A));
+        assert_int_equal(settle_next(&s, t + MAX_WAIT).kind, SETTLE_SKIP);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.counters.n_timeouts, 0);
+
+        /* The scan changed nothing: the timeout, and no second scan in the same request. */
+        settle_event(&s, 2 * MAX_WAIT);
+        expect_evaluate(&s, 2 * MAX_WAIT + QUIET, inconsistent(SET_B));
+        expect_rescan(&s, 3 * MAX_WAIT, inconsistent(SET_B));
+        expect_reload(&s, 3 * MAX_WAIT, SETTLE_REASON_TIMEOUT);
+        settle_reload_finished(&s, true, 3 * MAX_WAIT + 1);
+        expect_wait(&s, 3 * MAX_WAIT + 1, 3 * MAX_WAIT + 1 + WATCH, true);
+
+        /* An invalid DT is not the kernel's set's fault: no scan. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_evaluate(&s, t + QUIET, invalid());
+        expect_reload(&s, t + MAX_WAIT, SETTLE_REASON_TIMEOUT);
 }
 
 static void test_backoff_schedule(void **state) {
@@ -884,7 +932,7 @@ static void test_dt_change_during_reload_follow_up(void **state) {
 static void test_long_burst_is_not_cut(void **state) {
         const usec_t t0 = 10 * USEC_PER_SEC, t_end = t0 + 10 * USEC_PER_MINUTE, spacing = 2 * USEC_PER_MSEC;
         usec_t now = t0, next_event = t0, wake = USEC_INFINITY, last = 0, evaluated_at = 0;
-        unsigned evaluations = 0, events = 0;
+        unsigned evaluations = 0, events = 0, rescans = 0;
         SettleAction a;
         Settle s;
 
@@ -912,6 +960,12 @@ static void test_long_burst_is_not_cut(void **state) {
                                 break;
                         SettleVerdict v = inconsistent(SET_A);
                         settle_model(&s, &v);
+                        if (a.rescan) {
+                                /* The max-wait look with a fresh scan, once. */
+                                assert_int_equal(now, last + MAX_WAIT);
+                                rescans++;
+                                continue;
+                        }
                         evaluated_at = now;
                         evaluations++;
                 }
@@ -928,6 +982,7 @@ static void test_long_burst_is_not_cut(void **state) {
         assert_int_equal(s.counters.n_requests, 1);
         /* Looked at once, when the events stopped; reloaded max_wait after the last one. */
         assert_int_equal(evaluations, 1);
+        assert_int_equal(rescans, 1);
         assert_int_equal(evaluated_at, last + QUIET);
         assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
         assert_int_equal(now, last + MAX_WAIT);
@@ -1112,6 +1167,7 @@ static void test_phase(void **state) {
         expect_polls_until(&s, now, now + QUIET, 2);
         expect_evaluate(&s, now + QUIET, inconsistent(SET_B));
         assert_int_equal(settle_phase(&s, now + QUIET), SETTLE_PHASE_WAITING_DT);
+        expect_rescan(&s, now + MAX_WAIT, inconsistent(SET_B));
         assert_int_equal(settle_next(&s, now + MAX_WAIT).kind, SETTLE_RELOAD);
         settle_reload_finished(&s, true, now + MAX_WAIT + 1);
         assert_int_equal(settle_phase(&s, now + MAX_WAIT + 1), SETTLE_PHASE_WATCHING);
@@ -1262,8 +1318,9 @@ static void sim_act(Sim *m) {
 
                 switch (a.kind) {
                 case SETTLE_EVALUATE:
-                        /* Only when something came since the last look. */
-                        assert_true(m->input_since_model);
+                        /* Only when something came since the last look, or at max wait with a
+                         * fresh scan (the sim loses no uevents: the scan finds the same). */
+                        assert_true(m->input_since_model || a.rescan);
                         m->fed = world_verdict(m);
                         m->input_since_model = m->change_since_model = false;
                         settle_model(&m->s, &m->fed);
@@ -1534,6 +1591,7 @@ int main(void) {
                 cmocka_unit_test(test_timeout_then_watch),
                 cmocka_unit_test(test_timeout_invalid_dt),
                 cmocka_unit_test(test_timeout_with_loaded_set_still_reloads),
+                cmocka_unit_test(test_max_wait_rescan),
                 cmocka_unit_test(test_backoff_schedule),
                 cmocka_unit_test(test_backoff_reset_by_event),
                 cmocka_unit_test(test_backoff_reset_by_dt_change),

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
 #include "block-set.h"
 #include "check.h"
 #include "consistency.h"
@@ -35,7 +37,7 @@ int check_run(const char *root, const void *dtb, size_t dtb_size, FILE *out) {
         print_size(out, "LMB size:", dt.lmb_size);
         print_size(out, "Block size:", blocks.block_size);
         fprintf(out, "%-16s %s: %llu LMBs, %llu present, %llu reserved\n", "Device tree:",
-                dt.format == DT_FORMAT_V2 ? DT_PROP_DYNAMIC_MEMORY_V2 : DT_PROP_DYNAMIC_MEMORY,
+                dt_format_property(dt.format),
                 (unsigned long long) dt.n_lmbs, (unsigned long long) dt.n_present,
                 (unsigned long long) dt.n_reserved);
         fprintf(out, "%-16s %llu present\n", "Memory blocks:", (unsigned long long) blocks.n_present);

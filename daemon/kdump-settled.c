@@ -4,12 +4,14 @@
  * what kind of dump this system has, the configuration, the first look at memory and the state an
  * earlier run left. The rest is the manager's (manager.h). */
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "alloc-util.h"
 #include "dtb.h"
 #include "fileio.h"
 #include "log.h"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
 
+#include "alloc-util.h"
 #include "dump-mode.h"
 #include "fileio.h"
 #include "macro.h"

@@ -4,13 +4,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "block-set.h"
+
 /* What kind of dump this system has, which says what memory hot-plug needs: nothing when the
  * kernel updates the crash image itself (crash_hotplug=1, since 6.10 a property of the *loaded*
  * image, so a `kdumpctl restart` can change it), a re-registration with firmware-assisted dump,
  * else a crash-kernel reload. Read per request and on SIGHUP, not once. A resource's own flag
  * (CPUs: cpu_crash_hotplug_read()) is one more field here. */
 
-#define MEMORY_CRASH_HOTPLUG_PATH "sys/devices/system/memory/crash_hotplug"
+#define MEMORY_CRASH_HOTPLUG_PATH MEMORY_SYSFS_DIR "/crash_hotplug"
 #define FADUMP_DIR "sys/kernel/fadump"
 
 typedef struct DumpMode {

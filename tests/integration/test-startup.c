@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,17 +26,14 @@
 #include "harness.h"
 #include "macro.h"
 
+extern char **environ;
+
 /* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
 #include <umockdev.h>
 
-#define MiB ((uint64_t) 1024 * 1024)
-#define LMB_SIZE (256 * MiB)
 #define N_BOOT 8
 #define N_HOT 4
-#define FLAGS_BOOT (DRCONF_MEM_RESERVED | DRCONF_MEM_DRC_INVALID)
 
-#define MSEC ((int64_t) 1000)
-#define SEC ((int64_t) 1000000)
 #define WAIT_MAX (10 * SEC)
 #define AFTER_IDLE (300 * MSEC)
 
@@ -54,25 +50,6 @@ typedef struct Test {
 static const char *arg_daemon, *arg_ctl, *arg_srcdir;
 static pid_t current_daemon;
 
-_printf_(2, 3) static void fail(Test *t, const char *fmt, ...) {
-        va_list ap;
-
-        printf("# %s: FAIL: ", t->name);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        t->failed = true;
-}
-
-#define CHECK(t, cond, ...)                     \
-        ({                                      \
-                bool _ok = (cond);              \
-                if (!_ok)                       \
-                        fail((t), __VA_ARGS__); \
-                _ok;                            \
-        })
-
 /* --- the testbed ------------------------------------------------------------------------------- */
 
 /* Boot LMBs 0..N_BOOT-1 present, hot ones N_BOOT.. with hot_flags; `hole`, if below N_BOOT, absent. */
@@ -81,13 +58,13 @@ static void make_dt(Blob *b, uint32_t hot_flags, unsigned hole) {
         size_t n = 0;
 
         if (hole < N_BOOT) {
-                sets[n++] = (TestLmbSet) { .n_lmbs = hole, .base = 0, .flags = FLAGS_BOOT };
+                sets[n++] = (TestLmbSet) { .n_lmbs = hole, .base = 0, .flags = FLAGS_QEMU_BOOT };
                 sets[n++] = (TestLmbSet) { .n_lmbs = 1, .base = hole * LMB_SIZE, .flags = 0 };
                 if (hole + 1 < N_BOOT)
                         sets[n++] = (TestLmbSet) { .n_lmbs = N_BOOT - hole - 1, .base = (hole + 1) * LMB_SIZE,
-                                                   .flags = FLAGS_BOOT };
+                                                   .flags = FLAGS_QEMU_BOOT };
         } else
-                sets[n++] = (TestLmbSet) { .n_lmbs = N_BOOT, .base = 0, .flags = FLAGS_BOOT };
+                sets[n++] = (TestLmbSet) { .n_lmbs = N_BOOT, .base = 0, .flags = FLAGS_QEMU_BOOT };
         sets[n++] = (TestLmbSet) { .n_lmbs = N_HOT, .base = N_BOOT * LMB_SIZE, .flags = hot_flags };
         *b = (Blob) {};
         dt_blob_v2(b, sets, n);
@@ -105,17 +82,16 @@ static bool write_dt(Test *t, uint32_t hot_flags, unsigned hole) {
 
 /* memoryN appears, with umockdev's "add" uevent. */
 static bool add_block(Test *t, unsigned n) {
-        char desc[256];
+        char *desc = harness_umockdev_block(n);
         GError *error = NULL;
+        bool ok = umockdev_testbed_add_from_string(t->testbed, desc, &error);
 
-        snprintf(desc, sizeof(desc),
-                 "P: /devices/system/memory/memory%u\nE: SUBSYSTEM=memory\nA: state=online\nA: phys_index=%08x\n", n, n);
-        if (!umockdev_testbed_add_from_string(t->testbed, desc, &error)) {
-                fail(t, "umockdev cannot add memory%u: %s", n, error->message);
+        free(desc);
+        if (!ok) {
+                TEST_FAIL(t, "umockdev cannot add memory%u: %s", n, error->message);
                 g_error_free(error);
-                return false;
         }
-        return true;
+        return ok;
 }
 
 /* memoryN goes; with its "remove" uevent unless silent (a uevent lost upstream). */
@@ -159,13 +135,13 @@ static bool setup_lpar(Test *t) {
 
 /* --- the daemon -------------------------------------------------------------------------------- */
 
-/* Starts the daemon with its stderr in dir/<err>; extra: more arguments. */
-static pid_t spawn_daemon(Test *t, const char *err, const char *const *extra) {
+/* Starts the daemon with its stderr in dir/<err>, in the environment envp (NULL: ours); extra:
+ * more arguments. */
+static pid_t spawn_daemon_env(Test *t, const char *err, const char *const *extra, char **envp) {
         char *config = harness_path_in(t->dir, "kdump-settle.conf"), *errpath = harness_path_in(t->dir, err);
         char *a_config, *a_reload, *a_runtime, *argv[24];
         size_t n = 0;
         pid_t pid;
-        int fd;
 
         if (harness_write_text(config, "") < 0 || asprintf(&a_config, "--config=%s", config) < 0 ||
             asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s", arg_srcdir,
@@ -184,28 +160,17 @@ static pid_t spawn_daemon(Test *t, const char *err, const char *const *extra) {
                 argv[n++] = (char *) *extra;
         argv[n] = NULL;
 
-        fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                abort();
-        fflush(stdout);
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                dup2(fd, STDOUT_FILENO);
-                dup2(fd, STDERR_FILENO);
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                unsetenv("NOTIFY_SOCKET");
-                execv(arg_daemon, argv);
-                _exit(127);
-        }
-        close(fd);
+        pid = harness_spawn(argv, envp ?: environ, errpath, "#");
         free(a_runtime);
         free(a_reload);
         free(a_config);
         free(errpath);
         free(config);
         return pid;
+}
+
+static pid_t spawn_daemon(Test *t, const char *err, const char *const *extra) {
+        return spawn_daemon_env(t, err, extra, NULL);
 }
 
 /* How often text is in dir/<err>. */
@@ -261,7 +226,7 @@ static bool wait_log(Test *t, const char *text, size_t count) {
                 }
                 harness_sleep_usec(10 * MSEC);
         }
-        fail(t, "no \"%s\" (%zu times) in the daemon's log within %.0f s", text, count, (double) WAIT_MAX / SEC);
+        TEST_FAIL(t, "no \"%s\" (%zu times) in the daemon's log within %.0f s", text, count, (double) WAIT_MAX / SEC);
         return false;
 }
 
@@ -317,7 +282,7 @@ static bool stop_daemon(Test *t) {
         kill(t->pid, SIGKILL);
         waitpid(t->pid, NULL, 0);
         t->pid = current_daemon = 0;
-        fail(t, "the daemon did not exit on SIGTERM");
+        TEST_FAIL(t, "the daemon did not exit on SIGTERM");
         return false;
 }
 
@@ -565,7 +530,7 @@ static void test_second_instance(Test *t) {
         if (second > 0) {
                 kill(second, SIGKILL);
                 waitpid(second, NULL, 0);
-                fail(t, "the second daemon did not exit");
+                TEST_FAIL(t, "the second daemon did not exit");
         } else
                 CHECK(t, WIFEXITED(st) && WEXITSTATUS(st) != 0, "the second daemon exited with status 0");
         CHECK(t, log_count(t, "second.stderr", "Another kdump-settled is running") == 1,
@@ -609,18 +574,20 @@ static void test_dt_replaced_after_first_look(Test *t) {
         }
         blob_done(&b);
 
-        setenv("STAT_SHIM_AT", "3", 1);
-        setenv("STAT_SHIM_RENAME", next, 1);
-        setenv("STAT_SHIM_TARGET", target, 1);
-        setenv("LD_PRELOAD", preload, 1);
-        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", NULL);
-        if (old_preload)
-                setenv("LD_PRELOAD", old_preload, 1);
-        else
-                unsetenv("LD_PRELOAD");
-        unsetenv("STAT_SHIM_AT");
-        unsetenv("STAT_SHIM_RENAME");
-        unsetenv("STAT_SHIM_TARGET");
+        {
+                char *a_preload, *a_from, *a_to, **envp;
+
+                if (asprintf(&a_preload, "LD_PRELOAD=%s", preload) < 0 ||
+                    asprintf(&a_from, "STAT_SHIM_RENAME=%s", next) < 0 ||
+                    asprintf(&a_to, "STAT_SHIM_TARGET=%s", target) < 0)
+                        abort();
+                envp = harness_environ_with(a_preload, "STAT_SHIM_AT=3", a_from, a_to, NULL);
+                t->pid = current_daemon = spawn_daemon_env(t, "daemon.stderr", NULL, envp);
+                free(envp);
+                free(a_to);
+                free(a_from);
+                free(a_preload);
+        }
 
         if (!wait_reloads(t, 1, "a DT replaced right after the first look"))
                 goto out;

@@ -10,9 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "block-set.h"
 #include "dtb.h"
 #include "fake-root.h"
+#include "fd-util.h"
 #include "fileio.h"
 #include "macro.h"
 #include "startup.h"

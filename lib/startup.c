@@ -2,8 +2,8 @@
 #include <assert.h>
 #include <string.h>
 
-#include "macro.h"
 #include "startup.h"
+#include "string-table.h"
 
 bool startup_saved_this_boot(const LoadedState *saved, const char *boot_id) {
         return saved && boot_id && boot_id[0] && strcmp(saved->boot_id, boot_id) == 0;
@@ -29,15 +29,11 @@ StartupDecision startup_decide(const StartupFacts *f, const SettleVerdict *v) {
         return (StartupDecision) { .basis = STARTUP_CHANGED, .loaded_id = SET_ID_UNKNOWN };
 }
 
-static const char *const basis_table[_STARTUP_BASIS_MAX] = {
+static const char *const startup_basis_table[_STARTUP_BASIS_MAX] = {
         [STARTUP_SAVED] = "the state file of this boot",
         [STARTUP_AS_BOOTED] = "the device tree describes the memory this system booted with",
         [STARTUP_CHANGED] = "the device tree changed since boot, perhaps after the crash kernel was loaded",
         [STARTUP_UNKNOWN] = "no state of this boot, and the boot's device tree cannot be compared",
 };
 
-const char *startup_basis_to_string(StartupBasis b) {
-        if ((unsigned) b >= ELEMENTSOF(basis_table))
-                return NULL;
-        return basis_table[b];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(startup_basis, StartupBasis);

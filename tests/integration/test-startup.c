@@ -288,10 +288,9 @@ static bool stop_daemon(Test *t) {
 
 /* kdump-settlectl --runtime-dir=DIR/run ARGS: its exit status, -1 if it did not exit. */
 static int run_ctl(Test *t, const char *const *args) {
-        char *a_runtime, *argv[8];
+        char *a_runtime, *out = harness_path_in(t->dir, "ctl.out"), *argv[8];
         size_t n = 0;
-        int status;
-        pid_t pid;
+        int status = 0;
 
         if (asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
                 abort();
@@ -300,18 +299,8 @@ static int run_ctl(Test *t, const char *const *args) {
         for (; *args && n < ELEMENTSOF(argv) - 1; args++)
                 argv[n++] = (char *) *args;
         argv[n] = NULL;
-        fflush(stdout);
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                int null = open("/dev/null", O_WRONLY);
-                if (null >= 0)
-                        dup2(null, STDOUT_FILENO);
-                execv(arg_ctl, argv);
-                _exit(127);
-        }
-        waitpid(pid, &status, 0);
+        (void) waitpid(harness_spawn(argv, environ, out, NULL), &status, 0);
+        free(out);
         free(a_runtime);
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -48,6 +48,7 @@ static void begin_request(Settle *s, usec_t now) {
         s->request_start = now;
         s->dt_changed_at = 0;
         s->hold_fresh = false;
+        s->rescanned = false;
         /* The state changed: a later failure backs off from the start again. */
         s->retry_delay = 0;
         s->counters.n_requests++;
@@ -70,12 +71,12 @@ void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uin
         s->dt_generation = dt_generation;
         s->requested = false;
 
-        if (v->consistent && (loaded_id == SET_ID_UNKNOWN || loaded_id == v->set_id)) {
+        if (v->consistent && loaded_id == v->set_id) {
                 s->loaded_id = v->set_id;
                 return;
         }
 
-        /* Inconsistent, or what is loaded is known to differ: a reload is owed. */
+        /* Inconsistent, or what is loaded differs or is not known: a reload is owed. */
         s->loaded_id = loaded_id;
         s->last_event = now;
         begin_request(s, now);
@@ -230,7 +231,10 @@ static SettleAction action_wait(usec_t wake_at, bool poll_dt) {
 static SettleAction start_reload(Settle *s, SettleReason reason, usec_t now) {
         s->state = SETTLE_RELOADING;
         s->reload_reason = reason;
-        s->reload_set_id = s->verdict.valid ? s->verdict.set_id : SET_ID_UNKNOWN;
+        /* Only a consistent DT says what the reload loads: after a timeout, a kexec_file_load
+         * backend built the image from the kernel's memory, not from the stale DT, so its set is
+         * unknown and any later consistent set reloads (a roll-back to the stale set included). */
+        s->reload_set_id = s->verdict.consistent ? s->verdict.set_id : SET_ID_UNKNOWN;
         s->reload_generation = s->dt_generation;
         s->reload_dirty = false;
         s->reload_requested = s->requested;
@@ -310,6 +314,14 @@ static SettleAction pending_next(Settle *s, usec_t now) {
         if (!timed_out)
                 /* The deadline may come before the poll; polling then is still useful. */
                 return action_wait(MIN(next_poll(s, s->config.poll_interval, now), deadline), true);
+
+        /* Before concluding "inconsistent", one look with a fresh scan: a uevent lost upstream
+         * (udevd killed or restarted mid-DLPAR) would otherwise make every request time out. */
+        if (s->verdict.valid && !s->rescanned) {
+                s->rescanned = true;
+                s->evaluating = true;
+                return (SettleAction) { .kind = SETTLE_EVALUATE, .wake_at = USEC_INFINITY, .rescan = true };
+        }
 
         /* Reload even when the stale DT is what was loaded: the kernel's memory did change, and
          * a backend using kexec_file_load (kexec -s) builds the map from it, not from the DT. */

@@ -17,7 +17,8 @@
  * DLPAR that failed and rolled back). The kernel replaces the DT once, at the end of a request, so
  * once a replacement was seen, a lull of `dt_grace` after it and after the last event (udevd may
  * pass uevents on after the replacement) ends the burst sooner. If the DT
- * is still inconsistent `max_wait` after the last event, reload anyway and keep watching the DT,
+ * is still inconsistent `max_wait` after the last event (and after one evaluation with a fresh scan
+ * of the kernel's sets, in case a uevent was lost upstream), reload anyway and keep watching the DT,
  * so that its late update gives one more reload; a long DLPAR whose events keep coming is not
  * cut into forced reloads.
  * Events during a reload give exactly one more reload after it, never two at once. A failed
@@ -94,6 +95,7 @@ typedef struct SettleAction {
         SettleReason reason;  /* for SETTLE_RELOAD */
         usec_t wake_at;       /* for SETTLE_WAIT and SETTLE_SKIP */
         bool poll_dt;         /* for SETTLE_WAIT: at wake_at, feed settle_dt_generation() first (a DT poll) */
+        bool rescan;          /* for SETTLE_EVALUATE: rescan the kernel's sets first, a uevent may be lost */
 } SettleAction;
 
 /* What the caller found when it compared DT and sysfs. */
@@ -128,6 +130,7 @@ typedef struct Settle {
         usec_t last_event;      /* last uevent (or request) of the current request */
         usec_t dt_changed_at;   /* last DT replacement seen in the current request, 0: none */
         bool requested;         /* an explicit reload request is part of the current request */
+        bool rescanned;         /* the current request's max-wait rescan was asked for */
 
         uint64_t reload_set_id;     /* what the running reload loads */
         uint64_t reload_generation; /* DT generation when it started */
@@ -150,9 +153,9 @@ void settle_init(Settle *s, const SettleConfig *config);
 /* New timings (a configuration re-read); they apply from the next settle_next(). */
 void settle_set_config(Settle *s, const SettleConfig *config);
 
-/* Start-up: if the DT agrees with sysfs, assume the crash kernel loaded at boot matches it (the
- * distribution's kdump service loaded it from this DT), unless loaded_id says otherwise; if not,
- * a request begins at once. loaded_id: SET_ID_UNKNOWN, or a set id remembered elsewhere. */
+/* Start-up: idle if the DT agrees with sysfs and describes loaded_id, the set the crash kernel was
+ * built from (lib/startup.h says which); else a request begins at once. SET_ID_UNKNOWN: not
+ * known, so a consistent DT is reloaded too. */
 void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uint64_t loaded_id, usec_t now);
 
 /* Inputs. */

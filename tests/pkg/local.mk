@@ -2,7 +2,7 @@
 # it builds both packages, about two minutes; needs `.ci/deps pkg`, and root for its dpkg --root part).
 EXTRA_DIST += \
 	debian/changelog debian/control debian/copyright debian/rules debian/source/format \
-	debian/postinst debian/prerm \
+	debian/postinst debian/prerm debian/postrm \
 	kdump-settle.spec \
 	tests/pkg/check tests/pkg/make-dist tests/pkg/build-deb-ppc64el
 

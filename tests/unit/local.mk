@@ -15,12 +15,14 @@ unit_tests = \
 	tests/unit/test-dt-cpu \
 	tests/unit/test-dt-memory \
 	tests/unit/test-dtb \
+	tests/unit/test-dump-mode \
 	tests/unit/test-escape \
 	tests/unit/test-hexdecoct \
 	tests/unit/test-loaded-state \
 	tests/unit/test-memory-uevent \
 	tests/unit/test-settle \
 	tests/unit/test-shell-words \
+	tests/unit/test-startup \
 	tests/unit/test-strv \
 	tests/unit/test-time-util
 
@@ -46,6 +48,15 @@ tests_unit_test_shell_words_SOURCES = tests/unit/test-shell-words.c
 tests_unit_test_shell_words_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_shell_words_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_shell_words_LDADD = $(UNIT_LDADD)
+tests_unit_test_dump_mode_SOURCES = tests/unit/test-dump-mode.c
+tests_unit_test_dump_mode_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_dump_mode_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dump_mode_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_startup_SOURCES = tests/unit/test-startup.c
+tests_unit_test_startup_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_startup_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_startup_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -35,11 +35,13 @@ static SettleVerdict invalid(void) {
         return (SettleVerdict) { .valid = false };
 }
 
+/* loaded_id 0 with a consistent DT: what the DT describes (the crash kernel loaded at boot from
+ * it, as lib/startup.h decides when nothing changed); with an inconsistent one: not known. */
 static void start(Settle *s, SettleVerdict v, uint64_t loaded_id, usec_t now) {
         SettleConfig c = SETTLE_CONFIG_DEFAULT;
 
         settle_init(s, &c);
-        settle_start(s, &v, 1, loaded_id, now);
+        settle_start(s, &v, 1, loaded_id == 0 && v.consistent ? v.set_id : loaded_id, now);
 }
 
 static void expect_wait(Settle *s, usec_t now, usec_t wake_at, bool poll_dt) {
@@ -54,6 +56,15 @@ static void expect_evaluate(Settle *s, usec_t now, SettleVerdict v) {
         SettleAction a = settle_next(s, now);
 
         assert_int_equal(a.kind, SETTLE_EVALUATE);
+        settle_model(s, &v);
+}
+
+/* The look with a fresh scan of the kernel's sets that comes before a timeout. */
+static void expect_rescan(Settle *s, usec_t now, SettleVerdict v) {
+        SettleAction a = settle_next(s, now);
+
+        assert_int_equal(a.kind, SETTLE_EVALUATE);
+        assert_true(a.rescan);
         settle_model(s, &v);
 }
 
@@ -279,7 +290,7 @@ static void test_rollback_skips(void **state) {
 
 static void test_timeout_then_watch(void **state) {
         const usec_t t0 = 10 * USEC_PER_SEC;
-        usec_t now = t0, polls = 0, evaluations = 0, evaluated_at = 0;
+        usec_t now = t0, polls = 0, evaluations = 0, evaluated_at = 0, rescans = 0;
         SettleAction a;
         Settle s;
 
@@ -290,6 +301,12 @@ static void test_timeout_then_watch(void **state) {
                 if (a.kind == SETTLE_EVALUATE) {
                         SettleVerdict v = inconsistent(SET_B);
                         settle_model(&s, &v);
+                        if (a.rescan) {
+                                /* Once, at max wait, before concluding (issue 11.6). */
+                                assert_int_equal(now, t0 + MAX_WAIT);
+                                rescans++;
+                                continue;
+                        }
                         evaluated_at = now;
                         if (++evaluations > 1)
                                 fail_msg("evaluated again at %llu without any input", (unsigned long long) now);
@@ -310,6 +327,7 @@ static void test_timeout_then_watch(void **state) {
         assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
         assert_int_equal(s.counters.n_timeouts, 1);
         assert_int_equal(evaluations, 1);
+        assert_int_equal(rescans, 1);
         assert_int_equal(evaluated_at, t0 + QUIET);
         assert_int_equal(polls, MAX_WAIT / POLL);
 
@@ -317,8 +335,9 @@ static void test_timeout_then_watch(void **state) {
         settle_dt_generation(&s, 1, now);
         settle_reload_finished(&s, true, now);
         assert_int_equal(s.state, SETTLE_WATCHING);
-        /* It loaded what the DT said. */
-        assert_int_equal(s.loaded_id, SET_B);
+        /* What it loaded is not the stale DT's set for every backend (kexec_file_load reads the
+         * kernel's memory): unknown. */
+        assert_int_equal(s.loaded_id, 0);
 
         for (int i = 0; i < 3; i++) {
                 expect_wait(&s, now, now + WATCH, true);
@@ -363,6 +382,7 @@ static void test_timeout_with_loaded_set_still_reloads(void **state) {
         expect_evaluate(&s, QUIET, inconsistent(SET_A));
         expect_wait(&s, QUIET, QUIET + POLL, true);
         expect_wait(&s, MAX_WAIT - 1, MAX_WAIT, true);
+        expect_rescan(&s, MAX_WAIT, inconsistent(SET_A));
         expect_reload(&s, MAX_WAIT, SETTLE_REASON_TIMEOUT);
         assert_int_equal(s.counters.n_timeouts, 1);
 
@@ -371,12 +391,52 @@ static void test_timeout_with_loaded_set_still_reloads(void **state) {
         assert_int_equal(s.state, SETTLE_WATCHING);
         expect_wait(&s, MAX_WAIT + 1, MAX_WAIT + 1 + WATCH, true);
 
+        /* Issue 11.10: the DLPAR then rolls back to the stale DT's set: a reload, not a skip, as
+         * the image loaded at the timeout may hold the memory that went. */
+        settle_event(&s, MAX_WAIT + 2);
+        expect_evaluate(&s, MAX_WAIT + 2 + QUIET, consistent(SET_A));
+        expect_reload(&s, MAX_WAIT + 2 + QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, MAX_WAIT + 3 + QUIET);
+        assert_int_equal(s.loaded_id, SET_A);
+        assert_int_equal(s.state, SETTLE_IDLE);
+
         /* Negative control: had the DT agreed by then, the same request would have been a skip. */
         start(&s, consistent(SET_A), 0, 0);
         settle_event(&s, 0);
         expect_evaluate(&s, QUIET, consistent(SET_A));
         assert_int_equal(settle_next(&s, QUIET).kind, SETTLE_SKIP);
         assert_int_equal(s.counters.n_reloads, 0);
+}
+
+/* Issue 11.6: a uevent lost upstream leaves the kept set wrong and the DT (never replaced, a
+ * DLPAR that rolled back) disagreeing with it. At max wait one look with a fresh scan comes first:
+ * it agrees, so no timeout, no WATCHING forever. Asked once per request. */
+static void test_max_wait_rescan(void **state) {
+        const usec_t t = USEC_PER_SEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_evaluate(&s, t + QUIET, inconsistent(SET_A));
+        expect_wait(&s, t + MAX_WAIT - 1, t + MAX_WAIT, true);
+        expect_rescan(&s, t + MAX_WAIT, consistent(SET_A));
+        assert_int_equal(settle_next(&s, t + MAX_WAIT).kind, SETTLE_SKIP);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.counters.n_timeouts, 0);
+
+        /* The scan changed nothing: the timeout, and no second scan in the same request. */
+        settle_event(&s, 2 * MAX_WAIT);
+        expect_evaluate(&s, 2 * MAX_WAIT + QUIET, inconsistent(SET_B));
+        expect_rescan(&s, 3 * MAX_WAIT, inconsistent(SET_B));
+        expect_reload(&s, 3 * MAX_WAIT, SETTLE_REASON_TIMEOUT);
+        settle_reload_finished(&s, true, 3 * MAX_WAIT + 1);
+        expect_wait(&s, 3 * MAX_WAIT + 1, 3 * MAX_WAIT + 1 + WATCH, true);
+
+        /* An invalid DT is not the kernel's set's fault: no scan. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_evaluate(&s, t + QUIET, invalid());
+        expect_reload(&s, t + MAX_WAIT, SETTLE_REASON_TIMEOUT);
 }
 
 static void test_backoff_schedule(void **state) {
@@ -637,6 +697,18 @@ static void test_start_consistent(void **state) {
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_A);
         expect_wait(&s, 0, USEC_INFINITY, false);
+
+        /* What is loaded is not known (a change since boot nobody saw, issue 11.1): a consistent
+         * DT is reloaded all the same. */
+        SettleConfig c = SETTLE_CONFIG_DEFAULT;
+        SettleVerdict v = consistent(SET_A);
+        settle_init(&s, &c);
+        settle_start(&s, &v, 1, 0, 0);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        expect_polls_until(&s, 0, QUIET, 1);
+        expect_reload(&s, QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, USEC_PER_SEC);
+        assert_int_equal(s.loaded_id, SET_A);
 }
 
 static void test_start_inconsistent(void **state) {
@@ -878,6 +950,7 @@ static void test_hold_max_wait(void **state) {
         settle_external_hold(&s, true, now);
         expect_wait(&s, now, t + MAX_WAIT, true);
         expect_evaluate(&s, t + MAX_WAIT, inconsistent(SET_B));
+        expect_rescan(&s, t + MAX_WAIT, inconsistent(SET_B));
         expect_reload(&s, t + MAX_WAIT, SETTLE_REASON_TIMEOUT);
 }
 
@@ -977,7 +1050,7 @@ static void test_dt_change_during_reload_follow_up(void **state) {
 static void test_long_burst_is_not_cut(void **state) {
         const usec_t t0 = 10 * USEC_PER_SEC, t_end = t0 + 10 * USEC_PER_MINUTE, spacing = 2 * USEC_PER_MSEC;
         usec_t now = t0, next_event = t0, wake = USEC_INFINITY, last = 0, evaluated_at = 0;
-        unsigned evaluations = 0, events = 0;
+        unsigned evaluations = 0, events = 0, rescans = 0;
         SettleAction a;
         Settle s;
 
@@ -1005,6 +1078,12 @@ static void test_long_burst_is_not_cut(void **state) {
                                 break;
                         SettleVerdict v = inconsistent(SET_A);
                         settle_model(&s, &v);
+                        if (a.rescan) {
+                                /* The max-wait look with a fresh scan, once. */
+                                assert_int_equal(now, last + MAX_WAIT);
+                                rescans++;
+                                continue;
+                        }
                         evaluated_at = now;
                         evaluations++;
                 }
@@ -1021,6 +1100,7 @@ static void test_long_burst_is_not_cut(void **state) {
         assert_int_equal(s.counters.n_requests, 1);
         /* Looked at once, when the events stopped; reloaded max_wait after the last one. */
         assert_int_equal(evaluations, 1);
+        assert_int_equal(rescans, 1);
         assert_int_equal(evaluated_at, last + QUIET);
         assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
         assert_int_equal(now, last + MAX_WAIT);
@@ -1205,6 +1285,7 @@ static void test_phase(void **state) {
         expect_polls_until(&s, now, now + QUIET, 2);
         expect_evaluate(&s, now + QUIET, inconsistent(SET_B));
         assert_int_equal(settle_phase(&s, now + QUIET), SETTLE_PHASE_WAITING_DT);
+        expect_rescan(&s, now + MAX_WAIT, inconsistent(SET_B));
         assert_int_equal(settle_next(&s, now + MAX_WAIT).kind, SETTLE_RELOAD);
         settle_reload_finished(&s, true, now + MAX_WAIT + 1);
         assert_int_equal(settle_phase(&s, now + MAX_WAIT + 1), SETTLE_PHASE_WATCHING);
@@ -1363,8 +1444,9 @@ static void sim_act(Sim *m) {
 
                 switch (a.kind) {
                 case SETTLE_EVALUATE:
-                        /* Only when something came since the last look. */
-                        assert_true(m->input_since_model);
+                        /* Only when something came since the last look, or at max wait with a
+                         * fresh scan (the sim loses no uevents: the scan finds the same). */
+                        assert_true(m->input_since_model || a.rescan);
                         m->fed = world_verdict(m);
                         m->input_since_model = m->change_since_model = false;
                         settle_model(&m->s, &m->fed);
@@ -1581,7 +1663,7 @@ static void sim_one(uint64_t seed, unsigned steps, Coverage *coverage) {
 
         settle_init(&m.s, &c);
         v = m.fed = world_verdict(&m);
-        settle_start(&m.s, &v, m.dt_gen, loaded, m.now);
+        settle_start(&m.s, &v, m.dt_gen, m.truth, m.now);
         sim_act(&m);
 
         for (unsigned i = 0; i < steps; i++) {
@@ -1653,6 +1735,7 @@ int main(void) {
                 cmocka_unit_test(test_timeout_then_watch),
                 cmocka_unit_test(test_timeout_invalid_dt),
                 cmocka_unit_test(test_timeout_with_loaded_set_still_reloads),
+                cmocka_unit_test(test_max_wait_rescan),
                 cmocka_unit_test(test_backoff_schedule),
                 cmocka_unit_test(test_backoff_reset_by_event),
                 cmocka_unit_test(test_backoff_reset_by_dt_change),

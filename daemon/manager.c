@@ -363,7 +363,9 @@ static void manager_handle_uevent(Manager *m, const MemoryUevent *u) {
 
         log_debug("uevent %s memory%llu", memory_action_to_string(u->action), (unsigned long long) u->block);
         m->request_events++;
-        if (IN_SET(u->action, MEMORY_ACTION_ADD, MEMORY_ACTION_REMOVE))
+        /* An add or remove that a rescan already saw (udevd passes them on late) changes nothing
+         * a reload reads: part of the burst, but no reason for one more reload. */
+        if (IN_SET(u->action, MEMORY_ACTION_ADD, MEMORY_ACTION_REMOVE) && r != 0)
                 settle_event(&m->settle, manager_now(m));
         else
                 settle_state_event(&m->settle, manager_now(m));

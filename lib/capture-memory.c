@@ -147,14 +147,11 @@ int capture_memory_uevent(CaptureMemory *cm, const MemoryUevent *u) {
         switch (u->action) {
         case MEMORY_ACTION_ADD:
                 k = block_set_add(&cm->blocks, u->block);
-                if (k < 0) {
+                if (k < 0)
                         cm->base.rescan = true;
-                        return k;
-                }
-                return 0;
+                return k;
         case MEMORY_ACTION_REMOVE:
-                (void) block_set_remove(&cm->blocks, u->block);
-                return 0;
+                return block_set_remove(&cm->blocks, u->block);
         default:
                 return 0;
         }

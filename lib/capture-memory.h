@@ -19,6 +19,8 @@ typedef struct CaptureMemory {
 /* An empty resource: the first evaluation (or capture_model_rescan()) scans sysfs. */
 int capture_memory_new(CaptureMemory **ret);
 
-/* Follows a memory uevent in the block set. -errno when a block cannot be tracked: the set is
- * rescanned at the next evaluation, and the caller says so. */
+/* Follows a memory uevent in the block set: 1 if it changed the set, 0 if the set already said so
+ * (a rescan saw the block before its uevent came: no news, and no reason for another reload).
+ * -errno when a block cannot be tracked: the set is rescanned at the next evaluation, and the
+ * caller says so. */
 int capture_memory_uevent(CaptureMemory *cm, const MemoryUevent *u);

@@ -168,8 +168,9 @@ static SettleVerdict evaluate_one(CaptureModel *m, CaptureResource *r) {
          * request until max wait. Once per DT generation, so a DT still stale costs one scan. */
         if (k == 0 && fresh && rescan(m, r, &changed) >= 0 && changed) {
                 m->notes.n_notes = n_notes;
-                (void) capture_note(&m->notes, true, 0, "The %s differed from what uevents said (a uevent was "
-                                    "lost?); rescanned them.", r->ops->kernel_set);
+                /* Expected on the udev source, which passes uevents on after the replacement. */
+                (void) capture_note(&m->notes, false, 0, "The %s differed from what uevents said so far "
+                                    "(late or lost uevents); rescanned them.", r->ops->kernel_set);
                 k = r->ops->compare(r, &m->notes);
         }
         v.consistent = k > 0;

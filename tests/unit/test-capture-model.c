@@ -138,6 +138,8 @@ static void test_memory_hot_add(void **state) {
         assert_true(v.consistent);
 
         assert_int_equal(fake_root_add_block(f->root, 4), 0);
+        assert_int_equal(capture_memory_uevent(f->memory, &add), 1);
+        /* udevd passing it on again, or after a rescan that saw it: nothing new. */
         assert_int_equal(capture_memory_uevent(f->memory, &add), 0);
         v = evaluate(f, &g);
         assert_true(v.valid);
@@ -178,7 +180,7 @@ static void test_memory_events_lost(void **state) {
         v = evaluate(f, NULL);
         assert_true(v.consistent);
         assert_int_equal(f->memory->blocks.n_present, 4);
-        expect_notes(&f->model, 1, true, "differed from what uevents said");
+        expect_notes(&f->model, 1, false, "differed from what uevents said");
 
         /* The reproduction of issue 11.6: memory3 removed without its uevent, then a hot-add of
          * memory4..7 whose uevents arrive and whose DT update lands. */
@@ -187,7 +189,7 @@ static void test_memory_events_lost(void **state) {
                 MemoryUevent add = { .action = MEMORY_ACTION_ADD, .block = n };
 
                 assert_int_equal(fake_root_add_block(f->root, n), 0);
-                assert_int_equal(capture_memory_uevent(f->memory, &add), 0);
+                assert_int_equal(capture_memory_uevent(f->memory, &add), 1);
         }
         {
                 TestLmbSet sets[3] = {

@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-config.h"
+#include "manager-cpus.h"
 #include "manager.h"
 
 #define CRASH_HOTPLUG_PATH MEMORY_SYSFS_DIR "/crash_hotplug"
@@ -88,6 +89,7 @@ static int first_look(Manager *m) {
                          (unsigned long long) cm->dt.n_present, (unsigned long long) cm->blocks.n_present,
                          (unsigned long long) (cm->blocks.block_size >> 20),
                          v.consistent ? "they agree" : "they disagree, a reload is owed once they agree");
+        manager_cpus_log_start(m, &v);
 
         /* A restart: the state file says what is loaded and whether a request was cut short. */
         saved = read_saved_state(m);

@@ -4,6 +4,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-control.h"
+#include "manager-cpus.h"
 
 static void on_status(void *userdata, FILE *f) {
         Manager *m = userdata;
@@ -31,6 +32,7 @@ static void on_status(void *userdata, FILE *f) {
         fprintf(f, "uevent_source=%s\n",
                 m->kernel_handles_hotplug ? "none" : uevent_source_to_string(m->config.uevent_source));
         fprintf(f, "reload_backend=%s\n", m->reload_backend);
+        manager_cpus_status(m, f);
 }
 
 static void on_reload_request(void *userdata) {

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "manager-config.h"
 #include "manager-control.h"
+#include "manager-cpus.h"
 #include "manager.h"
 #include "strv.h"
 
@@ -207,6 +208,7 @@ void manager_dispatch(Manager *m) {
                         continue;
 
                 case SETTLE_RELOAD:
+                        manager_cpus_request_end(m);
                         manager_update_status(m, now);
                         manager_save_state(m);
                         if (manager_start_reload(m, a.reason) < 0)
@@ -218,6 +220,7 @@ void manager_dispatch(Manager *m) {
                                  "already matches, no reload needed.",
                                  (unsigned long long) m->request_events);
                         m->request_events = 0;
+                        manager_cpus_request_end(m);
                         _fallthrough_;
                 case SETTLE_WAIT:
                         manager_update_status(m, now);
@@ -264,7 +267,7 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
         /* Drain what is queued, then ask the engine once: a burst costs one decision. */
         for (;;) {
-                MemoryUevent u;
+                Uevent u;
                 Error e = {};
                 int r;
 
@@ -272,7 +275,7 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 if (r == 0)
                         break;
                 if (r == -ENOBUFS) {
-                        log_warning("Uevent socket overflowed, events were lost; rescanning memory blocks.");
+                        log_warning("Uevent socket overflowed, events were lost; rescanning memory blocks and CPUs.");
                         capture_model_events_lost(&m->model);
                         settle_event(&m->settle, manager_now(m));
                         continue;
@@ -281,7 +284,10 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         log_warning_errno(r, "Ignoring uevent: %s", error_message(&e, r));
                         continue;
                 }
-                manager_handle_uevent(m, &u);
+                if (u.kind == UEVENT_CPU)
+                        manager_cpus_uevent(m, &u.cpu);
+                else
+                        manager_handle_uevent(m, &u.memory);
         }
 
         manager_dispatch(m);
@@ -340,6 +346,9 @@ int manager_start(Manager *m) {
                 r = capture_model_add(&m->model, &m->memory->base);
         if (r < 0)
                 return log_oom();
+        r = manager_cpus_start(m);
+        if (r < 0)
+                return r;
 
         if (mkdir(m->runtime_dir, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "Cannot create %s: %m", m->runtime_dir);

@@ -170,6 +170,11 @@ int capture_cpus_uevent(CaptureCpus *cc, const CpuUevent *u) {
 
         /* Its logical number may come back with another core's thread. */
         cpu_set_forget(&cc->cpus, u->cpu);
+        /* And the nodes are read again at the next evaluation: the kernel creates a node's
+         * directory before its properties, so a read racing that may have missed one, and the
+         * generation (names and inodes only) would not say so. Hot-add's `online` comes 90 ms and
+         * more after the node. */
+        cc->base.generation = 0;
 
         if (u->action == CPU_ACTION_OFFLINE)
                 k = cpu_mask_set(&cc->offlined, u->cpu);

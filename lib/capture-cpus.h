@@ -13,8 +13,9 @@
 /* The CPU input of the capture model: the DT's /cpus nodes against the kernel's CPUs, by the rule
  * of cpu-consistency.h. Unlike memory blocks, the kernel's CPU set is not kept from uevents: a
  * hot-added core's CPUs become present without one. A uevent only marks its CPU's thread id
- * unknown, and every comparison reads present and online again (reusing the thread ids still
- * known), so a uevent costs O(1) and no DT read. */
+ * unknown (and the nodes to be read again), and every comparison reads present and online again
+ * (reusing the thread ids still known): a uevent costs O(1) and no read; an evaluation after CPU
+ * uevents reads /cpus once. */
 
 typedef struct CaptureCpus {
         CaptureResource base;
@@ -36,8 +37,8 @@ int capture_cpus_new(const char *root, CaptureCpus **ret);
  * 1 yes, 0 no (or no /cpus), -errno (with e set) when /cpus cannot be read. */
 int capture_cpus_present(const char *root, Error *e);
 
-/* Follows a CPU uevent: the CPU's thread id is read again at the next comparison, and an offline
- * marks it offlined for the burst (an online clears that). -ENOMEM: the offlined mark was lost;
+/* Follows a CPU uevent: the CPU's thread id and the /cpus nodes are read again at the next
+ * evaluation, and an offline marks the CPU offlined for the burst (an online clears that). -ENOMEM: the offlined mark was lost;
  * the set is rescanned and the caller says so. */
 int capture_cpus_uevent(CaptureCpus *cc, const CpuUevent *u);
 

@@ -196,6 +196,22 @@ static void test_uevent_forgets(void **state) {
         expect_note(&f->model, false, "CPU 3 (thread 9)");
 }
 
+/* A node read while the kernel was still adding its properties is not noticed by the generation
+ * (names and inodes): a CPU uevent has the nodes read again. Here a property changes in place. */
+static void test_uevent_rereads_dt(void **state) {
+        Fixture *f = *state;
+        const uint32_t other[SMT] = { 2, 7 };
+        char name[64];
+
+        assert_true(evaluate(f).consistent);
+        assert_int_equal(fake_cpus_write_node(f->root, fake_cpus_node_name(2, name, sizeof(name)), 2, other, SMT), 0);
+        assert_true(evaluate(f).consistent);  /* the kept nodes: no read */
+
+        uevent(f, CPU_ACTION_ONLINE, 0);
+        assert_false(evaluate(f).consistent);
+        expect_note(&f->model, false, "CPU 3 (thread 3) is online, but no /cpus node lists its thread");
+}
+
 /* capture_model_rescan() reads every thread id afresh and says whether anything changed. */
 static void test_rescan_changed(void **state) {
         Fixture *f = *state;
@@ -267,6 +283,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_hot_remove, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_offlined_burst_end, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_uevent_forgets, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_uevent_rereads_dt, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rescan_changed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_inputs, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_present, fake_cpus_root_setup, fake_cpus_root_teardown),

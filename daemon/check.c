@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "block-set.h"
@@ -78,7 +79,7 @@ static int check_memory(const char *root, const void *dtb, size_t dtb_size, FILE
         print_size(out, "LMB size:", dt.lmb_size);
         print_size(out, "Block size:", blocks.block_size);
         fprintf(out, "%-16s %s: %llu LMBs, %llu present, %llu reserved\n", "Device tree:",
-                dt.format == DT_FORMAT_V2 ? DT_PROP_DYNAMIC_MEMORY_V2 : DT_PROP_DYNAMIC_MEMORY,
+                dt_format_property(dt.format),
                 (unsigned long long) dt.n_lmbs, (unsigned long long) dt.n_present,
                 (unsigned long long) dt.n_reserved);
         fprintf(out, "%-16s %llu present\n", "Memory blocks:", (unsigned long long) blocks.n_present);

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
+#include "alloc-util.h"
 #include "control.h"
 #include "log.h"
 
@@ -55,7 +59,7 @@ static void reply_raw(int fd, const char *text) {
 static void reply_error(int fd, const char *message) {
         char buf[CONTROL_REPLY_MAX];
 
-        snprintf(buf, sizeof(buf), "result=error\nmessage=%s\n", message);
+        snprintf(buf, sizeof(buf), CONTROL_KEY_RESULT "=" CONTROL_RESULT_ERROR "\n" CONTROL_KEY_MESSAGE "=%s\n", message);
         reply_raw(fd, buf);
 }
 
@@ -69,7 +73,7 @@ static void reply_status(Connection *c) {
                 reply_error(c->fd, "out of memory");
                 return;
         }
-        fputs("result=ok\n", f);
+        fputs(CONTROL_REPLY_OK, f);
         c->server->handlers->status(c->server->userdata, f);
         if (fclose(f) != 0 || size > CONTROL_REPLY_MAX) {
                 reply_error(c->fd, "status does not fit in a reply");
@@ -98,7 +102,7 @@ static int on_connection(sd_event_source *source, int fd, uint32_t revents, void
         /* Answered, not closed: closing with the request unread would make the kernel reset the
          * connection, and the client would lose the reply. */
         if (c->refused) {
-                reply_error(fd, "permission denied");
+                reply_error(fd, CONTROL_MESSAGE_PERMISSION_DENIED);
                 return 0;
         }
 
@@ -121,7 +125,7 @@ static int on_connection(sd_event_source *source, int fd, uint32_t revents, void
         case CONTROL_RELOAD:
                 log_info("Reload requested over the control socket.");
                 s->handlers->reload(s->userdata);
-                reply_raw(fd, "result=ok\n");
+                reply_raw(fd, CONTROL_REPLY_OK);
                 break;
         case CONTROL_WAIT:
                 c->waiting = true;
@@ -129,7 +133,7 @@ static int on_connection(sd_event_source *source, int fd, uint32_t revents, void
                 control_server_notify(s);
                 break;
         default:
-                abort();
+                assert_not_reached();
         }
         return 0;
 }
@@ -188,7 +192,7 @@ void control_server_notify(ControlServer *s) {
         for (Connection *c = s->connections; c; c = c->next)
                 if (c->waiting) {
                         c->waiting = false;
-                        reply_raw(c->fd, "result=ok\n");
+                        reply_raw(c->fd, CONTROL_REPLY_OK);
                 }
 }
 

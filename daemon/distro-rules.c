@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "distro-rules.h"
+#include "fd-util.h"
 #include "log.h"
 
 #define MASK_TARGET "/dev/null"
@@ -32,23 +35,15 @@ static const char *const vendor_dirs[] = {
         NULL
 };
 
-/* "/" stays "/", "/tmp/root/" becomes "/tmp/root": the prefix of the paths in messages. */
-static void root_prefix(const char *root, char *buf, size_t size) {
-        size_t n;
-
-        snprintf(buf, size, "%s", root);
-        n = strlen(buf);
-        while (n > 0 && buf[n - 1] == '/')
-                buf[--n] = 0;
-}
-
-static const char *vendor_dir_of(int root_fd, const char *name, char *buf, size_t size) {
+/* The vendor directory (without its leading "/") that has name, or NULL. */
+static const char *vendor_dir_of(int root_fd, const char *name) {
         for (const char *const *d = vendor_dirs; *d; d++) {
-                snprintf(buf, size, "%s/%s", *d, name);
-                if (faccessat(root_fd, buf, F_OK, 0) == 0) {
-                        snprintf(buf, size, "/%s", *d);
-                        return buf;
-                }
+                _cleanup_free_ char *path = NULL;
+
+                if (asprintf(&path, "%s/%s", *d, name) < 0)
+                        return NULL;
+                if (faccessat(root_fd, path, F_OK, 0) == 0)
+                        return *d;
         }
         return NULL;
 }
@@ -100,43 +95,60 @@ static int is_mask(int dir_fd, const char *name) {
         return (size_t) n == strlen(MASK_TARGET) && memcmp(target, MASK_TARGET, (size_t) n) == 0;
 }
 
-static int open_root(const char *root, int *ret) {
-        int fd;
+/* The root (NULL or "" means "/") and its admin rules directory, opened (created if asked), and
+ * the prefix of the paths in messages: "/" gives "", "/tmp/root/" gives "/tmp/root". -ENOENT
+ * (not logged) when the directory is missing and not to be created; other errors are logged. */
+static int open_admin(const char *root, bool create, char **ret_prefix, int *ret_root_fd, int *ret_dir_fd) {
+        _cleanup_close_ int root_fd = -1, dir_fd = -1;
+        _cleanup_free_ char *prefix = NULL;
+        size_t n;
+        int r;
 
-        fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        if (!root || !*root)
+                root = "/";
+        n = strlen(root);
+        while (n > 0 && root[n - 1] == '/')
+                n--;
+        prefix = strndup(root, n);
+        if (!prefix)
+                return log_oom();
+
+        root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
                 return log_error_errno(negative_errno(), "Cannot open root directory %s: %m", root);
-        *ret = fd;
+        r = open_admin_dir(root_fd, create, &dir_fd);
+        if (r == -ENOENT && !create)
+                return r;
+        if (r < 0)
+                return log_error_errno(r, "Cannot %s %s/" ADMIN_RULES_DIR ": %m", create ? "create" : "open", prefix);
+
+        *ret_prefix = TAKE_PTR(prefix);
+        *ret_root_fd = TAKE_FD(root_fd);
+        *ret_dir_fd = TAKE_FD(dir_fd);
         return 0;
 }
 
 int distro_rules_mask(const char *root, FILE *out) {
         _cleanup_close_ int root_fd = -1, dir_fd = -1;
-        char prefix[4096];
+        _cleanup_free_ char *prefix = NULL;
         int r, ret = 0;
 
-        if (!root || !*root)
-                root = "/";
-        root_prefix(root, prefix, sizeof(prefix));
-
-        r = open_root(root, &root_fd);
+        r = open_admin(root, true, &prefix, &root_fd, &dir_fd);
         if (r < 0)
                 return r;
-        r = open_admin_dir(root_fd, true, &dir_fd);
-        if (r < 0)
-                return log_error_errno(r, "Cannot create %s/" ADMIN_RULES_DIR ": %m", prefix);
 
         for (const DistroRule *d = distro_rules; d->name; d++) {
-                char where[4096], vendor[4096];
-                const char *installed = vendor_dir_of(root_fd, d->name, vendor, sizeof(vendor));
+                const char *installed = vendor_dir_of(root_fd, d->name);
+                _cleanup_free_ char *where = NULL;
 
-                snprintf(where, sizeof(where), "%s/" ADMIN_RULES_DIR "/%s", prefix, d->name);
+                if (asprintf(&where, "%s/" ADMIN_RULES_DIR "/%s", prefix, d->name) < 0)
+                        return log_oom();
 
                 /* Create first and look only if something is there: no window in which an
                  * administrator's file could appear between the check and the link. */
                 if (symlinkat(MASK_TARGET, dir_fd, d->name) >= 0) {
                         fprintf(out, "%s: masked, %s -> " MASK_TARGET " (%s; %s%s)\n", d->name, where,
-                                d->owner, installed ? "installed in " : "not installed",
+                                d->owner, installed ? "installed in /" : "not installed",
                                 installed ?: "");
                         continue;
                 }
@@ -164,29 +176,23 @@ int distro_rules_mask(const char *root, FILE *out) {
 
 int distro_rules_unmask(const char *root, FILE *out) {
         _cleanup_close_ int root_fd = -1, dir_fd = -1;
-        char prefix[4096];
+        _cleanup_free_ char *prefix = NULL;
         int r, ret = 0;
 
-        if (!root || !*root)
-                root = "/";
-        root_prefix(root, prefix, sizeof(prefix));
-
-        r = open_root(root, &root_fd);
-        if (r < 0)
-                return r;
-        r = open_admin_dir(root_fd, false, &dir_fd);
+        r = open_admin(root, false, &prefix, &root_fd, &dir_fd);
         if (r == -ENOENT) {
                 for (const DistroRule *d = distro_rules; d->name; d++)
                         fprintf(out, "%s: not masked\n", d->name);
                 return 0;
         }
         if (r < 0)
-                return log_error_errno(r, "Cannot open %s/" ADMIN_RULES_DIR ": %m", prefix);
+                return r;
 
         for (const DistroRule *d = distro_rules; d->name; d++) {
-                char where[4096];
+                _cleanup_free_ char *where = NULL;
 
-                snprintf(where, sizeof(where), "%s/" ADMIN_RULES_DIR "/%s", prefix, d->name);
+                if (asprintf(&where, "%s/" ADMIN_RULES_DIR "/%s", prefix, d->name) < 0)
+                        return log_oom();
 
                 r = is_mask(dir_fd, d->name);
                 if (r == -ENOENT) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kdump-settlectl: the administrator's side of kdump-settle. */
 
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -10,20 +11,26 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include "alloc-util.h"
 #include "check.h"
 #include "control-protocol.h"
+#include "defaults.h"
 #include "distro-rules.h"
 #include "dtb.h"
+#include "fd-util.h"
 #include "fileio.h"
 #include "log.h"
 #include "time-util.h"
 
-#define DEFAULT_RUNTIME_DIR "/run/kdump-settle"
-
-/* Exit codes of `check`, for scripts: agree, disagree, could not tell. */
-#define EXIT_AGREE 0
-#define EXIT_DISAGREE 1
+/* One exit-code policy for every command (man/kdump-settlectl.8, EXIT STATUS): a verb returns 0
+ * (yes: done, agree), 1 (the answer is no: check disagrees, wait's --timeout passed) or a negative
+ * errno, logged, which exits EXIT_ERROR, like a usage error. */
+#define EXIT_OK 0
+#define EXIT_NO 1
 #define EXIT_ERROR 2
+
+/* How long status and reload wait for the daemon's answer. */
+#define CONTROL_CALL_TIMEOUT (5 * USEC_PER_SEC)
 
 typedef struct Args {
         const char *root;
@@ -43,7 +50,7 @@ static void help(void) {
                "  wait                  Wait until no request is pending and the last reload\n"
                "                        succeeded\n"
                "  check                 Compare the device tree's memory and CPUs with the\n"
-               "                        kernel's; exit 0 if they agree, 1 if not, 2 on error\n"
+               "                        kernel's memory blocks and CPUs\n"
                "  dump-dt FILE          Write the device tree's memory node to FILE as a .dtb\n"
                "  mask-distro-rules     Mask the distribution's kdump udev rules, which would\n"
                "                        reload on every memory event\n"
@@ -55,7 +62,9 @@ static void help(void) {
                "     --timeout=SPAN     wait: give up after SPAN (default: wait forever)\n"
                "     --root=DIR         check, dump-dt, *-distro-rules: work under DIR (default /)\n"
                "     --dtb=FILE         check: read the device tree from a .dtb made by dump-dt\n"
-               "     --runtime-dir=DIR  The daemon's runtime directory (default " DEFAULT_RUNTIME_DIR ")\n",
+               "     --runtime-dir=DIR  The daemon's runtime directory (default " DEFAULT_RUNTIME_DIR ")\n\n"
+               "Exit status: 0 done (check: they agree), 1 the answer is no (check: they\n"
+               "disagree; wait: --timeout passed), 2 an error or a usage error.\n",
                program_invocation_short_name);
 }
 
@@ -106,12 +115,12 @@ static int control_call(const Args *args, ControlCommand cmd, usec_t timeout, Co
         r = control_reply_parse(buf, (size_t) n, ret, &e);
         if (r < 0)
                 return log_error_errno(r, "Malformed reply from kdump-settled: %s", error_message(&e, r));
-        if (strcmp(control_reply_get(ret, "result"), "ok") != 0) {
-                const char *message = control_reply_get(ret, "message");
+        if (strcmp(control_reply_get(ret, CONTROL_KEY_RESULT), CONTROL_RESULT_OK) != 0) {
+                const char *message = control_reply_get(ret, CONTROL_KEY_MESSAGE);
 
                 log_error("kdump-settled: %s", message ?: "error");
                 control_reply_done(ret);
-                return message && strcmp(message, "permission denied") == 0 ? -EACCES : -EIO;
+                return message && strcmp(message, CONTROL_MESSAGE_PERMISSION_DENIED) == 0 ? -EACCES : -EIO;
         }
         return 0;
 }
@@ -139,15 +148,15 @@ static const char *field(const ControlReply *r, const char *key) {
         return control_reply_get(r, key) ?: "?";
 }
 
-static int verb_status(const Args *args) {
+static int verb_status(const Args *args, char **argv) {
         _cleanup_(control_reply_done) ControlReply reply = {};
         long long when;
         char buf[64] = "never";
         int r;
 
-        r = control_call(args, CONTROL_STATUS, 5 * USEC_PER_SEC, &reply);
+        r = control_call(args, CONTROL_STATUS, CONTROL_CALL_TIMEOUT, &reply);
         if (r < 0)
-                return 1;
+                return r;
 
         if (args->json) {
                 /* Every field but result; counters as numbers, the rest as strings. */
@@ -165,7 +174,7 @@ static int verb_status(const Args *args) {
                 return 0;
         }
 
-        when = strtoll(field(&reply, "last_reload_time"), NULL, 10);
+        when = strtoll(field(&reply, CONTROL_STATUS_LAST_RELOAD_TIME), NULL, 10);
         if (when > 0) {
                 time_t t = (time_t) when;
                 struct tm tm;
@@ -173,32 +182,48 @@ static int verb_status(const Args *args) {
                 strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
         }
 
-        printf("State:          %s (%s)\n", field(&reply, "state"), field(&reply, "status"));
-        printf("Pending:        %s uevent(s)\n", field(&reply, "pending_events"));
-        printf("Consistent:     %s\n", field(&reply, "consistent"));
-        printf("DT generation:  %s\n", field(&reply, "dt_generation"));
-        printf("DT memory set:  %s\n", field(&reply, "dt_set"));
-        printf("Loaded set:     %s\n", field(&reply, "loaded_set"));
+        printf("State:          %s (%s)\n", field(&reply, CONTROL_STATUS_STATE), field(&reply, CONTROL_STATUS_STATUS));
+        printf("Pending:        %s uevent(s)\n", field(&reply, CONTROL_STATUS_PENDING_EVENTS));
+        printf("Consistent:     %s\n", field(&reply, CONTROL_STATUS_CONSISTENT));
+        printf("DT generation:  %s\n", field(&reply, CONTROL_STATUS_DT_GENERATION));
+        printf("DT memory set:  %s\n", field(&reply, CONTROL_STATUS_DT_SET));
+        printf("Loaded set:     %s\n", field(&reply, CONTROL_STATUS_LOADED_SET));
         if (when > 0)
-                printf("Last reload:    %s, %s ms, %s\n", buf, field(&reply, "last_reload_duration_ms"),
-                       field(&reply, "last_reload_result"));
+                printf("Last reload:    %s, %s ms, %s\n", buf, field(&reply, CONTROL_STATUS_LAST_RELOAD_DURATION_MS),
+                       field(&reply, CONTROL_STATUS_LAST_RELOAD_RESULT));
         else
                 printf("Last reload:    never\n");
         printf("Counts:         %s events, %s requests, %s reloads, %s failures, %s skipped, %s timeouts\n",
-               field(&reply, "events"), field(&reply, "requests"), field(&reply, "reloads"),
-               field(&reply, "failures"), field(&reply, "skipped"), field(&reply, "timeouts"));
-        printf("Uevent source:  %s\n", field(&reply, "uevent_source"));
-        printf("Reload backend: %s\n", field(&reply, "reload_backend"));
+               field(&reply, CONTROL_STATUS_EVENTS), field(&reply, CONTROL_STATUS_REQUESTS), field(&reply, CONTROL_STATUS_RELOADS),
+               field(&reply, CONTROL_STATUS_FAILURES), field(&reply, CONTROL_STATUS_SKIPPED), field(&reply, CONTROL_STATUS_TIMEOUTS));
+        printf("Uevent source:  %s\n", field(&reply, CONTROL_STATUS_UEVENT_SOURCE));
+        printf("Reload backend: %s\n", field(&reply, CONTROL_STATUS_RELOAD_BACKEND));
+        if (strcmp(field(&reply, CONTROL_STATUS_CPU_INPUT), "none") == 0)
+                printf("CPUs:           not followed (no CPU nodes in the device tree)\n");
+        else
+                printf("CPUs:           %s, consistent: %s, %s online, %s DT threads, %s uevents\n",
+                       field(&reply, CONTROL_STATUS_CPU_INPUT), field(&reply, CONTROL_STATUS_CPUS_CONSISTENT),
+                       field(&reply, CONTROL_STATUS_CPUS_ONLINE), field(&reply, CONTROL_STATUS_CPUS_DT_THREADS),
+                       field(&reply, CONTROL_STATUS_CPU_EVENTS));
         return 0;
 }
 
-static int verb_simple(const Args *args, ControlCommand cmd, usec_t timeout) {
+static int verb_reload(const Args *args, char **argv) {
         _cleanup_(control_reply_done) ControlReply reply = {};
 
-        return control_call(args, cmd, timeout, &reply) < 0 ? 1 : 0;
+        return control_call(args, CONTROL_RELOAD, CONTROL_CALL_TIMEOUT, &reply);
 }
 
-static int verb_check(const Args *args) {
+static int verb_wait(const Args *args, char **argv) {
+        _cleanup_(control_reply_done) ControlReply reply = {};
+        int r;
+
+        r = control_call(args, CONTROL_WAIT, args->timeout, &reply);
+        /* Not settled within --timeout: an answer, not a failure. */
+        return r == -ETIME ? EXIT_NO : r;
+}
+
+static int verb_check(const Args *args, char **argv) {
         _cleanup_free_ char *blob = NULL;
         size_t size = 0;
         Error e = {};
@@ -206,17 +231,16 @@ static int verb_check(const Args *args) {
 
         if (args->dtb) {
                 r = read_full_file_root(NULL, args->dtb, DTB_MAX, &blob, &size, &e);
-                if (r < 0) {
-                        log_error_errno(r, "%s", error_message(&e, r));
-                        return EXIT_ERROR;
-                }
+                if (r < 0)
+                        return log_error_errno(r, "%s", error_message(&e, r));
         }
 
         r = check_run(args->root, blob, size, stdout);
-        return r < 0 ? EXIT_ERROR : r == 0 ? EXIT_AGREE : EXIT_DISAGREE;
+        return r < 0 ? r : r == 0 ? EXIT_OK : EXIT_NO;
 }
 
-static int verb_dump_dt(const Args *args, const char *path) {
+static int verb_dump_dt(const Args *args, char **argv) {
+        const char *path = argv[0];
         _cleanup_free_ void *blob = NULL;
         _cleanup_close_ int fd = -1;
         size_t size;
@@ -224,18 +248,68 @@ static int verb_dump_dt(const Args *args, const char *path) {
         int r;
 
         r = dtb_from_memory_node(args->root, &blob, &size, &e);
-        if (r < 0) {
-                log_error_errno(r, "%s", error_message(&e, r));
-                return 1;
-        }
+        if (r < 0)
+                return log_error_errno(r, "%s", error_message(&e, r));
 
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || write(fd, blob, size) != (ssize_t) size) {
-                log_error_errno(errno, "Cannot write %s: %m", path);
-                return 1;
-        }
+        r = fd < 0 ? negative_errno() : loop_write(fd, blob, size);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write %s: %m", path);
         printf("Wrote %zu bytes to %s.\n", size, path);
         return 0;
+}
+
+static int verb_mask_distro_rules(const Args *args, char **argv) {
+        return distro_rules_mask(args->root, stdout);
+}
+
+static int verb_unmask_distro_rules(const Args *args, char **argv) {
+        return distro_rules_unmask(args->root, stdout);
+}
+
+typedef struct Verb {
+        const char *name;
+        unsigned n_args;        /* exactly this many */
+        const char *arguments;  /* for the message when they are wrong */
+        int (*run)(const Args *args, char **argv);
+} Verb;
+
+static const Verb verbs[] = {
+        { "status",              0, NULL,                          verb_status              },
+        { "reload",              0, NULL,                          verb_reload              },
+        { "wait",                0, NULL,                          verb_wait                },
+        { "check",               0, NULL,                          verb_check               },
+        { "dump-dt",             1, "one argument, the file to write", verb_dump_dt         },
+        { "mask-distro-rules",   0, NULL,                          verb_mask_distro_rules   },
+        { "unmask-distro-rules", 0, NULL,                          verb_unmask_distro_rules },
+};
+
+/* Finds argv[0] in verbs and runs it with the rest; the exit code. */
+static int dispatch_verb(const Args *args, int argc, char **argv) {
+        const Verb *verb = NULL;
+        int r;
+
+        if (argc < 1) {
+                log_error("Missing command; see --help.");
+                return EXIT_ERROR;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strcmp(verbs[i].name, argv[0]) == 0)
+                        verb = &verbs[i];
+        if (!verb) {
+                log_error("Unknown command '%s'; see --help.", argv[0]);
+                return EXIT_ERROR;
+        }
+        if ((unsigned) argc - 1 != verb->n_args) {
+                if (verb->arguments)
+                        log_error("%s takes %s.", verb->name, verb->arguments);
+                else
+                        log_error("%s takes no arguments.", verb->name);
+                return EXIT_ERROR;
+        }
+
+        r = verb->run(args, argv + 1);
+        return r < 0 ? EXIT_ERROR : r;
 }
 
 int main(int argc, char *argv[]) {
@@ -255,8 +329,7 @@ int main(int argc, char *argv[]) {
                 .runtime_dir = DEFAULT_RUNTIME_DIR,
                 .timeout = USEC_INFINITY,
         };
-        const char *verb;
-        int c, n_args;
+        int c;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
@@ -288,38 +361,5 @@ int main(int argc, char *argv[]) {
                         return EXIT_ERROR;
                 }
 
-        if (optind >= argc) {
-                log_error("Missing command; see --help.");
-                return EXIT_ERROR;
-        }
-        verb = argv[optind];
-        n_args = argc - optind - 1;
-
-        if (strcmp(verb, "dump-dt") == 0) {
-                if (n_args != 1) {
-                        log_error("dump-dt takes one argument, the file to write.");
-                        return EXIT_ERROR;
-                }
-                return verb_dump_dt(&args, argv[optind + 1]);
-        }
-        if (n_args > 0) {
-                log_error("%s takes no arguments.", verb);
-                return EXIT_ERROR;
-        }
-
-        if (strcmp(verb, "check") == 0)
-                return verb_check(&args);
-        if (strcmp(verb, "status") == 0)
-                return verb_status(&args);
-        if (strcmp(verb, "reload") == 0)
-                return verb_simple(&args, CONTROL_RELOAD, 5 * USEC_PER_SEC);
-        if (strcmp(verb, "wait") == 0)
-                return verb_simple(&args, CONTROL_WAIT, args.timeout);
-        if (strcmp(verb, "mask-distro-rules") == 0)
-                return distro_rules_mask(args.root, stdout) < 0 ? 1 : 0;
-        if (strcmp(verb, "unmask-distro-rules") == 0)
-                return distro_rules_unmask(args.root, stdout) < 0 ? 1 : 0;
-
-        log_error("Unknown command '%s'; see --help.", verb);
-        return EXIT_ERROR;
+        return dispatch_verb(&args, argc - optind, argv + optind);
 }

@@ -4,11 +4,13 @@
  * what kind of dump this system has, the configuration, the first look at memory and the state an
  * earlier run left. The rest is the manager's (manager.h). */
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "alloc-util.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-config.h"

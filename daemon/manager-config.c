@@ -4,12 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defaults.h"
 #include "log.h"
 #include "manager-config.h"
 #include "strv.h"
 
-#define DEFAULT_CONFIG_PATH SYSCONFDIR "/kdump-settle.conf"
-#define DEFAULT_RUNTIME_DIR "/run/kdump-settle"
 
 static void help(void) {
         printf("%s [OPTIONS...]\n\n"
@@ -22,12 +21,12 @@ static void help(void) {
                "     --root=DIR               Read sysfs and the device tree under DIR (default /)\n"
                "     --runtime-dir=DIR        State file and control socket (default $RUNTIME_DIRECTORY,\n"
                "                              else " DEFAULT_RUNTIME_DIR ")\n"
-               "     --uevent-source=SOURCE   udev (default) or kernel\n"
-               "     --quiet-sec=SPAN         Quiet period that ends a burst (default 50ms)\n"
-               "     --max-wait-sec=SPAN      Reload anyway after this long (default 30s)\n"
-               "     --poll-interval-sec=SPAN Device tree poll while waiting (default 5ms)\n"
+               "     --uevent-source=SOURCE   " CONFIG_UEVENT_SOURCE_DEFAULT_TEXT " (default) or kernel\n"
+               "     --quiet-sec=SPAN         Quiet period that ends a burst (default " CONFIG_QUIET_DEFAULT_TEXT ")\n"
+               "     --max-wait-sec=SPAN      Reload anyway after this long (default " CONFIG_MAX_WAIT_DEFAULT_TEXT ")\n"
+               "     --poll-interval-sec=SPAN Device tree poll while waiting (default " CONFIG_POLL_INTERVAL_DEFAULT_TEXT ")\n"
                "     --reload-command=CMD     Reload command, split on white space, no shell\n"
-               "     --reload-timeout-sec=SPAN Kill a reload running longer (default 120s)\n"
+               "     --reload-timeout-sec=SPAN Kill a reload running longer (default " CONFIG_RELOAD_TIMEOUT_DEFAULT_TEXT ")\n"
                "     --kexec-kernel=PATH      Kernel for the kexec -p fallback\n"
                "     --kexec-initrd=PATH      Initrd for the kexec -p fallback\n"
                "     --kexec-append=ARGS      Command line for the kexec -p fallback\n"
@@ -136,7 +135,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 case '?':
                         return -EINVAL;
                 default:
-                        abort();
+                        assert_not_reached();
                 }
 
         if (optind < argc)
@@ -177,10 +176,12 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                 backend = "fadump re-registration";
         }
         if (argv) {
-                char line[512] = "";
+                _cleanup_free_ char *line = strv_join(argv, " ");
 
-                for (char **a = argv; *a; a++)
-                        snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", a == argv ? "" : " ", *a);
+                if (!line) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
                 log_info("Reload command (%s): %s", backend, line);
         } else
                 log_info("Reload: %s.", backend);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 
+#include "alloc-util.h"
+#include "control-protocol.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-control.h"
@@ -12,26 +14,26 @@ static void on_status(void *userdata, FILE *f) {
         const SettleVerdict *v = settle_verdict(s);
         const SettleCounters *n = settle_counters(s);
 
-        fprintf(f, "state=%s\n", settle_state_to_string(settle_state(s)));
-        fprintf(f, "status=%s\n", m->status);
-        fprintf(f, "pending_events=%llu\n", (unsigned long long) m->request_events);
-        fprintf(f, "dt_generation=%016llx\n", (unsigned long long) settle_last_generation(s));
-        fprintf(f, "consistent=%s\n", !v->valid ? "unknown" : v->consistent ? "yes" : "no");
-        fprintf(f, "dt_set=%016llx\n", (unsigned long long) v->set_id);
-        fprintf(f, "loaded_set=%016llx\n", (unsigned long long) settle_loaded_id(s));
-        fprintf(f, "last_reload_time=%lld\n", (long long) m->last_reload_time);
-        fprintf(f, "last_reload_duration_ms=%llu\n",
+        fprintf(f, CONTROL_STATUS_STATE "=%s\n", settle_state_to_string(settle_state(s)));
+        fprintf(f, CONTROL_STATUS_STATUS "=%s\n", m->status);
+        fprintf(f, CONTROL_STATUS_PENDING_EVENTS "=%llu\n", (unsigned long long) m->request_events);
+        fprintf(f, CONTROL_STATUS_DT_GENERATION "=%016llx\n", (unsigned long long) settle_last_generation(s));
+        fprintf(f, CONTROL_STATUS_CONSISTENT "=%s\n", !v->valid ? "unknown" : v->consistent ? "yes" : "no");
+        fprintf(f, CONTROL_STATUS_DT_SET "=%016llx\n", (unsigned long long) v->set_id);
+        fprintf(f, CONTROL_STATUS_LOADED_SET "=%016llx\n", (unsigned long long) settle_loaded_id(s));
+        fprintf(f, CONTROL_STATUS_LAST_RELOAD_TIME "=%lld\n", (long long) m->last_reload_time);
+        fprintf(f, CONTROL_STATUS_LAST_RELOAD_DURATION_MS "=%llu\n",
                 (unsigned long long) (m->last_reload_duration / USEC_PER_MSEC));
-        fprintf(f, "last_reload_result=%s\n", m->last_reload_result[0] ? m->last_reload_result : "none");
-        fprintf(f, "events=%llu\n", (unsigned long long) n->n_events);
-        fprintf(f, "requests=%llu\n", (unsigned long long) n->n_requests);
-        fprintf(f, "reloads=%llu\n", (unsigned long long) n->n_reloads);
-        fprintf(f, "failures=%llu\n", (unsigned long long) n->n_failures);
-        fprintf(f, "skipped=%llu\n", (unsigned long long) n->n_skipped);
-        fprintf(f, "timeouts=%llu\n", (unsigned long long) n->n_timeouts);
-        fprintf(f, "uevent_source=%s\n",
+        fprintf(f, CONTROL_STATUS_LAST_RELOAD_RESULT "=%s\n", m->last_reload_result[0] ? m->last_reload_result : "none");
+        fprintf(f, CONTROL_STATUS_EVENTS "=%llu\n", (unsigned long long) n->n_events);
+        fprintf(f, CONTROL_STATUS_REQUESTS "=%llu\n", (unsigned long long) n->n_requests);
+        fprintf(f, CONTROL_STATUS_RELOADS "=%llu\n", (unsigned long long) n->n_reloads);
+        fprintf(f, CONTROL_STATUS_FAILURES "=%llu\n", (unsigned long long) n->n_failures);
+        fprintf(f, CONTROL_STATUS_SKIPPED "=%llu\n", (unsigned long long) n->n_skipped);
+        fprintf(f, CONTROL_STATUS_TIMEOUTS "=%llu\n", (unsigned long long) n->n_timeouts);
+        fprintf(f, CONTROL_STATUS_UEVENT_SOURCE "=%s\n",
                 m->kernel_handles_hotplug ? "none" : uevent_source_to_string(m->config.uevent_source));
-        fprintf(f, "reload_backend=%s\n", m->reload_backend);
+        fprintf(f, CONTROL_STATUS_RELOAD_BACKEND "=%s\n", m->reload_backend);
         manager_cpus_status(m, f);
 }
 

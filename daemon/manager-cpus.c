@@ -109,11 +109,11 @@ void manager_cpus_status(Manager *m, FILE *f) {
         const char *why = cc ? cpu_reload_needless_why(m) : NULL;
 
         /* none: no CPU nodes to follow; kernel, fadump: followed, but CPU hot-plug reloads nothing. */
-        fprintf(f, "cpu_input=%s\n", !cc ? "none" : why ?: "watched");
-        fprintf(f, "cpu_events=%llu\n", (unsigned long long) m->cpu_events);
+        fprintf(f, CONTROL_STATUS_CPU_INPUT "=%s\n", !cc ? "none" : why ?: "watched");
+        fprintf(f, CONTROL_STATUS_CPU_EVENTS "=%llu\n", (unsigned long long) m->cpu_events);
         if (!cc)
                 return;
-        fprintf(f, "cpus_consistent=%s\n", cc->last_consistent < 0 ? "unknown" : cc->last_consistent ? "yes" : "no");
-        fprintf(f, "cpus_online=%u\n", (unsigned) cc->cpus.online.n_set);
-        fprintf(f, "cpus_dt_threads=%zu\n", cc->dt.n_threads);
+        fprintf(f, CONTROL_STATUS_CPUS_CONSISTENT "=%s\n", cc->last_consistent < 0 ? "unknown" : cc->last_consistent ? "yes" : "no");
+        fprintf(f, CONTROL_STATUS_CPUS_ONLINE "=%u\n", (unsigned) cc->cpus.online.n_set);
+        fprintf(f, CONTROL_STATUS_CPUS_DT_THREADS "=%zu\n", cc->dt.n_threads);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -6,7 +7,10 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "alloc-util.h"
+#include "fd-util.h"
 #include "reload.h"
 #include "strv.h"
 
@@ -56,26 +60,6 @@ static bool find_in_path(const char *name, const char *path) {
         return find_executable(name, path, &full) >= 0;
 }
 
-static int argv_from(char ***ret, const char *const *words) {
-        size_t n = 0;
-        char **l;
-
-        while (words[n])
-                n++;
-        l = calloc(n + 1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                l[i] = strdup(words[i]);
-                if (!l[i]) {
-                        strv_free(l);
-                        return -ENOMEM;
-                }
-        }
-        *ret = l;
-        return 0;
-}
-
 int reload_argv_resolve(const Config *c, const char *path, char ***ret, const char **ret_backend, Error *e) {
         _cleanup_free_ char *initrd = NULL, *append = NULL;
         int r;
@@ -90,10 +74,10 @@ int reload_argv_resolve(const Config *c, const char *path, char ***ret, const ch
 
         if (find_in_path("kdumpctl", path)) {
                 *ret_backend = "kdumpctl";
-                r = argv_from(ret, (const char *const[]) { "kdumpctl", "reload", NULL });
+                r = strv_copy((const char *const[]) { "kdumpctl", "reload", NULL }, ret);
         } else if (find_in_path("kdump-config", path)) {
                 *ret_backend = "kdump-config";
-                r = argv_from(ret, (const char *const[]) { "kdump-config", "reload", NULL });
+                r = strv_copy((const char *const[]) { "kdump-config", "reload", NULL }, ret);
         } else if (c->kexec_kernel) {
                 *ret_backend = "kexec";
                 if (c->kexec_initrd && asprintf(&initrd, "--initrd=%s", c->kexec_initrd) < 0)
@@ -102,8 +86,8 @@ int reload_argv_resolve(const Config *c, const char *path, char ***ret, const ch
                 if (asprintf(&append, c->kexec_append ? "--append=%s" : "--reuse-cmdline",
                              c->kexec_append ?: "") < 0)
                         return error_set(e, -ENOMEM, "Out of memory");
-                r = argv_from(ret, (const char *const[]) {
-                        "kexec", "-p", c->kexec_kernel, append, initrd, NULL });
+                /* No KexecInitrd=: initrd is NULL and ends the vector. */
+                r = strv_copy((const char *const[]) { "kexec", "-p", c->kexec_kernel, append, initrd, NULL }, ret);
         } else
                 return error_set(e, -ENOENT,
                                  "No reload backend: neither kdumpctl nor kdump-config is in PATH, "

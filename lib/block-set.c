@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "block-set.h"
+#include "escape.h"
 #include "fileio.h"
+#include "hexdecoct.h"
 
 #define BITS_PER_WORD 64u
 #define MAX_WORDS ((size_t) (BLOCK_SET_MAX_BLOCKS / BITS_PER_WORD))
@@ -19,10 +24,6 @@
 /* How much of a bad input a message quotes. */
 #define QUOTE_MAX 32
 
-static inline bool is_power_of_two(uint64_t v) {
-        return v != 0 && (v & (v - 1)) == 0;
-}
-
 /* Bits lo..hi (inclusive, 0..63) of a word. */
 static inline uint64_t word_mask(unsigned lo, unsigned hi) {
         assert(lo <= hi && hi < BITS_PER_WORD);
@@ -33,40 +34,6 @@ static inline uint64_t allocated_bits(const BlockSet *s) {
         return (uint64_t) s->n_words * BITS_PER_WORD;
 }
 
-/* Printable, truncated copy of untrusted text for a message. */
-static const char *quote(const char *text, char *buf, size_t size) {
-        size_t o = 0;
-
-        assert(size >= 8);
-
-        for (const char *p = text; *p; p++) {
-                unsigned char c = (unsigned char) *p;
-                char esc[5];
-                size_t l;
-
-                if (c == '\n')
-                        l = (size_t) snprintf(esc, sizeof(esc), "\\n");
-                else if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-                        l = (size_t) snprintf(esc, sizeof(esc), "\\x%02x", c);
-                else {
-                        esc[0] = (char) c;
-                        esc[1] = 0;
-                        l = 1;
-                }
-
-                /* Keep room for "..." and the NUL. */
-                if (o + l + 4 > size) {
-                        memcpy(buf + o, "...", 4);
-                        return buf;
-                }
-                memcpy(buf + o, esc, l);
-                o += l;
-        }
-
-        buf[o] = 0;
-        return buf;
-}
-
 void block_set_done(BlockSet *s) {
         if (!s)
                 return;
@@ -75,9 +42,10 @@ void block_set_done(BlockSet *s) {
 }
 
 int block_size_parse(const char *text, uint64_t *ret, Error *e) {
-        char q[QUOTE_MAX * 4 + 4];
+        char q[TEXT_QUOTE_SIZE(QUOTE_MAX)];
         const char *p = text;
         uint64_t v = 0;
+        int r;
 
         assert(text);
         assert(ret);
@@ -85,35 +53,27 @@ int block_size_parse(const char *text, uint64_t *ret, Error *e) {
         if (!*p)
                 return error_set(e, -EBADMSG, "Memory block size is empty");
 
-        for (; *p && *p != '\n'; p++) {
-                unsigned d;
-
-                if (*p >= '0' && *p <= '9')
-                        d = (unsigned) (*p - '0');
-                else if (*p >= 'a' && *p <= 'f')
-                        d = (unsigned) (*p - 'a' + 10);
-                else if (*p >= 'A' && *p <= 'F')
-                        d = (unsigned) (*p - 'A' + 10);
-                else
-                        return error_set(e, -EBADMSG, "Memory block size \"%s\" is not hexadecimal",
-                                         quote(text, q, sizeof(q)));
-
-                if (v > UINT64_MAX >> 4)
+        p += strcspn(p, "\n");
+        if (p > text) {
+                r = parse_hex_u64(text, (size_t) (p - text), &v);
+                if (r == -ERANGE)
                         return error_set(e, -EBADMSG, "Memory block size \"%s\" overflows 64 bits",
-                                         quote(text, q, sizeof(q)));
-                v = (v << 4) | d;
+                                         text_quote(text, q, sizeof(q)));
+                if (r < 0)
+                        return error_set(e, -EBADMSG, "Memory block size \"%s\" is not hexadecimal",
+                                         text_quote(text, q, sizeof(q)));
         }
 
         if (p == text)
                 return error_set(e, -EBADMSG, "Memory block size \"%s\" has no digits",
-                                 quote(text, q, sizeof(q)));
+                                 text_quote(text, q, sizeof(q)));
         /* At most one newline, and only at the end. */
         if (*p == '\n' && p[1] != 0)
                 return error_set(e, -EBADMSG, "Memory block size \"%s\" has trailing garbage",
-                                 quote(text, q, sizeof(q)));
+                                 text_quote(text, q, sizeof(q)));
         if (!is_power_of_two(v))
                 return error_set(e, -EBADMSG, "Memory block size \"%s\" is not a non-zero power of two",
-                                 quote(text, q, sizeof(q)));
+                                 text_quote(text, q, sizeof(q)));
 
         *ret = v;
         return 0;

@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "alloc-util.h"
 #include "config.h"
 #include "fileio.h"
 #include "macro.h"
+#include "string-table.h"
 #include "strv.h"
 
 typedef enum ItemKind {
@@ -23,8 +25,7 @@ typedef enum ItemKind {
 } ItemKind;
 
 typedef struct ConfigItem {
-        const char *section;
-        const char *key;
+        ConfigKeyInfo info;
         ItemKind kind;
         size_t offset;
         /* ITEM_TIMESPAN only */
@@ -34,36 +35,34 @@ typedef struct ConfigItem {
 } ConfigItem;
 
 static const ConfigItem items[] = {
-        { "Settle", "QuietSec",         ITEM_TIMESPAN,      offsetof(Config, quiet),          CONFIG_QUIET_DEFAULT,          1,             false },
-        { "Settle", "MaxWaitSec",       ITEM_TIMESPAN,      offsetof(Config, max_wait),       CONFIG_MAX_WAIT_DEFAULT,       1,             true  },
-        { "Settle", "PollIntervalSec",  ITEM_TIMESPAN,      offsetof(Config, poll_interval),  CONFIG_POLL_INTERVAL_DEFAULT,  USEC_PER_MSEC, false },
-        { "Settle", "UeventSource",     ITEM_UEVENT_SOURCE, offsetof(Config, uevent_source),  0,                             0,             false },
-        { "Reload", "ReloadCommand",    ITEM_COMMAND,       offsetof(Config, reload_command), 0,                             0,             false },
-        { "Reload", "ReloadTimeoutSec", ITEM_TIMESPAN,      offsetof(Config, reload_timeout), CONFIG_RELOAD_TIMEOUT_DEFAULT, 1,             false },
-        { "Reload", "KexecKernel",      ITEM_PATH,          offsetof(Config, kexec_kernel),   0,                             0,             false },
-        { "Reload", "KexecInitrd",      ITEM_PATH,          offsetof(Config, kexec_initrd),   0,                             0,             false },
-        { "Reload", "KexecAppend",      ITEM_STRING,        offsetof(Config, kexec_append),   0,                             0,             false },
+        { { "Settle", "QuietSec",         "quiet-sec",          CONFIG_QUIET_DEFAULT_TEXT },          ITEM_TIMESPAN,      offsetof(Config, quiet),          CONFIG_QUIET_DEFAULT,          1,             false },
+        { { "Settle", "MaxWaitSec",       "max-wait-sec",       CONFIG_MAX_WAIT_DEFAULT_TEXT },       ITEM_TIMESPAN,      offsetof(Config, max_wait),       CONFIG_MAX_WAIT_DEFAULT,       1,             true  },
+        { { "Settle", "PollIntervalSec",  "poll-interval-sec",  CONFIG_POLL_INTERVAL_DEFAULT_TEXT },  ITEM_TIMESPAN,      offsetof(Config, poll_interval),  CONFIG_POLL_INTERVAL_DEFAULT,  USEC_PER_MSEC, false },
+        { { "Settle", "UeventSource",     "uevent-source",      CONFIG_UEVENT_SOURCE_DEFAULT_TEXT },  ITEM_UEVENT_SOURCE, offsetof(Config, uevent_source),  0,                             0,             false },
+        { { "Reload", "ReloadCommand",    "reload-command",     NULL },                               ITEM_COMMAND,       offsetof(Config, reload_command), 0,                             0,             false },
+        { { "Reload", "ReloadTimeoutSec", "reload-timeout-sec", CONFIG_RELOAD_TIMEOUT_DEFAULT_TEXT }, ITEM_TIMESPAN,      offsetof(Config, reload_timeout), CONFIG_RELOAD_TIMEOUT_DEFAULT, 1,             false },
+        { { "Reload", "KexecKernel",      "kexec-kernel",       NULL },                               ITEM_PATH,          offsetof(Config, kexec_kernel),   0,                             0,             false },
+        { { "Reload", "KexecInitrd",      "kexec-initrd",       NULL },                               ITEM_PATH,          offsetof(Config, kexec_initrd),   0,                             0,             false },
+        { { "Reload", "KexecAppend",      "kexec-append",       NULL },                               ITEM_STRING,        offsetof(Config, kexec_append),   0,                             0,             false },
 };
+
+const ConfigKeyInfo *config_key_info(size_t i) {
+        return i < ELEMENTSOF(items) ? &items[i].info : NULL;
+}
+
+const ConfigKeyInfo *config_key_info_by_option(const char *option) {
+        for (size_t i = 0; i < ELEMENTSOF(items); i++)
+                if (strcmp(items[i].info.option, option) == 0)
+                        return &items[i].info;
+        return NULL;
+}
 
 static const char *const uevent_source_table[_UEVENT_SOURCE_MAX] = {
         [UEVENT_SOURCE_UDEV] = "udev",
         [UEVENT_SOURCE_KERNEL] = "kernel",
 };
 
-const char *uevent_source_to_string(UeventSource s) {
-        if (s < 0 || s >= _UEVENT_SOURCE_MAX)
-                return NULL;
-        return uevent_source_table[s];
-}
-
-UeventSource uevent_source_from_string(const char *s) {
-        if (!s)
-                return _UEVENT_SOURCE_INVALID;
-        for (UeventSource i = 0; i < _UEVENT_SOURCE_MAX; i++)
-                if (strcmp(s, uevent_source_table[i]) == 0)
-                        return i;
-        return _UEVENT_SOURCE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(uevent_source, UeventSource);
 
 void config_init(Config *c) {
         assert(c);
@@ -139,7 +138,7 @@ static char *strstrip(char *s) {
 
 static bool section_known(const char *section) {
         for (size_t i = 0; i < ELEMENTSOF(items); i++)
-                if (strcmp(items[i].section, section) == 0)
+                if (strcmp(items[i].info.section, section) == 0)
                         return true;
         return false;
 }
@@ -151,15 +150,15 @@ static int set_timespan(const ConfigItem *item, usec_t *u, const char *value, Er
 
         r = parse_timespan(value, &t);
         if (r == -ERANGE)
-                return error_set(e, EINVAL, "%s=: time span too large '%s'", item->key, value);
+                return error_set(e, EINVAL, "%s=: time span too large '%s'", item->info.key, value);
         if (r < 0)
-                return error_set(e, EINVAL, "%s=: invalid time span '%s'", item->key, value);
+                return error_set(e, EINVAL, "%s=: invalid time span '%s'", item->info.key, value);
         if (t == USEC_INFINITY && !item->infinity_ok)
-                return error_set(e, EINVAL, "%s=: 'infinity' is not allowed here", item->key);
+                return error_set(e, EINVAL, "%s=: 'infinity' is not allowed here", item->info.key);
         if (t == 0 && item->min > 0)
-                return error_set(e, EINVAL, "%s=: time span must be greater than 0", item->key);
+                return error_set(e, EINVAL, "%s=: time span must be greater than 0", item->info.key);
         if (t < item->min)
-                return error_set(e, EINVAL, "%s=: time span must be at least %s, got '%s'", item->key,
+                return error_set(e, EINVAL, "%s=: time span must be at least %s, got '%s'", item->info.key,
                                  format_timespan(buf, sizeof(buf), item->min), value);
 
         *u = t;
@@ -170,7 +169,7 @@ static int set_string(const ConfigItem *item, char **s, const char *value, Error
         char *copy;
 
         if (item->kind == ITEM_PATH && value[0] != '/')
-                return error_set(e, EINVAL, "%s=: path is not absolute '%s'", item->key, value);
+                return error_set(e, EINVAL, "%s=: path is not absolute '%s'", item->info.key, value);
 
         if (item->kind == ITEM_COMMAND) {
                 _cleanup_strv_free_ char **argv = NULL;
@@ -179,14 +178,14 @@ static int set_string(const ConfigItem *item, char **s, const char *value, Error
                 /* Only checked here; the caller splits it again when it runs it. */
                 r = strv_split_whitespace(value, &argv);
                 if (r == -ENOMEM)
-                        return error_set(e, r, "%s=: out of memory", item->key);
+                        return error_set(e, r, "%s=: out of memory", item->info.key);
                 if (r < 0)
-                        return error_set(e, EINVAL, "%s=: no command given", item->key);
+                        return error_set(e, EINVAL, "%s=: no command given", item->info.key);
         }
 
         copy = strdup(value);
         if (!copy)
-                return error_set(e, ENOMEM, "%s=: out of memory", item->key);
+                return error_set(e, ENOMEM, "%s=: out of memory", item->info.key);
         free(*s);
         *s = copy;
         return 0;
@@ -205,7 +204,7 @@ int config_set(Config *c, const char *section, const char *key, const char *valu
                 return error_set(e, EINVAL, "%s=: unknown section [%s]", key, section);
 
         for (size_t i = 0; i < ELEMENTSOF(items); i++)
-                if (strcmp(items[i].section, section) == 0 && strcmp(items[i].key, key) == 0) {
+                if (strcmp(items[i].info.section, section) == 0 && strcmp(items[i].info.key, key) == 0) {
                         item = &items[i];
                         break;
                 }
@@ -251,8 +250,7 @@ int config_set(Config *c, const char *section, const char *key, const char *valu
                 return set_string(item, field, value, e);
         }
 
-        assert(false);
-        return -EINVAL;
+        assert_not_reached();
 }
 
 /* Parses one line (NUL-terminated, without its line ending) into c, tracking the section. */
@@ -407,7 +405,7 @@ static int cmp_strings(const void *a, const void *b) {
 static int list_drop_ins(const char *dir, char ***ret, Error *e) {
         _cleanup_closedir_ DIR *d = NULL;
         _cleanup_strv_free_ char **names = NULL;
-        size_t n = 0, allocated = 0;
+        size_t n = 0;
         struct dirent *de;
         int r;
 
@@ -438,19 +436,9 @@ static int list_drop_ins(const char *dir, char ***ret, Error *e) {
                 if (!S_ISREG(st.st_mode))
                         continue;
 
-                if (n + 2 > allocated) {
-                        size_t a = MAX(allocated * 2, (size_t) 8);
-                        char **l = realloc(names, a * sizeof(char *));
-
-                        if (!l)
-                                return error_set(e, ENOMEM, "Out of memory listing %s", dir);
-                        names = l;
-                        allocated = a;
-                }
-                names[n] = strdup(de->d_name);
-                if (!names[n])
+                if (strv_extend(&names, de->d_name) < 0)
                         return error_set(e, ENOMEM, "Out of memory listing %s", dir);
-                names[++n] = NULL;
+                n++;
         }
 
 done:

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "defaults.h"
 #include "error.h"
 #include "time-util.h"
 
@@ -48,10 +49,18 @@ typedef struct Config {
         char *kexec_append;
 } Config;
 
-#define CONFIG_QUIET_DEFAULT (50 * USEC_PER_MSEC)
-#define CONFIG_MAX_WAIT_DEFAULT (30 * USEC_PER_SEC)
-#define CONFIG_POLL_INTERVAL_DEFAULT (5 * USEC_PER_MSEC)
-#define CONFIG_RELOAD_TIMEOUT_DEFAULT (120 * USEC_PER_SEC)
+/* What the documents need to know of each key, in the order of the file (see defaults.h). */
+typedef struct ConfigKeyInfo {
+        const char *section;
+        const char *key;
+        const char *option;        /* the kdump-settled option that overrides it, without "--" */
+        const char *default_text;  /* NULL: empty, no default */
+} ConfigKeyInfo;
+
+/* The i-th key, or NULL past the last. */
+const ConfigKeyInfo *config_key_info(size_t i);
+/* The key set by a kdump-settled option (without "--"), or NULL. */
+const ConfigKeyInfo *config_key_info_by_option(const char *option);
 
 /* Largest config file accepted, and longest line (without its line ending). */
 #define CONFIG_FILE_MAX ((size_t) 64 * 1024)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "control-protocol.h"
+#include "string-table.h"
 
 static const char *const control_command_table[_CONTROL_COMMAND_MAX] = {
         [CONTROL_STATUS] = "status",
@@ -11,16 +13,16 @@ static const char *const control_command_table[_CONTROL_COMMAND_MAX] = {
         [CONTROL_WAIT] = "wait",
 };
 
-const char *control_command_to_string(ControlCommand c) {
-        return c >= 0 && c < _CONTROL_COMMAND_MAX ? control_command_table[c] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(control_command, ControlCommand);
 
 static bool printable(char c) {
         return c >= 0x20 && c < 0x7f;
 }
 
 int control_request_parse(const void *data, size_t size, ControlCommand *ret, Error *e) {
+        char word[CONTROL_REQUEST_MAX + 1];
         const char *s = data;
+        ControlCommand c;
 
         if (size == 0)
                 return error_set(e, -EBADMSG, "empty request");
@@ -32,12 +34,13 @@ int control_request_parse(const void *data, size_t size, ControlCommand *ret, Er
                 if (!printable(s[i]))
                         return error_set(e, -EBADMSG, "request has a non-printable byte at offset %zu", i);
 
-        for (ControlCommand c = 0; c < _CONTROL_COMMAND_MAX; c++)
-                if (strlen(control_command_table[c]) == size &&
-                    memcmp(s, control_command_table[c], size) == 0) {
-                        *ret = c;
-                        return 0;
-                }
+        memcpy(word, s, size);
+        word[size] = 0;
+        c = control_command_from_string(word);
+        if (c >= 0) {
+                *ret = c;
+                return 0;
+        }
 
         return error_set(e, -EBADMSG, "unknown request '%.*s'", (int) MIN(size, (size_t) 32), s);
 }
@@ -103,8 +106,8 @@ int control_reply_parse(const void *data, size_t size, ControlReply *ret, Error 
                 p += len + (nl ? 1 : 0);
         }
 
-        if (r.n_fields == 0 || strcmp(r.fields[0].key, "result") != 0 ||
-            (strcmp(r.fields[0].value, "ok") != 0 && strcmp(r.fields[0].value, "error") != 0))
+        if (r.n_fields == 0 || strcmp(r.fields[0].key, CONTROL_KEY_RESULT) != 0 ||
+            (strcmp(r.fields[0].value, CONTROL_RESULT_OK) != 0 && strcmp(r.fields[0].value, CONTROL_RESULT_ERROR) != 0))
                 return error_set(e, -EBADMSG, "reply does not start with result=ok or result=error");
 
         *ret = r;

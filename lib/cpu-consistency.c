@@ -1,22 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alloc-util.h"
 #include "cpu-consistency.h"
 #include "macro.h"
+#include "string-table.h"
 
-static const char *const kind_table[_CPU_DISAGREEMENT_KIND_MAX] = {
+static const char *const cpu_disagreement_kind_table[_CPU_DISAGREEMENT_KIND_MAX] = {
         [CPU_MISSING_IN_DT] = "missing-in-dt",
         [CPU_UNKNOWN_HW_ID] = "unknown-hw-id",
         [CPU_STALE_IN_DT] = "stale-in-dt",
         [CPU_NODE_LEAVING] = "node-leaving",
 };
 
-const char *cpu_disagreement_kind_to_string(CpuDisagreementKind k) {
-        return k >= 0 && k < _CPU_DISAGREEMENT_KIND_MAX ? kind_table[k] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(cpu_disagreement_kind, CpuDisagreementKind);
 
 const char *cpu_disagreement_describe(const CpuDisagreement *d, char *buf, size_t size) {
         assert(d);

@@ -2,9 +2,11 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "cpu-set.h"
 #include "fileio.h"
 #include "macro.h"

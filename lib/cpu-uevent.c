@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <string.h>
 
 #include "cpu-set.h"
 #include "cpu-uevent.h"
+#include "escape.h"
 #include "macro.h"
+#include "string-table.h"
 
 #define CPU_DEVPATH_PREFIX "/devices/system/cpu/cpu"
 
@@ -15,24 +18,21 @@ static const char *const cpu_action_table[_CPU_ACTION_MAX] = {
         [CPU_ACTION_CHANGE] = "change",
 };
 
-const char *cpu_action_to_string(CpuAction a) {
-        return a >= 0 && a < _CPU_ACTION_MAX ? cpu_action_table[a] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(cpu_action, CpuAction);
+DEFINE_PRIVATE_STRING_TABLE_LOOKUP_FROM_STRING(cpu_action, CpuAction);
 
-static int cpu_action_from_string(const char *s, CpuAction *ret) {
-        static const char *const other[] = { "move", "bind", "unbind" };
+/* Actions that are part of a burst without changing a CPU: all "change" to us. */
+static const char *const cpu_action_other_table[] = { "move", "bind", "unbind" };
 
-        for (CpuAction a = 0; a < _CPU_ACTION_MAX; a++)
-                if (strcmp(s, cpu_action_table[a]) == 0) {
-                        *ret = a;
-                        return 0;
-                }
-        for (size_t i = 0; i < ELEMENTSOF(other); i++)
-                if (strcmp(s, other[i]) == 0) {
-                        *ret = CPU_ACTION_CHANGE;
-                        return 0;
-                }
-        return -EINVAL;
+static int cpu_action_parse(const char *s, CpuAction *ret) {
+        CpuAction a = cpu_action_from_string(s);
+
+        if (a < 0 && string_table_lookup(cpu_action_other_table, ELEMENTSOF(cpu_action_other_table), s) >= 0)
+                a = CPU_ACTION_CHANGE;
+        if (a < 0)
+                return -EINVAL;
+        *ret = a;
+        return 0;
 }
 
 /* "cpu" + N: strict decimal, no leading zeros (but "0"), below CPU_SET_MAX_CPUS, nothing after. */
@@ -52,39 +52,29 @@ static int cpu_number_parse(const char *s, uint32_t *ret) {
         return 0;
 }
 
-/* Untrusted text in a message: printable ASCII, cut short. */
-static const char *printable(const char *s, char *buf, size_t size) {
-        size_t i;
-
-        for (i = 0; s[i] && i + 1 < size; i++)
-                buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-        buf[i] = 0;
-        return buf;
-}
-
 int cpu_uevent_parse(const char *action, const char *subsystem, const char *devpath,
                      CpuUevent *ret, Error *e) {
-        char q[64];
+        char q[TEXT_QUOTE_SIZE(32)];
         CpuUevent u;
 
         if (!action)
                 return error_set(e, -EBADMSG, "uevent without ACTION");
-        if (cpu_action_from_string(action, &u.action) < 0)
+        if (cpu_action_parse(action, &u.action) < 0)
                 return error_set(e, -EBADMSG, "uevent ACTION=%s is not a known action",
-                                 printable(action, q, sizeof(q)));
+                                 text_quote(action, q, sizeof(q)));
 
         if (!subsystem)
                 return error_set(e, -EBADMSG, "uevent without SUBSYSTEM");
         if (strcmp(subsystem, "cpu") != 0)
                 return error_set(e, -EBADMSG, "uevent SUBSYSTEM=%s is not \"cpu\"",
-                                 printable(subsystem, q, sizeof(q)));
+                                 text_quote(subsystem, q, sizeof(q)));
 
         if (!devpath)
                 return error_set(e, -EBADMSG, "uevent without DEVPATH");
         if (strncmp(devpath, CPU_DEVPATH_PREFIX, strlen(CPU_DEVPATH_PREFIX)) != 0 ||
             cpu_number_parse(devpath + strlen(CPU_DEVPATH_PREFIX), &u.cpu) < 0)
                 return error_set(e, -EBADMSG, "uevent DEVPATH=%s is not %sN",
-                                 printable(devpath, q, sizeof(q)), CPU_DEVPATH_PREFIX);
+                                 text_quote(devpath, q, sizeof(q)), CPU_DEVPATH_PREFIX);
 
         *ret = u;
         return 0;

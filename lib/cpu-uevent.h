@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ typedef enum CpuAction {
         CPU_ACTION_OFFLINE,
         CPU_ACTION_CHANGE,  /* "change", "move", "bind", "unbind": part of the burst, nothing to compare changed */
         _CPU_ACTION_MAX,
+        _CPU_ACTION_INVALID = -EINVAL,
 } CpuAction;
 
 typedef struct CpuUevent {

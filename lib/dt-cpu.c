@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include <libfdt_env.h>
-
+#include "alloc-util.h"
+#include "dt-cell.h"
 #include "dt-cpu.h"
 #include "fileio.h"
 #include "hash.h"
@@ -20,13 +22,6 @@
 #define REG_FILE_MAX ((size_t) 64)
 /* A few bytes past the largest valid property, so that a longer one is reported by its size. */
 #define SERVERS_FILE_MAX ((size_t) DT_CPU_THREADS_MAX * CELL_SIZE + CELL_SIZE)
-
-static uint32_t read_be32(const uint8_t *p) {
-        fdt32_t v;
-
-        memcpy(&v, p, sizeof(v));
-        return fdt32_to_cpu(v);
-}
 
 void dt_cpus_done(DtCpus *c) {
         if (!c)
@@ -58,7 +53,7 @@ int dt_cpu_parse_interrupt_servers(const char *node, const void *data, size_t si
                                  DT_CPU_THREADS_MAX * CELL_SIZE);
 
         for (size_t i = 0; i < n; i++) {
-                ret[i] = read_be32(p + i * CELL_SIZE);
+                ret[i] = dt_cell32(p + i * CELL_SIZE);
                 /* At most 64 threads: a quadratic look-back is cheaper than sorting a copy. */
                 for (size_t j = 0; j < i; j++)
                         if (ret[j] == ret[i])
@@ -113,7 +108,7 @@ int dt_cpus_add_node(DtCpus *c, const char *node, const void *reg_data, size_t r
 
         memcpy(c->node_threads + c->n_threads, threads, (size_t) n * sizeof(uint32_t));
         c->nodes[c->n_nodes++] = (DtCpuNode) {
-                .reg = read_be32(reg_data),
+                .reg = dt_cell32(reg_data),
                 .first = c->n_threads,
                 .n_threads = (uint32_t) n,
         };

@@ -2,61 +2,35 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libfdt_env.h>
-
+#include "alloc-util.h"
 #include "dt-memory.h"
 #include "fileio.h"
+#include "hash.h"
 #include "macro.h"
-
-/* Both formats: a 32-bit count, then fixed-size entries. */
-#define DT_COUNT_SIZE 4
-#define DT_ENTRY_SIZE 24
-
-/* v1 entry: base(64) drc(32) reserved(32) aa-index(32) flags(32). */
-#define V1_BASE_OFFSET 0
-#define V1_FLAGS_OFFSET 20
-/* v2 entry: n(32) base(64) drc(32) aa-index(32) flags(32). */
-#define V2_COUNT_OFFSET 0
-#define V2_BASE_OFFSET 4
-#define V2_FLAGS_OFFSET 20
 
 /* ibm,lmb-size is tiny; anything much larger is not worth reading. */
 #define DT_LMB_SIZE_FILE_MAX ((size_t) 4096)
 
-/* A word-at-a-time hash: fold each 64-bit value in, then stir with multiply/xor-shift rounds so
- * every input bit reaches every output bit. It works on values, not bytes, so it does not
- * depend on the host's endianness. */
-#define HASH_SEED UINT64_C(0x6b64756d702d7374)
-
-static uint64_t hash_u64(uint64_t h, uint64_t v) {
-        h ^= v;
-        h ^= h >> 33;
-        h *= UINT64_C(0xff51afd7ed558ccd);
-        h ^= h >> 29;
-        h *= UINT64_C(0xc4ceb9fe1a85ec53);
-        h ^= h >> 32;
-        return h;
+const char *dt_format_property(DtFormat format) {
+        return format == DT_FORMAT_V2 ? DT_PROP_DYNAMIC_MEMORY_V2 : DT_PROP_DYNAMIC_MEMORY;
 }
 
-static uint32_t read_be32(const uint8_t *p) {
-        fdt32_t v;
+int dt_memory_find_property(dt_property_probe_t probe, void *userdata, DtFormat *ret_format) {
+        static const DtFormat preferred[] = { DT_FORMAT_V2, DT_FORMAT_V1 };
+        int r = -ENOENT;
 
-        memcpy(&v, p, sizeof(v));
-        return fdt32_to_cpu(v);
-}
+        assert(probe);
+        assert(ret_format);
 
-static uint64_t read_be64(const uint8_t *p) {
-        fdt64_t v;
-
-        memcpy(&v, p, sizeof(v));
-        return fdt64_to_cpu(v);
-}
-
-static bool is_power_of_two(uint64_t v) {
-        return v != 0 && (v & (v - 1)) == 0;
+        for (size_t i = 0; i < ELEMENTSOF(preferred) && r == -ENOENT; i++) {
+                *ret_format = preferred[i];
+                r = probe(preferred[i], dt_format_property(preferred[i]), userdata);
+        }
+        return r;
 }
 
 void dt_memory_done(DtMemory *m) {
@@ -76,7 +50,7 @@ int dt_memory_parse_lmb_size(const void *data, size_t size, uint64_t *ret, Error
                 return error_set(e, -EBADMSG, "%s: %zu bytes at byte 0, expected exactly 8 (one 64-bit value)",
                                  DT_PROP_LMB_SIZE, size);
 
-        v = read_be64(data);
+        v = dt_cell64(data);
         if (!is_power_of_two(v))
                 return error_set(e, -EBADMSG, "%s: value 0x%" PRIx64 " at byte 0 is not a non-zero power of two",
                                  DT_PROP_LMB_SIZE, v);
@@ -219,7 +193,7 @@ static uint64_t present_set_id(const DtMemory *m) {
                 h = hash_u64(h, run_end - run_base);
         }
 
-        return h == MEMORY_SET_ID_UNKNOWN ? 1 : h;
+        return hash_nonzero(h);
 }
 
 /* Reads the count and checks it against the length before anything is allocated, so a huge
@@ -229,17 +203,17 @@ static int check_count(const char *property, const char *entry, const uint8_t *p
         uint64_t need;
         uint32_t count;
 
-        if (size < DT_COUNT_SIZE)
+        if (size < DRMEM_COUNT_SIZE)
                 return error_set(e, -EBADMSG, "%s: %zu bytes at byte 0, too short for the 4-byte count",
                                  property, size);
 
-        count = read_be32(p);
-        need = DT_COUNT_SIZE + (uint64_t) count * DT_ENTRY_SIZE;  /* < 2^37, no overflow */
+        count = dt_cell32(p);
+        need = DRMEM_COUNT_SIZE + (uint64_t) count * DRMEM_ENTRY_SIZE;  /* < 2^37, no overflow */
 
         if (need > size)
                 return error_set(e, -EBADMSG,
                                  "%s: count %" PRIu32 " at byte 0 needs %" PRIu64 " bytes, but the property ends at byte %zu (truncated %s %zu)",
-                                 property, count, need, size, entry, (size - DT_COUNT_SIZE) / DT_ENTRY_SIZE);
+                                 property, count, need, size, entry, (size - DRMEM_COUNT_SIZE) / DRMEM_ENTRY_SIZE);
         if (need < size)
                 return error_set(e, -EBADMSG,
                                  "%s: count %" PRIu32 " at byte 0 leaves %" PRIu64 " unexpected bytes from byte %" PRIu64,
@@ -278,7 +252,7 @@ static int parse_entries(DtFormat format, const void *data, size_t size, uint64_
         const bool v2 = format == DT_FORMAT_V2;
         const uint8_t *p = data;
         Builder b = {
-                .property = v2 ? DT_PROP_DYNAMIC_MEMORY_V2 : DT_PROP_DYNAMIC_MEMORY,
+                .property = dt_format_property(format),
                 .entry = v2 ? "set" : "LMB",
                 .m.lmb_size = lmb_size,
         };
@@ -298,15 +272,15 @@ static int parse_entries(DtFormat format, const void *data, size_t size, uint64_
                 return r;
 
         for (size_t i = 0; i < count; i++) {
-                size_t offset = DT_COUNT_SIZE + i * DT_ENTRY_SIZE;
+                size_t offset = DRMEM_ENTRY_OFFSET(i);
                 const uint8_t *entry = p + offset;
 
                 if (v2)
-                        r = builder_add(&b, i, offset, read_be64(entry + V2_BASE_OFFSET),
-                                        read_be32(entry + V2_COUNT_OFFSET), read_be32(entry + V2_FLAGS_OFFSET), e);
+                        r = builder_add(&b, i, offset, dt_cell64(entry + DRMEM_V2_BASE_OFFSET),
+                                        dt_cell32(entry + DRMEM_V2_N_LMBS_OFFSET), dt_cell32(entry + DRMEM_V2_FLAGS_OFFSET), e);
                 else
-                        r = builder_add(&b, i, offset, read_be64(entry + V1_BASE_OFFSET), 1,
-                                        read_be32(entry + V1_FLAGS_OFFSET), e);
+                        r = builder_add(&b, i, offset, dt_cell64(entry + DRMEM_V1_BASE_OFFSET), 1,
+                                        dt_cell32(entry + DRMEM_V1_FLAGS_OFFSET), e);
                 if (r < 0) {
                         dt_memory_done(&b.m);
                         return r;
@@ -324,10 +298,24 @@ int dt_memory_parse_v2(const void *data, size_t size, uint64_t lmb_size, DtMemor
         return parse_entries(DT_FORMAT_V2, data, size, lmb_size, ret, e);
 }
 
+typedef struct LoadProbe {
+        const char *node;
+        char *data;
+        size_t size;
+        Error *error;
+} LoadProbe;
+
+static int load_probe(DtFormat format, const char *property, void *userdata) {
+        LoadProbe *p = userdata;
+
+        return read_full_file_root(p->node, property, DT_MEMORY_PROPERTY_MAX, &p->data, &p->size, p->error);
+}
+
 int dt_memory_load(const char *root, DtMemory *ret, Error *e) {
         _cleanup_free_ char *node = NULL, *prop = NULL, *lmb = NULL;
-        size_t prop_size, lmb_size_bytes;
-        DtFormat format = DT_FORMAT_V2;
+        LoadProbe probe = { .error = e };
+        size_t lmb_size_bytes;
+        DtFormat format;
         struct stat st;
         int r;
 
@@ -346,15 +334,12 @@ int dt_memory_load(const char *root, DtMemory *ret, Error *e) {
                 return error_set(e, r, "Cannot stat %s: %s", node, strerror(-r));
         }
 
-        /* Prefer v2 as the kernel and kexec-tools do: when it exists, v1 is stale or absent. */
-        r = read_full_file_root(node, DT_PROP_DYNAMIC_MEMORY_V2, DT_MEMORY_PROPERTY_MAX, &prop, &prop_size, e);
-        if (r == -ENOENT) {
-                format = DT_FORMAT_V1;
-                r = read_full_file_root(node, DT_PROP_DYNAMIC_MEMORY, DT_MEMORY_PROPERTY_MAX, &prop, &prop_size, e);
-                if (r == -ENOENT)
-                        return error_set(e, r, "%s has neither %s nor %s: no dynamic memory", node,
-                                         DT_PROP_DYNAMIC_MEMORY_V2, DT_PROP_DYNAMIC_MEMORY);
-        }
+        probe.node = node;
+        r = dt_memory_find_property(load_probe, &probe, &format);
+        prop = probe.data;
+        if (r == -ENOENT)
+                return error_set(e, r, "%s has neither %s nor %s: no dynamic memory", node,
+                                 DT_PROP_DYNAMIC_MEMORY_V2, DT_PROP_DYNAMIC_MEMORY);
         if (r < 0)
                 return r;
 
@@ -362,7 +347,7 @@ int dt_memory_load(const char *root, DtMemory *ret, Error *e) {
         if (r < 0)
                 return r;
 
-        return dt_memory_parse(format, lmb, lmb_size_bytes, prop, prop_size, ret, e);
+        return dt_memory_parse(format, lmb, lmb_size_bytes, prop, probe.size, ret, e);
 }
 
 int dt_memory_parse(DtFormat format, const void *lmb_size_data, size_t lmb_size_bytes,
@@ -392,26 +377,36 @@ uint64_t dt_memory_generation_from_stat(DtFormat format, const struct stat *st) 
         h = hash_u64(h, (uint64_t) st->st_mtim.tv_sec);
         h = hash_u64(h, (uint64_t) st->st_mtim.tv_nsec);
 
-        return h == 0 ? 1 : h;
+        return hash_nonzero(h);
+}
+
+typedef struct StatProbe {
+        const char *root;
+        struct stat st;
+} StatProbe;
+
+static int stat_probe(DtFormat format, const char *property, void *userdata) {
+        _cleanup_free_ char *path = NULL;
+        StatProbe *p = userdata;
+
+        if (asprintf(&path, "%s/%s", DT_MEMORY_NODE, property) < 0)
+                return -ENOMEM;
+        return stat_root(p->root, path, &p->st);
 }
 
 int dt_memory_generation(const char *root, uint64_t *ret) {
-        struct stat st;
-        DtFormat format = DT_FORMAT_V2;
+        StatProbe probe = { .root = root };
+        DtFormat format;
         int r;
 
         assert(ret);
 
         *ret = 0;
 
-        r = stat_root(root, DT_MEMORY_NODE "/" DT_PROP_DYNAMIC_MEMORY_V2, &st);
-        if (r == -ENOENT) {
-                format = DT_FORMAT_V1;
-                r = stat_root(root, DT_MEMORY_NODE "/" DT_PROP_DYNAMIC_MEMORY, &st);
-        }
+        r = dt_memory_find_property(stat_probe, &probe, &format);
         if (r < 0)
                 return r;
 
-        *ret = dt_memory_generation_from_stat(format, &st);
+        *ret = dt_memory_generation_from_stat(format, &probe.st);
         return 0;
 }

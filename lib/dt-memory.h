@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "papr-drmem.h"
 #include "set-id.h"
 
 /* The device tree's description of hot-pluggable memory, from
@@ -17,23 +18,25 @@
 #define DT_PROP_DYNAMIC_MEMORY "ibm,dynamic-memory"
 #define DT_PROP_DYNAMIC_MEMORY_V2 "ibm,dynamic-memory-v2"
 
-/* LMB flags, as PAPR defines them. */
-#define DRCONF_MEM_ASSIGNED     0x00000008u
-#define DRCONF_MEM_DRC_INVALID  0x00000020u
-#define DRCONF_MEM_AI_INVALID   0x00000040u
-#define DRCONF_MEM_RESERVED     0x00000080u
-#define DRCONF_MEM_HOTREMOVABLE 0x00000100u
-
 /* The only flags the model keeps: whether an LMB is present is all that matters here. */
 #define DT_MEMORY_STATE_MASK (DRCONF_MEM_ASSIGNED | DRCONF_MEM_RESERVED)
 
-/* Largest property we accept: 1M LMBs in v1 (24 bytes each) is 256 TiB of 256 MiB LMBs. */
-#define DT_MEMORY_PROPERTY_MAX ((size_t) 24 * 1024 * 1024 + 4)
+/* Largest property we accept: 1M LMBs in v1 is 256 TiB of 256 MiB LMBs. */
+#define DT_MEMORY_PROPERTY_MAX ((size_t) DRMEM_ENTRY_SIZE * 1024 * 1024 + DRMEM_COUNT_SIZE)
 
 typedef enum DtFormat {
         DT_FORMAT_V1 = 1,
         DT_FORMAT_V2 = 2,
 } DtFormat;
+
+/* The property that holds the format: DT_PROP_DYNAMIC_MEMORY(_V2). */
+const char *dt_format_property(DtFormat format);
+
+/* "Prefer v2, fall back to v1", as the kernel and kexec-tools do (when v2 exists, v1 is stale or
+ * absent): calls probe(DT_FORMAT_V2, its property, userdata), and only if that returns -ENOENT,
+ * probe(DT_FORMAT_V1, ...). Returns what the last call returned, with its format in *ret_format. */
+typedef int (*dt_property_probe_t)(DtFormat format, const char *property, void *userdata);
+int dt_memory_find_property(dt_property_probe_t probe, void *userdata, DtFormat *ret_format);
 
 /* A run of LMBs with consecutive bases (base, base + lmb_size, ...) and the same state flags. */
 typedef struct LmbRange {

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
+#include <errno.h>
 #include <libfdt.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "alloc-util.h"
 #include "dtb.h"
 #include "fileio.h"
 
@@ -27,9 +32,15 @@ int dtb_from_memory_node(const char *root, void **ret, size_t *ret_size, Error *
         d = opendir(node);
         if (!d)
                 return error_set(e, negative_errno(), "Cannot open %s: %m", node);
-        while ((de = readdir(d))) {
+        for (;;) {
                 struct stat st;
                 char *path;
+
+                r = read_dir_entry(d, node, &de, e);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
 
                 if (asprintf(&path, "%s/%s", node, de->d_name) < 0)
                         return error_set(e, -ENOMEM, "Out of memory");
@@ -55,12 +66,18 @@ int dtb_from_memory_node(const char *root, void **ret, size_t *ret_size, Error *
                 return error_set(e, -EIO, "Cannot build the device tree blob: %s", fdt_strerror(r));
 
         rewinddir(d);
-        while ((de = readdir(d))) {
+        for (;;) {
                 _cleanup_free_ char *data = NULL;
                 struct stat st;
                 size_t size;
                 char *path;
                 bool regular;
+
+                r = read_dir_entry(d, node, &de, e);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
 
                 if (strcmp(de->d_name, "name") == 0 || de->d_name[0] == '.')
                         continue;
@@ -94,10 +111,25 @@ int dtb_from_memory_node(const char *root, void **ret, size_t *ret_size, Error *
         return 0;
 }
 
+typedef struct FdtProbe {
+        const void *blob;
+        int node;
+        const void *prop;
+        int prop_len;
+} FdtProbe;
+
+static int fdt_probe(DtFormat format, const char *property, void *userdata) {
+        FdtProbe *p = userdata;
+
+        p->prop = fdt_getprop(p->blob, p->node, property, &p->prop_len);
+        return p->prop ? 0 : -ENOENT;
+}
+
 int dt_memory_from_dtb(const void *blob, size_t size, DtMemory *ret, Error *e) {
-        const void *lmb, *prop;
-        int node, lmb_len, prop_len, r;
-        DtFormat format = DT_FORMAT_V2;
+        const void *lmb;
+        int node, lmb_len, r;
+        FdtProbe probe;
+        DtFormat format;
 
         *ret = (DtMemory) {};
 
@@ -115,14 +147,10 @@ int dt_memory_from_dtb(const void *blob, size_t size, DtMemory *ret, Error *e) {
         if (!lmb)
                 return error_set(e, -EBADMSG, "device tree blob: %s has no %s", DTB_MEMORY_NODE_PATH, DT_PROP_LMB_SIZE);
 
-        prop = fdt_getprop(blob, node, DT_PROP_DYNAMIC_MEMORY_V2, &prop_len);
-        if (!prop) {
-                format = DT_FORMAT_V1;
-                prop = fdt_getprop(blob, node, DT_PROP_DYNAMIC_MEMORY, &prop_len);
-        }
-        if (!prop)
+        probe = (FdtProbe) { .blob = blob, .node = node };
+        if (dt_memory_find_property(fdt_probe, &probe, &format) < 0)
                 return error_set(e, -EBADMSG, "device tree blob: %s has neither %s nor %s", DTB_MEMORY_NODE_PATH,
                                  DT_PROP_DYNAMIC_MEMORY_V2, DT_PROP_DYNAMIC_MEMORY);
 
-        return dt_memory_parse(format, lmb, (size_t) lmb_len, prop, (size_t) prop_len, ret, e);
+        return dt_memory_parse(format, lmb, (size_t) lmb_len, probe.prop, (size_t) probe.prop_len, ret, e);
 }

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "alloc-util.h"
+#include "fd-util.h"
 #include "fileio.h"
 
 int path_join_root(const char *root, const char *path, char **ret) {
@@ -86,6 +92,24 @@ int read_full_file_root(const char *root, const char *path, size_t max_size,
         *ret_data = TAKE_PTR(buf);
         if (ret_size)
                 *ret_size = size;
+        return 0;
+}
+
+int loop_write(int fd, const void *buf, size_t size) {
+        const char *p = buf;
+
+        while (size > 0) {
+                ssize_t n = write(fd, p, size);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        return -EIO;
+                p += n;
+                size -= (size_t) n;
+        }
         return 0;
 }
 

@@ -5,8 +5,7 @@
 
 /* A word-at-a-time hash for set ids and generations: fold each 64-bit value in, then stir with
  * multiply/xor-shift rounds so every input bit reaches every output bit. It works on values, not
- * bytes, so it does not depend on the host's endianness. (lib/dt-memory.c has the same function
- * as a static copy, kept until the merge: the values must stay equal.) */
+ * bytes, so it does not depend on the host's endianness. */
 #define HASH_SEED UINT64_C(0x6b64756d702d7374)
 
 static inline uint64_t hash_u64(uint64_t h, uint64_t v) {

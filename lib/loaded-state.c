@@ -1,32 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "alloc-util.h"
+#include "fd-util.h"
 #include "fileio.h"
+#include "hexdecoct.h"
 #include "loaded-state.h"
 
-static int parse_hex64(const char *s, size_t len, uint64_t *ret) {
-        uint64_t v = 0;
-
-        if (len == 0 || len > 16)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++) {
-                char c = s[i];
-                unsigned d;
-
-                if (c >= '0' && c <= '9')
-                        d = (unsigned) (c - '0');
-                else if (c >= 'a' && c <= 'f')
-                        d = (unsigned) (c - 'a' + 10);
-                else
-                        return -EINVAL;
-                v = v << 4 | d;
-        }
-        *ret = v;
-        return 0;
+static bool has_upper(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (s[i] >= 'A' && s[i] <= 'Z')
+                        return true;
+        return false;
 }
 
 int loaded_state_parse(const char *text, size_t size, LoadedState *ret, Error *e) {
@@ -41,7 +33,12 @@ int loaded_state_parse(const char *text, size_t size, LoadedState *ret, Error *e
 
                 line++;
                 if (len > strlen("loaded_set=") && memcmp(p, "loaded_set=", strlen("loaded_set=")) == 0 && !have_id) {
-                        if (parse_hex64(p + strlen("loaded_set="), len - strlen("loaded_set="), &s.loaded_id) < 0)
+                        const char *v = p + strlen("loaded_set=");
+                        size_t n = len - strlen("loaded_set=");
+
+                        /* The file's format is ours: at most 16 lower-case digits, as written. */
+                        if (n > 16 || has_upper(v, n) ||
+                            parse_hex_u64(v, n, &s.loaded_id) < 0)
                                 return error_set(e, -EBADMSG, "line %u: loaded_set= is not a 64-bit hex value", line);
                         have_id = true;
                 } else if (len == strlen("owed=0") && memcmp(p, "owed=", strlen("owed=")) == 0 && !have_owed &&
@@ -92,8 +89,11 @@ int loaded_state_write(const char *dir, const LoadedState *s, Error *e) {
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return error_set(e, negative_errno(), "Cannot create %s: %m", tmp);
-        if (write(fd, buf, (size_t) n) != n || fchmod(fd, 0644) < 0) {
-                r = error_set(e, errno > 0 ? -errno : -EIO, "Cannot write %s: %m", tmp);
+        r = loop_write(fd, buf, (size_t) n);
+        if (r >= 0 && fchmod(fd, 0644) < 0)
+                r = negative_errno();
+        if (r < 0) {
+                r = error_set(e, r, "Cannot write %s: %s", tmp, strerror(-r));
                 (void) unlink(tmp);
                 return r;
         }

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <dirent.h>
+/* Compiler attributes and small macros. Nothing here needs libc beyond these few headers: the
+ * cleanup helpers live with their resources (alloc-util.h, fd-util.h, fileio.h), so a file that
+ * uses one includes what it really needs. */
+
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _unused_ __attribute__((unused))
 #define _pure_ __attribute__((pure))
+#define _noreturn_ __attribute__((noreturn))
 #define _fallthrough_ __attribute__((__fallthrough__))
 #define _likely_(x) __builtin_expect(!!(x), 1)
 #define _unlikely_(x) __builtin_expect(!!(x), 0)
@@ -34,33 +38,17 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
-static inline void freep(void *p) {
-        free(*(void **) p);
-}
+/* A path the code cannot take (a switch over every enum value, say): a programmer error, so it
+ * aborts even with NDEBUG, where a plain assert() would fall through into undefined behaviour. */
+#define assert_not_reached()                                            \
+        do {                                                            \
+                assert(!"reached code that cannot be reached");         \
+                __builtin_trap();                                       \
+        } while (0)
 
-/* close() keeps errno, so a cleanup never hides the error the caller is about to return. */
-static inline void closep(int *fd) {
-        if (*fd >= 0) {
-                int saved = errno;
-                close(*fd);
-                errno = saved;
-        }
+static inline bool is_power_of_two(uint64_t v) {
+        return v != 0 && (v & (v - 1)) == 0;
 }
-
-static inline void fclosep(FILE **f) {
-        if (*f)
-                fclose(*f);
-}
-
-static inline void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
-#define _cleanup_free_ _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
-#define _cleanup_fclose_ _cleanup_(fclosep)
-#define _cleanup_closedir_ _cleanup_(closedirp)
 
 #define TAKE_PTR(p)                             \
         ({                                      \

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -15,6 +16,7 @@ typedef enum MemoryAction {
         MEMORY_ACTION_OFFLINE,
         MEMORY_ACTION_CHANGE,  /* "change", "move", "bind", "unbind": part of the burst, no block change */
         _MEMORY_ACTION_MAX,
+        _MEMORY_ACTION_INVALID = -EINVAL,
 } MemoryAction;
 
 typedef struct MemoryUevent {

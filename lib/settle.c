@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <assert.h>
+#include <errno.h>
 #include <stddef.h>
 
 #include "macro.h"
 #include "settle.h"
+#include "string-table.h"
 
 static void check_config(const SettleConfig *config) {
         assert(config);
@@ -94,7 +96,7 @@ static void input(Settle *s, usec_t now) {
                 begin_request(s, now);
                 break;
         default:
-                assert(!"unknown settle state");
+                assert_not_reached();
         }
 }
 
@@ -151,7 +153,7 @@ void settle_dt_generation(Settle *s, uint64_t generation, usec_t now) {
                 s->dt_changed_at = now;
                 break;
         default:
-                assert(!"unknown settle state");
+                assert_not_reached();
         }
 }
 
@@ -302,7 +304,7 @@ SettleAction settle_next(Settle *s, usec_t now) {
         case SETTLE_WATCHING:
                 return action_wait(next_poll(s, s->config.watch_interval, now), true);
         default:
-                assert(!"unknown settle state");
+                assert_not_reached();
                 return action_wait(USEC_INFINITY, false);
         }
 }
@@ -330,7 +332,7 @@ SettlePhase settle_phase(const Settle *s, usec_t now) {
         case SETTLE_WATCHING:
                 return SETTLE_PHASE_WATCHING;
         default:
-                assert(!"unknown settle state");
+                assert_not_reached();
                 return SETTLE_PHASE_IDLE;
         }
 }
@@ -370,7 +372,7 @@ const SettleCounters *settle_counters(const Settle *s) {
         return &s->counters;
 }
 
-static const char *const state_table[_SETTLE_STATE_MAX] = {
+static const char *const settle_state_table[_SETTLE_STATE_MAX] = {
         [SETTLE_IDLE] = "idle",
         [SETTLE_PENDING] = "pending",
         [SETTLE_RELOADING] = "reloading",
@@ -378,7 +380,7 @@ static const char *const state_table[_SETTLE_STATE_MAX] = {
         [SETTLE_WATCHING] = "watching",
 };
 
-static const char *const reason_table[_SETTLE_REASON_MAX] = {
+static const char *const settle_reason_table[_SETTLE_REASON_MAX] = {
         [SETTLE_REASON_NONE] = "none",
         [SETTLE_REASON_SETTLED] = "settled",
         [SETTLE_REASON_REQUESTED] = "requested",
@@ -386,14 +388,5 @@ static const char *const reason_table[_SETTLE_REASON_MAX] = {
         [SETTLE_REASON_RETRY] = "retry",
 };
 
-const char *settle_state_to_string(SettleState s) {
-        if ((unsigned) s >= ELEMENTSOF(state_table))
-                return NULL;
-        return state_table[s];
-}
-
-const char *settle_reason_to_string(SettleReason r) {
-        if ((unsigned) r >= ELEMENTSOF(reason_table))
-                return NULL;
-        return reason_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(settle_state, SettleState);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(settle_reason, SettleReason);

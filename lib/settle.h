@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "defaults.h"
 #include "set-id.h"
 #include "time-util.h"
 
@@ -35,13 +36,13 @@ typedef struct SettleConfig {
 
 #define SETTLE_CONFIG_DEFAULT                                   \
         ((SettleConfig) {                                       \
-                .quiet = 50 * USEC_PER_MSEC,                    \
-                .dt_grace = 10 * USEC_PER_MSEC,                 \
-                .max_wait = 30 * USEC_PER_SEC,                  \
-                .poll_interval = 5 * USEC_PER_MSEC,             \
-                .watch_interval = 1 * USEC_PER_SEC,             \
-                .retry_initial = 1 * USEC_PER_SEC,              \
-                .retry_max = 5 * USEC_PER_MINUTE,               \
+                .quiet = CONFIG_QUIET_DEFAULT,                  \
+                .dt_grace = SETTLE_DT_GRACE_DEFAULT,            \
+                .max_wait = CONFIG_MAX_WAIT_DEFAULT,            \
+                .poll_interval = CONFIG_POLL_INTERVAL_DEFAULT,  \
+                .watch_interval = SETTLE_WATCH_INTERVAL_DEFAULT, \
+                .retry_initial = SETTLE_RETRY_INITIAL_DEFAULT,  \
+                .retry_max = SETTLE_RETRY_MAX_DEFAULT,          \
         })
 
 typedef enum SettleState {

@@ -22,6 +22,7 @@
  *   bench-compare [--reload-ms=N] [--no-huge]   (--no-huge skips the 64 TiB stream)
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "bench-util.h"
 #include "cpu-consistency.h"
 #include "cpu-set.h"

@@ -318,7 +318,7 @@ static int write_property(const char *root, const Blob *prop, DtFormat format) {
 
         /* Only the measured format: dt_memory_load() prefers v2 when both exist. */
         if (asprintf(&other, "%s/%s/%s", root, DT_MEMORY_NODE,
-                     format == DT_FORMAT_V1 ? DT_PROP_DYNAMIC_MEMORY_V2 : DT_PROP_DYNAMIC_MEMORY) < 0)
+                     dt_format_property(format == DT_FORMAT_V1 ? DT_FORMAT_V2 : DT_FORMAT_V1)) < 0)
                 abort();
         (void) unlink(other);
         free(other);

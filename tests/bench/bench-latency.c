@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "bench-util.h"
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
@@ -50,11 +51,8 @@
 
 extern char **environ;
 
-#define MiB ((uint64_t) 1024 * 1024)
-#define LMB_SIZE (256 * MiB)
 #define N_BOOT 8
 #define N_HOT 4
-#define FLAGS_QEMU_BOOT (DRCONF_MEM_RESERVED | DRCONF_MEM_DRC_INVALID)
 #define WAIT_MAX_NS (UINT64_C(10) * 1000000000)
 
 static UMockdevTestbed *testbed;
@@ -84,48 +82,29 @@ static char *sibling(const char *name) {
 }
 
 static void make_dt(Blob *b, bool hot) {
-        TestLmbSet sets[] = {
-                { .n_lmbs = N_BOOT, .base = 0, .flags = FLAGS_QEMU_BOOT },
-                { .n_lmbs = N_HOT, .base = N_BOOT * LMB_SIZE, .flags = hot ? DRCONF_MEM_ASSIGNED : 0 },
-        };
-
-        *b = (Blob) {};
-        dt_blob_v2(b, sets, ELEMENTSOF(sets));
+        harness_lpar_dt(b, 0, N_BOOT, N_HOT, FLAGS_QEMU_BOOT, hot ? DRCONF_MEM_ASSIGNED : 0);
 }
 
 static void add_block(unsigned n) {
-        char desc[256];
+        _cleanup_free_ char *desc = harness_umockdev_block(n);
         GError *error = NULL;
 
-        snprintf(desc, sizeof(desc),
-                 "P: /devices/system/memory/memory%u\nE: SUBSYSTEM=memory\nA: state=online\nA: phys_index=%08x\n", n, n);
         if (!umockdev_testbed_add_from_string(testbed, desc, &error))
                 die(error->message);
 }
 
 /* Reads sd_notify messages for up to timeout_ms. */
+static void on_notify(const char *line, void *userdata) {
+        bool *ready = userdata;
+
+        if (strcmp(line, "READY=1") == 0 && ready)
+                *ready = true;
+        else if (strncmp(line, "STATUS=", 7) == 0)
+                snprintf(last_status, sizeof(last_status), "%s", line + 7);
+}
+
 static bool pump(int timeout_ms, bool *ready) {
-        struct pollfd p = { .fd = notify_fd, .events = POLLIN };
-        bool got = false;
-
-        if (poll(&p, 1, timeout_ms) <= 0)
-                return false;
-        for (;;) {
-                char buf[4096], *line, *save = NULL;
-                ssize_t k = recv(notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-
-                if (k < 0)
-                        break;
-                buf[k] = 0;
-                for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                        if (strcmp(line, "READY=1") == 0 && ready)
-                                *ready = true;
-                        else if (strncmp(line, "STATUS=", 7) == 0)
-                                snprintf(last_status, sizeof(last_status), "%s", line + 7);
-                }
-                got = true;
-        }
-        return got;
+        return harness_notify_read(notify_fd, (int64_t) timeout_ms * MSEC, on_notify, ready);
 }
 
 static void start_daemon(unsigned quiet_ms) {
@@ -154,25 +133,9 @@ static void start_daemon(unsigned quiet_ms) {
 
         char *argv[] = { daemon_path, a_conf, a_reload, a_quiet, (char *) "--poll-interval-sec=5ms",
                          (char *) "--max-wait-sec=20s", NULL };
-        envp = harness_environ_with(a_notify);
+        envp = harness_environ_with(a_notify, NULL);
 
-        pid_t pid = fork();
-        if (pid < 0)
-                die("fork");
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDWR);
-                int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-                if (null >= 0) {
-                        dup2(null, STDIN_FILENO);
-                        dup2(null, STDOUT_FILENO);
-                }
-                if (err >= 0)
-                        dup2(err, STDERR_FILENO);
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                execve(daemon_path, argv, envp);
-                _exit(127);
-        }
-        daemon_pid = pid;
+        daemon_pid = harness_spawn(argv, envp, err_path, NULL);
         free(envp);
 
         end = bench_now_ns() + WAIT_MAX_NS;

@@ -95,13 +95,14 @@ class Lpar:
     """
 
     def __init__(self, work, name="guest", kernel=None, initrd=None, mem="2G", slots=8,
-                 maxmem="16G", smp=1, append="console=hvc0 crashkernel=384M loglevel=3"):
+                 maxmem="16G", smp=1, append="console=hvc0 crashkernel=384M loglevel=3", devices=()):
         self.work = work
         self.name = name
         self.kernel = kernel or os.path.join(work, "vmlinux")
         self.initrd = initrd or os.path.join(work, "guest.cpio")
         self.mem, self.slots, self.maxmem, self.smp = mem, slots, maxmem, smp
         self.append = append
+        self.devices = list(devices)    # extra QEMU arguments, e.g. boot_dimm()
         self.rundir = os.path.join(work, "run")
         self.log_prefix = os.path.join(work, name)
         self.proc = None
@@ -128,7 +129,7 @@ class Lpar:
         cmd = [
             "qemu-system-ppc64", "-machine", MACHINE, "-cpu", os.environ.get("E2E_CPU", "POWER9"),
             "-m", f"{self.mem},slots={self.slots},maxmem={self.maxmem}",
-            "-smp", str(self.smp), *os.environ.get("E2E_QEMU_EXTRA", "").split(), "-nodefaults", "-nographic", "-no-user-config",
+            "-smp", str(self.smp), *self.devices, *os.environ.get("E2E_QEMU_EXTRA", "").split(), "-nodefaults", "-nographic", "-no-user-config",
             "-chardev", f"socket,id=con0,path={listeners['console'][1]}", "-serial", "chardev:con0",
             "-chardev", f"socket,id=ctl0,path={listeners['ctl'][1]}",
             "-device", "pci-serial,chardev=ctl0",
@@ -262,11 +263,13 @@ class Lpar:
                 return r.get("return")
 
     def wait_event(self, name, timeout=60, **data):
-        """Wait for a QMP event whose data contains the given items."""
+        """Wait for a QMP event whose data contains the given items.
+        name may be a tuple of names: the first of them to arrive."""
         deadline = time.monotonic() + timeout
+        names = (name,) if isinstance(name, str) else tuple(name)
 
         def match(e):
-            return e["event"] == name and all(e.get("data", {}).get(k) == v for k, v in data.items())
+            return e["event"] in names and all(e.get("data", {}).get(k) == v for k, v in data.items())
         while True:
             for i, e in enumerate(self.events):
                 if match(e):
@@ -274,6 +277,14 @@ class Lpar:
             r = self._qmp_read(max(0.1, deadline - time.monotonic()))
             if "event" in r:
                 self.events.append(r)
+
+    @staticmethod
+    def boot_dimm(n, size):
+        """QEMU arguments for a pc-dimm present at boot: the kernel uses its
+        memory from the start (unmovable allocations land there), so an
+        unplug request for it fails in the guest and is rolled back."""
+        return ["-object", f"memory-backend-ram,id=mem{n},size={size}",
+                "-device", f"pc-dimm,id=dimm{n},memdev=mem{n}"]
 
     def add_dimm(self, n, size):
         """Hot-add a pc-dimm: the guest sees a DLPAR memory-add request."""
@@ -285,6 +296,13 @@ class Lpar:
         self.qmp("device_del", id=f"dimm{n}")
         if wait:
             self.wait_dimm_gone(n, timeout)
+
+    def del_dimm_rejected(self, n, timeout=120):
+        """Request hot-remove of a DIMM the guest cannot give back; wait for the
+        guest's refusal (QEMU 7.2: MEM_UNPLUG_ERROR, later ones also
+        DEVICE_UNPLUG_GUEST_ERROR). Returns the event."""
+        self.qmp("device_del", id=f"dimm{n}")
+        return self.wait_event(("MEM_UNPLUG_ERROR", "DEVICE_UNPLUG_GUEST_ERROR"), timeout, device=f"dimm{n}")
 
     def wait_dimm_gone(self, n, timeout=120):
         self.wait_event("DEVICE_DELETED", timeout, device=f"dimm{n}")

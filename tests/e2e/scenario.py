@@ -84,6 +84,55 @@ class Snapshot:
         return gaps
 
 
+class DrmgrRun:
+    """One guest/e2e-drmgr run, parsed: drmgr's exec and exit times and
+    status, the intervals during which a write lock on dr_config_lock was
+    held (/proc/locks, 1 ms), and the kernel requests drmgr logged."""
+
+    COMMAND = ("cat /run/e2e/drmgr.times; sed 's/^/LOCK /' /run/e2e/drmgr.locks; "
+               "sed 's/^/VLOG /' /run/e2e/drmgr.vlog")
+
+    def __init__(self, text):
+        d = dict(line.split(" ", 1) for line in text.splitlines() if line.startswith(("start ", "end ", "rc ")))
+        self.start, self.end = float(d.get("start", "nan")), float(d.get("end", "nan"))
+        self.rc = d.get("rc")
+        self.held, since = [], None
+        for line in text.splitlines():
+            if not line.startswith("LOCK "):
+                continue
+            t, _, what = line[5:].partition(" ")
+            if f" {what} ".find(" WRITE ") >= 0 and since is None:
+                since = float(t)
+            elif what == "-" and since is not None:
+                self.held.append((since, float(t)))
+                since = None
+        if since is not None:
+            self.held.append((since, self.end))
+        self.requests = [line.split('"')[1] for line in text.splitlines()
+                         if line.startswith("VLOG ") and "Initiating kernel DLPAR" in line and '"' in line]
+
+    def locked_at(self, t):
+        return any(a <= t <= b for a, b in self.held)
+
+    def summary(self):
+        """Report parts: run time, kernel requests, when the lock was held."""
+        parts = [f"drmgr exit {self.rc} after {self.end - self.start:.2f}s, {len(self.requests)} kernel requests"]
+        if self.held:
+            a, b = self.held[0][0], self.held[-1][1]
+            parts.append(f"write lock held {1000 * (a - self.start):+.0f} ms after exec to "
+                         f"{1000 * (self.end - b):.0f} ms before exit ({b - a:.2f}s)")
+        return parts
+
+    def problems(self):
+        """What is wrong with the run itself (not with the daemon)."""
+        out = []
+        if self.rc != "0":
+            out.append(f"drmgr failed (exit {self.rc}); see run.log")
+        if not self.held:
+            out.append("no write lock on /var/lock/dr_config_lock seen in /proc/locks during drmgr")
+        return out
+
+
 def dt_lmbs(hexdata, lmb_size):
     """Parse ibm,dynamic-memory-v2: (hot-pluggable region ranges, assigned ranges)."""
     data = bytes.fromhex(hexdata)
@@ -182,7 +231,9 @@ class Session:
         return Snapshot(text)
 
     def settle(self, before, quiet=3.0, timeout=90):
-        """Wait until the DT changed, a reload ran, and nothing moved for `quiet` s."""
+        """Wait until the DT changed, a reload ran, and nothing moved for `quiet` s.
+        before=None: only until no reload runs and nothing moved (a request
+        that was rolled back need not change anything)."""
         t_start = time.monotonic()
         last, since = None, time.monotonic()
         while True:
@@ -190,12 +241,16 @@ class Session:
             key = (st["started"], st["done"], st["dt"], st["uevents"])
             if key != last:
                 last, since = key, time.monotonic()
-            changed = st["dt"] != before["dt"] and int(st["started"]) > int(before["started"])
+            changed = before is None or (st["dt"] != before["dt"] and int(st["started"]) > int(before["started"]))
             if changed and st["started"] == st["done"] and time.monotonic() - since >= quiet:
                 return True, st
             if time.monotonic() - t_start > timeout:
                 return False, st
             time.sleep(0.3)
+
+    def settlectl(self, args, timeout=60):
+        """Run kdump-settlectl in the guest: (exit status, output)."""
+        return self.g.run(f"kdump-settlectl {args}", timeout=timeout, check=False)
 
 
 # --- one hot-plug request --------------------------------------------------------
@@ -204,11 +259,14 @@ class Request:
     """What happened after t0 according to the guest's records, and what is wrong with it.
 
     naive: the reloader is the per-uevent negative control (no KDUMP_SETTLE_REASON check).
+    dt_before: the DT property's hex before a request that must leave it as it
+    was (one rolled back); None for one that must replace it.
     Times are guest CLOCK_MONOTONIC seconds; reload "start" is the exec of the
     reload command (helper t0) when recorded, else the reload shell's first line.
     """
 
-    def __init__(self, snap, t0, min_reloads, max_reloads, naive=False, settled=True, daemon_up=True):
+    def __init__(self, snap, t0, min_reloads, max_reloads, naive=False, settled=True, daemon_up=True,
+                 dt_before=None):
         self.snap = snap
         self.uevents = snap.memory_uevents_since(t0)
         self.dts = snap.dt_replacements_since(t0)
@@ -223,9 +281,9 @@ class Request:
         self.last_uevent = max((u[0] for u in self.uevents), default=None)
         self.region, self.final_assigned = dt_lmbs(snap.now["dthex"], snap.lmb_size)
         self.problems = []
-        self._check(min_reloads, max_reloads, naive, settled, daemon_up)
+        self._check(min_reloads, max_reloads, naive, settled, daemon_up, dt_before)
 
-    def _check(self, min_reloads, max_reloads, naive, settled, daemon_up):
+    def _check(self, min_reloads, max_reloads, naive, settled, daemon_up, dt_before):
         snap, problems = self.snap, self.problems
         if not settled:
             problems.append("guest did not settle (no DT change + finished reload, or still busy)")
@@ -239,8 +297,15 @@ class Request:
         if not (min_reloads <= len(self.reloads) <= max_reloads):
             want = f"{min_reloads}" if min_reloads == max_reloads else f"{min_reloads}..{max_reloads}"
             problems.append(f"{len(self.reloads)} reloads, expected {want}")
-        if not self.dts:
+        if dt_before is None and not self.dts:
             problems.append("the DT property was never replaced")
+        if dt_before is not None:
+            if not self.uevents:
+                problems.append("no memory uevent: the kernel did not act on the request")
+            if self.dts:
+                problems.append(f"the DT property was replaced {len(self.dts)}x, expected unchanged")
+            if final_hex != dt_before:
+                problems.append("the DT's contents changed")
         for r in self.reloads:
             tag = f"reload {r['slot']} (reason {r.get('reason')})"
             if r.get("dt.before") != r.get("dt.after"):

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libfdt_env.h>
 
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-check.h"
 #include "fuzz.h"

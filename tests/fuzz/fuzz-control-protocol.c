@@ -4,8 +4,10 @@
  * accepted reply starts with result=ok|error, has valid keys and values, and writing its fields
  * back as key=value lines gives the input again; errors are -EBADMSG with a printable message. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "control-protocol.h"
 #include "fuzz.h"
 

@@ -10,10 +10,13 @@
  * Errors are -EBADMSG with a printable message naming what and (but physical_id) a byte. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libfdt_env.h>
 
+#include "alloc-util.h"
 #include "cpu-set.h"
 #include "dt-cpu.h"
 #include "fuzz.h"

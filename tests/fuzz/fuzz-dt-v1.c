@@ -3,34 +3,19 @@
  * bytes of ibm,dynamic-memory. On success the same LMBs written as v2 (one set per LMB, and
  * the merged ranges as sets) must give the same memory. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <libfdt_env.h>
-
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-check.h"
 #include "fuzz.h"
-
-/* v1 entry: base(64) drc(32) reserved(32) aa-index(32) flags(32). */
-#define V1_ENTRY_SIZE 24
-
-static uint32_t get32(const uint8_t *p) {
-        fdt32_t v;
-
-        memcpy(&v, p, sizeof(v));
-        return fdt32_to_cpu(v);
-}
-
-static uint64_t get64(const uint8_t *p) {
-        fdt64_t v;
-
-        memcpy(&v, p, sizeof(v));
-        return fdt64_to_cpu(v);
-}
+#include "papr-drmem.h"
 
 static void check_as_v2(const uint8_t *prop, const DtMemory *m) {
         _cleanup_free_ TestLmbSet *sets = NULL;
-        uint32_t count = get32(prop);
+        uint32_t count = dt_cell32(prop);
         DtMemory v2 = {};
         Blob blob = {};
         Error e = {};
@@ -42,10 +27,14 @@ static void check_as_v2(const uint8_t *prop, const DtMemory *m) {
         sets = calloc(count ? count : 1, sizeof(TestLmbSet));
         FUZZ_CHECK(sets);
         for (uint32_t i = 0; i < count; i++) {
-                const uint8_t *entry = prop + 4 + (size_t) i * V1_ENTRY_SIZE;
+                const uint8_t *entry = prop + DRMEM_ENTRY_OFFSET(i);
 
                 /* The raw flags, other bits included: the model must ignore them in both formats. */
-                sets[i] = (TestLmbSet) { .n_lmbs = 1, .base = get64(entry), .flags = get32(entry + 20) };
+                sets[i] = (TestLmbSet) {
+                        .n_lmbs = 1,
+                        .base = dt_cell64(entry + DRMEM_V1_BASE_OFFSET),
+                        .flags = dt_cell32(entry + DRMEM_V1_FLAGS_OFFSET),
+                };
         }
         dt_blob_v2(&blob, sets, count);
 
@@ -84,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (r < 0)
                 return 0;
 
-        FUZZ_CHECK(m.n_lmbs == get32(prop));  /* one LMB per entry */
+        FUZZ_CHECK(m.n_lmbs == dt_cell32(prop));  /* one LMB per entry */
         check_as_v2(prop, &m);
         dt_check_v2_reencoding(&m);
 

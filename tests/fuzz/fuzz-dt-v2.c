@@ -3,34 +3,19 @@
  * bytes of ibm,dynamic-memory-v2. On success the same LMBs written as v1 (when there are few
  * enough) and the merged ranges written as v2 must give the same memory. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <libfdt_env.h>
-
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-check.h"
 #include "fuzz.h"
-
-/* v2 entry: n(32) base(64) drc(32) aa-index(32) flags(32). */
-#define V2_ENTRY_SIZE 24
-
-static uint32_t get32(const uint8_t *p) {
-        fdt32_t v;
-
-        memcpy(&v, p, sizeof(v));
-        return fdt32_to_cpu(v);
-}
-
-static uint64_t get64(const uint8_t *p) {
-        fdt64_t v;
-
-        memcpy(&v, p, sizeof(v));
-        return fdt64_to_cpu(v);
-}
+#include "papr-drmem.h"
 
 static void check_as_v1(const uint8_t *prop, const DtMemory *m) {
         _cleanup_free_ TestLmb *lmbs = NULL;
-        uint32_t count = get32(prop);
+        uint32_t count = dt_cell32(prop);
         DtMemory v1 = {};
         Blob blob = {};
         Error e = {};
@@ -43,9 +28,10 @@ static void check_as_v1(const uint8_t *prop, const DtMemory *m) {
         lmbs = calloc(m->n_lmbs ? m->n_lmbs : 1, sizeof(TestLmb));
         FUZZ_CHECK(lmbs);
         for (uint32_t i = 0; i < count; i++) {
-                const uint8_t *entry = prop + 4 + (size_t) i * V2_ENTRY_SIZE;
-                uint32_t n_lmbs = get32(entry), flags = get32(entry + 20);
-                uint64_t base = get64(entry + 4);
+                const uint8_t *entry = prop + DRMEM_ENTRY_OFFSET(i);
+                uint32_t n_lmbs = dt_cell32(entry + DRMEM_V2_N_LMBS_OFFSET);
+                uint32_t flags = dt_cell32(entry + DRMEM_V2_FLAGS_OFFSET);
+                uint64_t base = dt_cell64(entry + DRMEM_V2_BASE_OFFSET);
 
                 for (uint32_t j = 0; j < n_lmbs; j++) {
                         FUZZ_CHECK(n < m->n_lmbs);
@@ -89,8 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (r < 0)
                 return 0;
 
-        for (uint32_t i = 0; i < get32(prop); i++)
-                sum += get32(prop + 4 + (size_t) i * V2_ENTRY_SIZE);
+        for (uint32_t i = 0; i < dt_cell32(prop); i++)
+                sum += dt_cell32(prop + DRMEM_ENTRY_OFFSET(i) + DRMEM_V2_N_LMBS_OFFSET);
         FUZZ_CHECK(m.n_lmbs == sum);
 
         check_as_v1(prop, &m);

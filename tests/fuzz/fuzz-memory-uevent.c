@@ -5,8 +5,11 @@
  * /devices/system/memory/memoryN; on failure the message is printable. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "block-set.h"
 #include "fuzz.h"
 #include "memory-uevent.h"

@@ -23,8 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dt-check.h"
 #include "fuzz.h"
 #include "macro.h"
+#include "papr-drmem.h"
+
+/* The DT targets' input: ibm,lmb-size, then the property, whose entries start after its count. */
+#define DT_ENTRIES_START (DT_FUZZ_LMB_SIZE_BYTES + DRMEM_COUNT_SIZE)
 
 #ifndef FUZZ_TARGET
 #  error "FUZZ_TARGET (the target's name) must be defined"
@@ -294,12 +299,13 @@ static void mutate(uint8_t *buf, size_t *size) {
                 *size = MAX(n, at + len);
                 break;
         }
-        case 8: /* copy a 24-byte DT entry over another, aligned after the 4-byte count */
-                if (n >= 8 + 4 + 48) {
-                        size_t entries = (n - 12) / 24;
+        case 8: /* copy a DT entry over another, aligned after ibm,lmb-size and the count */
+                if (n >= DT_ENTRIES_START + 2 * DRMEM_ENTRY_SIZE) {
+                        size_t entries = (n - DT_ENTRIES_START) / DRMEM_ENTRY_SIZE;
                         size_t a = rng_below(entries), b = rng_below(entries);
 
-                        memmove(buf + 12 + b * 24, buf + 12 + a * 24, 24);
+                        memmove(buf + DT_ENTRIES_START + b * DRMEM_ENTRY_SIZE,
+                                buf + DT_ENTRIES_START + a * DRMEM_ENTRY_SIZE, DRMEM_ENTRY_SIZE);
                 }
                 break;
         }

@@ -12,3 +12,14 @@ tests_integration_test_kernel_uevents_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
 tests_integration_test_kernel_uevents_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)
 # The daemon must exist before the test starts it.
 EXTRA_tests_integration_test_kernel_uevents_DEPENDENCIES = daemon/kdump-settled$(EXEEXT)
+
+# kdump-settlectl's exit codes, without a daemon.
+if ENABLE_TESTS
+check_PROGRAMS += tests/integration/test-settlectl-exit
+TESTS += tests/integration/test-settlectl-exit
+endif
+tests_integration_test_settlectl_exit_SOURCES = tests/integration/test-settlectl-exit.c
+tests_integration_test_settlectl_exit_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_settlectl_exit_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
+tests_integration_test_settlectl_exit_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)
+EXTRA_tests_integration_test_settlectl_exit_DEPENDENCIES = daemon/kdump-settlectl$(EXEEXT)

@@ -37,12 +37,9 @@
 /* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
 #include <umockdev.h>
 
-#define MSEC ((int64_t) 1000)
-#define SEC ((int64_t) 1000000)
 #define WAIT_MAX (10 * SEC)
 #define AFTER_IDLE (300 * MSEC)  /* how long "nothing more happens" is watched */
 
-#define LMB_SIZE ((uint64_t) 256 << 20)
 #define N_BOOT_LMBS 4
 #define N_HOT_LMBS 2
 #define N_POSSIBLE 4  /* cpu0..cpu3 registered at boot, as for -smp 2,maxcpus=4 */
@@ -70,20 +67,6 @@ typedef struct Test {
 static const char *arg_daemon, *arg_srcdir;
 static pid_t current_daemon;
 
-__attribute__((format(printf, 2, 3)))
-static void fail(Test *t, const char *fmt, ...) {
-        va_list ap;
-
-        printf("# %s: FAIL: ", t->name);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        t->failed = true;
-}
-
-#define CHECK(t, cond, ...) ({ bool _ok = (cond); if (!_ok) fail((t), __VA_ARGS__); _ok; })
-
 static double now_real(void) {
         struct timespec ts;
 
@@ -98,27 +81,29 @@ static bool add_device(Test *t, const char *desc) {
 
         if (umockdev_testbed_add_from_string(t->testbed, desc, &error))
                 return true;
-        fail(t, "umockdev cannot add a device: %s", error->message);
+        TEST_FAIL(t, "umockdev cannot add a device: %s", error->message);
         g_error_free(error);
         return false;
 }
 
 static bool add_block(Test *t, unsigned n) {
-        char desc[256];
+        char *desc = harness_umockdev_block(n);
+        bool ok = add_device(t, desc);
 
-        snprintf(desc, sizeof(desc), "P: /devices/system/memory/memory%u\nE: SUBSYSTEM=memory\nA: state=online\n", n);
-        return add_device(t, desc);
+        free(desc);
+        return ok;
 }
 
-static bool write_memory_dt(Test *t, unsigned n_present) {
-        const TestLmbSet sets[] = {
-                { .n_lmbs = n_present, .base = 0, .flags = DRCONF_MEM_ASSIGNED },
-                { .n_lmbs = N_BOOT_LMBS + N_HOT_LMBS - n_present, .base = n_present * LMB_SIZE, .flags = 0 },
-        };
-        Blob b = {};
+/* The DT memory property: N_BOOT_LMBS assigned, then N_HOT_LMBS with hot_flags. */
+static void memory_dt(Blob *b, uint32_t hot_flags) {
+        harness_lpar_dt(b, 0, N_BOOT_LMBS, N_HOT_LMBS, DRCONF_MEM_ASSIGNED, hot_flags);
+}
+
+static bool write_memory_dt(Test *t, uint32_t hot_flags) {
+        Blob b;
         int r;
 
-        dt_blob_v2(&b, sets, n_present == N_BOOT_LMBS + N_HOT_LMBS ? 1 : 2);  /* no empty set */
+        memory_dt(&b, hot_flags);
         r = fake_root_write_dt(t->root, LMB_SIZE, DT_FORMAT_V2, &b);
         blob_done(&b);
         return CHECK(t, r >= 0, "cannot write the DT memory property: %s", strerror(-r));
@@ -185,7 +170,7 @@ static bool setup_lpar(Test *t, bool with_hot) {
         for (unsigned n = 0; n < N_BOOT_LMBS; n++)
                 if (!add_block(t, n))
                         return false;
-        if (!write_memory_dt(t, N_BOOT_LMBS))
+        if (!write_memory_dt(t, 0))
                 return false;
 
         if (!CHECK(t, fake_root_write_file(t->root, DT_CPUS_NODE "/#address-cells", "\0\0\0\1", 4) >= 0,
@@ -206,23 +191,19 @@ static bool setup_lpar(Test *t, bool with_hot) {
 
 /* --- the daemon ------------------------------------------------------------------------------- */
 
+static void on_notify(const char *line, void *userdata) {
+        Test *t = userdata;
+
+        if (strcmp(line, "READY=1") == 0)
+                t->ready = true;
+        else if (strncmp(line, "STATUS=", 7) == 0)
+                snprintf(t->status, sizeof(t->status), "%s", line + 7);
+}
+
 static void pump(Test *t, int64_t timeout) {
-        struct pollfd p = { .fd = t->notify_fd, .events = POLLIN };
-        char buf[4096];
-        ssize_t k;
         int st;
 
-        if (poll(&p, 1, (int) ((timeout + 999) / 1000)) > 0)
-                while ((k = recv(t->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) >= 0) {
-                        char *save = NULL;
-
-                        buf[k] = '\0';
-                        for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                                if (strcmp(l, "READY=1") == 0)
-                                        t->ready = true;
-                                else if (strncmp(l, "STATUS=", 7) == 0)
-                                        snprintf(t->status, sizeof(t->status), "%s", l + 7);
-                }
+        (void) harness_notify_read(t->notify_fd, timeout, on_notify, t);
         if (t->pid > 0 && !t->exited && waitpid(t->pid, &st, WNOHANG) == t->pid) {
                 t->exited = true;
                 current_daemon = 0;
@@ -247,7 +228,7 @@ static size_t read_calls(Test *t, Call *calls) {
                 unsigned number;
 
                 if (sscanf(l, "%u %lf %31s %255s", &number, &c.time, c.reason, c.nodes) != 4)
-                        fail(t, "bad line in the reload log: \"%s\"", l);
+                        TEST_FAIL(t, "bad line in the reload log: \"%s\"", l);
                 else if (n < MAX_CALLS)
                         calls[n++] = c;
         }
@@ -307,7 +288,6 @@ static bool start_daemon(Test *t) {
         char *notify = harness_path_in(t->dir, "notify");
         char *a_config, *a_reload, *a_notify, *a_runtime;
         char **envp;
-        int fd;
 
         if (harness_write_text(config, "") < 0 ||
             asprintf(&a_config, "--config=%s", config) < 0 ||
@@ -319,24 +299,9 @@ static bool start_daemon(Test *t) {
                 (char *) arg_daemon, a_config, a_reload, a_runtime, (char *) "--debug",
                 (char *) "--quiet-sec=50ms", (char *) "--poll-interval-sec=5ms", (char *) "--max-wait-sec=20s", NULL,
         };
-        envp = harness_environ_with(a_notify);
-        fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                abort();
-        fflush(stdout);
-
-        t->pid = fork();
-        if (t->pid < 0)
-                abort();
-        if (t->pid == 0) {
-                dup2(fd, STDOUT_FILENO);
-                dup2(fd, STDERR_FILENO);
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                execve(arg_daemon, argv, envp);
-                _exit(127);
-        }
+        envp = harness_environ_with(a_notify, NULL);
+        t->pid = harness_spawn(argv, envp, err, "#");
         current_daemon = t->pid;
-        close(fd);
         free(envp);
         free(a_config);
         free(a_reload);
@@ -463,17 +428,20 @@ static void test_mixed(Test *t) {
                 return;
         harness_sleep_usec(3 * MSEC);
         t0 = now_real();
-        if (!write_memory_dt(t, N_BOOT_LMBS + N_HOT_LMBS))
+        if (!write_memory_dt(t, DRCONF_MEM_ASSIGNED))
                 return;
         if (!expect_reloads(t, 1, t0, "a DIMM and a core in one request") || !check_saw_core(t, 0, true))
                 return;
 
         char *path = harness_path_in(t->dir, "reload.log.1.dt");
+        Blob want;
+
         copy = harness_read_all(path, &size);
         free(path);
-        /* v2: 4-byte set count, then 20 bytes per set; the first set's count is the assigned LMBs. */
-        CHECK(t, copy && size >= 8 && (uint8_t) copy[7] == N_BOOT_LMBS + N_HOT_LMBS,
+        memory_dt(&want, DRCONF_MEM_ASSIGNED);
+        CHECK(t, copy && size == want.size && memcmp(copy, want.data, size) == 0,
               "the reload did not see the DT memory property with the DIMM");
+        blob_done(&want);
         free(copy);
 }
 
@@ -581,9 +549,8 @@ static void test_done(Test *t, unsigned number) {
                 char *err = harness_path_in(t->dir, "daemon.stderr"), *text = harness_read_all(err, NULL);
                 char *log = harness_read_all(t->log, NULL);
 
-                printf("#   reload log: %s\n", log ? log : "(none)");
-                for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
-                        printf("#   daemon: %s\n", l);
+                harness_diag_lines("reload log: ", log ? log : "(none)");
+                harness_diag_lines("daemon: ", text ? text : "(no output)");
                 free(log);
                 free(text);
                 free(err);

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
@@ -39,17 +40,12 @@
 
 extern char **environ;
 
-#define MiB ((uint64_t) 1024 * 1024)
-#define LMB_SIZE (256 * MiB)
 #define N_BOOT 8
 #define N_HOT 4
 
-#define MSEC ((int64_t) 1000)
-#define SEC ((int64_t) 1000000)
 #define WAIT_MAX (10 * SEC)   /* any single wait */
 #define AFTER_IDLE (300 * MSEC) /* how long "nothing more happens" is watched after idle */
 
-#define FLAGS_QEMU_BOOT (DRCONF_MEM_RESERVED | DRCONF_MEM_DRC_INVALID) /* 0xa0 */
 
 #define MAX_STATUS 256
 #define MAX_CALLS 16
@@ -90,38 +86,6 @@ static pid_t current_daemon;
 
 /* --- assertions ------------------------------------------------------------------------------- */
 
-static void diag_lines(const char *prefix, const char *text) {
-        const char *p = text;
-
-        while (*p) {
-                size_t n = strcspn(p, "\n");
-                printf("#   %s%.*s\n", prefix, (int) n, p);
-                p += n;
-                if (*p == '\n')
-                        p++;
-        }
-}
-
-__attribute__((format(printf, 2, 3)))
-static void fail(Test *t, const char *fmt, ...) {
-        va_list ap;
-        char buf[1024];
-
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        printf("# %s: FAIL: %s\n", t->name, buf);
-        fflush(stdout);
-        t->failed = true;
-}
-
-#define CHECK(t, cond, ...)                     \
-        ({                                      \
-                bool _ok = (cond);              \
-                if (!_ok)                       \
-                        fail((t), __VA_ARGS__); \
-                _ok;                            \
-        })
 
 /* --- time ------------------------------------------------------------------------------------- */
 
@@ -145,7 +109,7 @@ static size_t read_calls(Test *t, Call *calls, size_t max) {
                 Call c = {};
 
                 if (sscanf(p, "%u %lf %31s %d %63s", &c.n, &c.time, c.reason, &c.status, c.copy) != 5) {
-                        fail(t, "bad line in the reload log: \"%s\"", p);
+                        TEST_FAIL(t, "bad line in the reload log: \"%s\"", p);
                         continue;
                 }
                 if (n < max)
@@ -186,29 +150,15 @@ static bool check_copy(Test *t, unsigned n, const Blob *expected, const char *wh
 /* --- the testbed ------------------------------------------------------------------------------ */
 
 static void make_dt(Blob *b, uint32_t boot_flags, uint32_t hot_flags) {
-        const TestLmbSet sets[] = {
-                { .n_lmbs = N_BOOT, .base = 0, .flags = boot_flags },
-                { .n_lmbs = N_HOT, .base = N_BOOT * LMB_SIZE, .flags = hot_flags },
-        };
-
-        *b = (Blob) {};
-        dt_blob_v2(b, sets, ELEMENTSOF(sets));
+        harness_lpar_dt(b, 0, N_BOOT, N_HOT, boot_flags, hot_flags);
 }
 
 static bool add_block(Test *t, unsigned n) {
-        char desc[256];
+        _cleanup_free_ char *desc = harness_umockdev_block(n);
         GError *error = NULL;
 
-        /* "P:" gives exactly this devpath (umockdev_testbed_add_device() would put it under
-         * /sys/devices/ directly). */
-        snprintf(desc, sizeof(desc),
-                 "P: /devices/system/memory/memory%u\n"
-                 "E: SUBSYSTEM=memory\n"
-                 "A: state=online\n"
-                 "A: phys_index=%08x\n",
-                 n, n);
         if (!umockdev_testbed_add_from_string(t->testbed, desc, &error)) {
-                fail(t, "umockdev cannot add memory%u: %s", n, error->message);
+                TEST_FAIL(t, "umockdev cannot add memory%u: %s", n, error->message);
                 g_error_free(error);
                 return false;
         }
@@ -331,29 +281,20 @@ static void reap(Test *t) {
         }
 }
 
+static void on_notify(const char *line, void *userdata) {
+        Test *t = userdata;
+
+        if (strcmp(line, "READY=1") == 0)
+                t->ready = true;
+        else if (strcmp(line, "STOPPING=1") == 0)
+                t->stopping = true;
+        else if (strncmp(line, "STATUS=", 7) == 0)
+                record_status(t, line + 7);
+}
+
 /* Reads notify messages for up to timeout (or until one arrives). */
 static void pump(Test *t, int64_t timeout) {
-        struct pollfd p = { .fd = t->notify_fd, .events = POLLIN };
-        int ms = (int) ((timeout + 999) / 1000);
-
-        if (poll(&p, 1, ms) > 0)
-                for (;;) {
-                        char buf[4096];
-                        ssize_t k = recv(t->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-                        char *line, *save = NULL;
-
-                        if (k < 0)
-                                break;
-                        buf[k] = '\0';
-                        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                                if (strcmp(line, "READY=1") == 0)
-                                        t->ready = true;
-                                else if (strcmp(line, "STOPPING=1") == 0)
-                                        t->stopping = true;
-                                else if (strncmp(line, "STATUS=", 7) == 0)
-                                        record_status(t, line + 7);
-                        }
-                }
+        (void) harness_notify_read(t->notify_fd, timeout, on_notify, t);
         reap(t);
 }
 
@@ -375,12 +316,12 @@ static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what)
                 if (pred(t, arg))
                         return true;
                 if (t->exited) {
-                        fail(t, "the daemon exited while waiting for %s", what);
+                        TEST_FAIL(t, "the daemon exited while waiting for %s", what);
                         return false;
                 }
                 int64_t now = harness_now_usec();
                 if (now >= end) {
-                        fail(t, "no %s within %.1f s (last status \"%s\")", what,
+                        TEST_FAIL(t, "no %s within %.1f s (last status \"%s\")", what,
                              (double) WAIT_MAX / SEC, last_status(t));
                         return false;
                 }
@@ -456,34 +397,8 @@ static bool start_daemon(Test *t, const char *const *extra) {
                 argv[n++] = (char *) *extra;
         argv[n] = NULL;
 
-        envp = harness_environ_with(a_notify);
-
-        int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                abort();
-
-        printf("#");
-        for (size_t i = 0; argv[i]; i++)
-                printf(" %s", argv[i]);
-        printf("\n");
-        fflush(stdout);
-        fflush(stderr);
-
-        pid_t pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDONLY);
-                if (null >= 0)
-                        dup2(null, STDIN_FILENO);
-                dup2(fd, STDOUT_FILENO);
-                dup2(fd, STDERR_FILENO);
-                /* If this program dies (umockdev aborts it on some errors), so does the daemon. */
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                execve(arg_daemon, argv, envp);
-                _exit(127);
-        }
-        close(fd);
+        envp = harness_environ_with(a_notify, NULL);
+        pid_t pid = harness_spawn(argv, envp, err, "#");
         t->pid = current_daemon = pid;
         t->exited = false;
 
@@ -529,7 +444,7 @@ static bool stop_daemon(Test *t) {
         if (!t->exited) {
                 kill(t->pid, SIGTERM);
                 if (!wait_exit(t, WAIT_MAX)) {
-                        fail(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
+                        TEST_FAIL(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
                         kill(t->pid, SIGKILL);
                         waitpid(t->pid, &t->wait_status, 0);
                         t->exited = true;
@@ -654,13 +569,13 @@ static void test_done(Test *t, unsigned number) {
                         printf(" \"%s\"", t->status[i]);
                 printf("\n");
                 if (log) {
-                        diag_lines("reload log: ", log);
+                        harness_diag_lines("reload log: ", log);
                         free(log);
                 }
                 err = harness_path_in(t->dir, "daemon.stderr");
                 char *text = harness_read_all(err, NULL);
                 if (text) {
-                        diag_lines("daemon: ", text);
+                        harness_diag_lines("daemon: ", text);
                         free(text);
                 }
                 free(err);
@@ -987,7 +902,7 @@ static int run_ctl(Test *t, char **ret_out, const char *const *args) {
         char *out_path = harness_path_in(t->dir, "ctl.out"), *a_runtime;
         char *argv[16];
         size_t n = 0;
-        int status, fd;
+        int status;
         pid_t pid;
 
         if (asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
@@ -998,18 +913,7 @@ static int run_ctl(Test *t, char **ret_out, const char *const *args) {
                 argv[n++] = (char *) *args;
         argv[n] = NULL;
 
-        fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                abort();
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                dup2(fd, STDOUT_FILENO);
-                execv(arg_ctl, argv);
-                _exit(127);
-        }
-        close(fd);
+        pid = harness_spawn(argv, environ, out_path, NULL);
         /* Pump notifications meanwhile: `wait` may take a while and the daemon talks to us. */
         for (;;) {
                 pid_t r = waitpid(pid, &status, WNOHANG);

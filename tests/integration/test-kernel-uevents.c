@@ -38,13 +38,9 @@
 #include "harness.h"
 #include "macro.h"
 
-#define MiB ((uint64_t) 1024 * 1024)
-#define LMB_SIZE (256 * MiB)   /* the fake root's; the real block size does not matter */
 #define N_BOOT 4
 #define N_HOT 4
 
-#define MSEC ((int64_t) 1000)
-#define SEC ((int64_t) 1000000)
 #define WAIT_MAX (10 * SEC)     /* any single wait */
 #define AFTER_IDLE (300 * MSEC) /* how long "nothing more happens" is watched after idle */
 
@@ -80,26 +76,6 @@ static pid_t current_daemon;
 
 /* --- assertions, files ------------------------------------------------------------------------ */
 
-__attribute__((format(printf, 2, 3)))
-static void fail(Test *t, const char *fmt, ...) {
-        va_list ap;
-        char buf[1024];
-
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        printf("# %s: FAIL: %s\n", t->name, buf);
-        fflush(stdout);
-        t->failed = true;
-}
-
-#define CHECK(t, cond, ...)                     \
-        ({                                      \
-                bool _ok = (cond);              \
-                if (!_ok)                       \
-                        fail((t), __VA_ARGS__); \
-                _ok;                            \
-        })
 
 /* Reloads recorded by record-reload: one line each. */
 static size_t n_calls(Test *t) {
@@ -300,25 +276,6 @@ static int daemon_rcvbuf(pid_t pid, int fd) {
 #endif
 }
 
-/* A /proc/PID/status field in kB, or -1. */
-static long proc_status_kb(pid_t pid, const char *field) {
-        char path[64], line[256];
-        long v = -1;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (strncmp(line, field, strlen(field)) == 0 && line[strlen(field)] == ':') {
-                        v = strtol(line + strlen(field) + 1, NULL, 10);
-                        break;
-                }
-        fclose(f);
-        return v;
-}
-
 /* --- the daemon ------------------------------------------------------------------------------- */
 
 static const char *last_status(Test *t) {
@@ -339,28 +296,22 @@ static void reap(Test *t) {
         }
 }
 
+static void on_notify(const char *line, void *userdata) {
+        Test *t = userdata;
+
+        if (strcmp(line, "READY=1") == 0)
+                t->ready = true;
+        else if (strncmp(line, "STATUS=", 7) == 0) {
+                char **n = realloc(t->status, sizeof(char *) * (t->n_status + 1));
+                if (!n)
+                        abort();
+                t->status = n;
+                t->status[t->n_status++] = strdup(line + 7);
+        }
+}
+
 static void pump(Test *t, int64_t timeout) {
-        struct pollfd p = { .fd = t->notify_fd, .events = POLLIN };
-
-        if (poll(&p, 1, (int) ((timeout + 999) / 1000)) > 0)
-                for (;;) {
-                        char buf[4096], *line, *save = NULL;
-                        ssize_t k = recv(t->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-
-                        if (k < 0)
-                                break;
-                        buf[k] = '\0';
-                        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-                                if (strcmp(line, "READY=1") == 0)
-                                        t->ready = true;
-                                else if (strncmp(line, "STATUS=", 7) == 0) {
-                                        char **n = realloc(t->status, sizeof(char *) * (t->n_status + 1));
-                                        if (!n)
-                                                abort();
-                                        t->status = n;
-                                        t->status[t->n_status++] = strdup(line + 7);
-                                }
-                }
+        (void) harness_notify_read(t->notify_fd, timeout, on_notify, t);
         reap(t);
 }
 
@@ -427,7 +378,7 @@ static bool pred_status_since(Test *t, const void *arg) {
 
 static bool start_daemon(Test *t) {
         char *a_config, *a_reload, *a_runtime, *a_root, *notify, *err, *config;
-        int fd;
+        char *e_notify, *e_root, **envp;
         pid_t pid;
 
         config = harness_path_in(t->dir, "kdump-settle.conf");
@@ -446,32 +397,15 @@ static bool start_daemon(Test *t) {
                 (char *) "--uevent-source=kernel", (char *) "--debug", (char *) "--quiet-sec=50ms",
                 (char *) "--poll-interval-sec=5ms", (char *) "--max-wait-sec=20s", NULL,
         };
-        printf("#");
-        for (size_t i = 0; argv[i]; i++)
-                printf(" %s", argv[i]);
-        printf("\n");
-        fflush(stdout);
-
-        fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
+        if (asprintf(&e_notify, "NOTIFY_SOCKET=%s", notify) < 0 ||
+            /* record-reload reads the DT under the fake root. */
+            asprintf(&e_root, "RECORD_RELOAD_ROOT=%s", t->root) < 0)
                 abort();
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDONLY);
-                if (null >= 0)
-                        dup2(null, STDIN_FILENO);
-                dup2(fd, STDOUT_FILENO);
-                dup2(fd, STDERR_FILENO);
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                setenv("NOTIFY_SOCKET", notify, 1);
-                /* record-reload reads the DT under the fake root. */
-                setenv("RECORD_RELOAD_ROOT", t->root, 1);
-                execv(arg_daemon, argv);
-                _exit(127);
-        }
-        close(fd);
+        envp = harness_environ_with(e_notify, e_root, NULL);
+        pid = harness_spawn(argv, envp, err, "#");
+        free(envp);
+        free(e_notify);
+        free(e_root);
         t->pid = current_daemon = pid;
         free(a_config);
         free(a_reload);
@@ -505,7 +439,7 @@ static void stop_daemon(Test *t) {
         while (!t->exited && harness_now_usec() < end)
                 pump(t, 10 * MSEC);
         if (!t->exited) {
-                fail(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
+                TEST_FAIL(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
                 kill(t->pid, SIGKILL);
                 waitpid(t->pid, &t->wait_status, 0);
                 t->exited = true;
@@ -549,13 +483,7 @@ static bool control_field(Test *t, const char *field, unsigned long long *ret) {
 
 /* The boot LMBs present, the hot ones as hot_flags says; both starting at first_block. */
 static void make_dt(Blob *b, uint32_t hot_flags) {
-        const TestLmbSet sets[] = {
-                { .n_lmbs = N_BOOT, .base = (uint64_t) first_block * LMB_SIZE, .flags = DRCONF_MEM_ASSIGNED },
-                { .n_lmbs = N_HOT, .base = (uint64_t) (first_block + N_BOOT) * LMB_SIZE, .flags = hot_flags },
-        };
-
-        *b = (Blob) {};
-        dt_blob_v2(b, sets, ELEMENTSOF(sets));
+        harness_lpar_dt(b, first_block, N_BOOT, N_HOT, DRCONF_MEM_ASSIGNED, hot_flags);
 }
 
 static bool write_dt(Test *t, const Blob *b) {
@@ -725,7 +653,7 @@ static void test_flood(Test *t) {
         for (unsigned i = 0; i < N_BOOT; i++)
                 if (!CHECK(t, (fds[i] = block_uevent_open(first_block + i)) >= 0, "cannot open a uevent file: %m"))
                         goto out;
-        rss0 = proc_status_kb(t->pid, "VmRSS");
+        rss0 = harness_proc_status_kb(t->pid, "VmRSS");
 
         seq = t->n_status;
         mark = log_mark(t);
@@ -770,8 +698,8 @@ static void test_flood(Test *t) {
         CHECK(t, drops == 0, "%lu events dropped: the daemon did not keep up", drops);
         CHECK(t, !log_has(t, mark, "overflowed"), "the daemon saw an overflow");
 
-        rss1 = proc_status_kb(t->pid, "VmRSS");
-        hwm = proc_status_kb(t->pid, "VmHWM");
+        rss1 = harness_proc_status_kb(t->pid, "VmRSS");
+        hwm = harness_proc_status_kb(t->pid, "VmHWM");
         printf("# daemon memory: VmRSS %ld kB before, %ld kB after, peak %ld kB\n", rss0, rss1, hwm);
         /* Each event is parsed and freed: nothing may pile up (2 MiB of slack for stdio and malloc).
          * Under AddressSanitizer, whose quarantine keeps freed memory on purpose, RSS says nothing
@@ -892,13 +820,7 @@ static void diag_file(const char *prefix, const char *path, size_t max_lines) {
                 }
         if (skipped)
                 printf("#   %s(%zu lines left out)\n", prefix, skipped);
-        while (*p) {
-                size_t n = strcspn(p, "\n");
-                printf("#   %s%.*s\n", prefix, (int) n, p);
-                p += n;
-                if (*p == '\n')
-                        p++;
-        }
+        harness_diag_lines(prefix, p);
         free(text);
 }
 

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
@@ -43,14 +44,9 @@
 
 extern char **environ;
 
-#define MiB ((uint64_t) 1024 * 1024)
-#define LMB_SIZE (256 * MiB)
 #define N_BOOT 8
 #define N_HOT 4
-#define FLAGS_QEMU_BOOT (DRCONF_MEM_RESERVED | DRCONF_MEM_DRC_INVALID)
 
-#define MSEC ((int64_t) 1000)
-#define SEC ((int64_t) 1000000)
 
 static unsigned arg_requests = 10000;
 static unsigned arg_sample = 100;
@@ -104,25 +100,13 @@ static void die(const char *fmt, ...) {
 /* --- the testbed (as in tests/integration/test-daemon.c) ---------------------------------------- */
 
 static void make_dt(Blob *b, uint32_t hot_flags) {
-        const TestLmbSet sets[] = {
-                { .n_lmbs = N_BOOT, .base = 0, .flags = FLAGS_QEMU_BOOT },
-                { .n_lmbs = N_HOT, .base = N_BOOT * LMB_SIZE, .flags = hot_flags },
-        };
-
-        *b = (Blob) {};
-        dt_blob_v2(b, sets, ELEMENTSOF(sets));
+        harness_lpar_dt(b, 0, N_BOOT, N_HOT, FLAGS_QEMU_BOOT, hot_flags);
 }
 
 static void add_block(unsigned n) {
-        char desc[256];
+        _cleanup_free_ char *desc = harness_umockdev_block(n);
         GError *error = NULL;
 
-        snprintf(desc, sizeof(desc),
-                 "P: /devices/system/memory/memory%u\n"
-                 "E: SUBSYSTEM=memory\n"
-                 "A: state=online\n"
-                 "A: phys_index=%08x\n",
-                 n, n);
         if (!umockdev_testbed_add_from_string(testbed, desc, &error))
                 die("umockdev cannot add memory%u: %s", n, error->message);
 }
@@ -158,25 +142,18 @@ static void write_dt(const Blob *b) {
 
 /* --- the daemon ------------------------------------------------------------------------------- */
 
+static void on_notify(const char *line, void *userdata) {
+        if (strncmp(line, "STATUS=", 7) == 0) {
+                snprintf(last_status, sizeof(last_status), "%s", line + 7);
+                if (strcmp(last_status, "reloading") == 0)
+                        saw_reloading = true;
+        }
+}
+
 static void pump(int64_t timeout) {
-        struct pollfd p = { .fd = notify_fd, .events = POLLIN };
         int st;
 
-        if (poll(&p, 1, (int) ((timeout + 999) / 1000)) > 0)
-                for (;;) {
-                        char buf[4096], *line, *save = NULL;
-                        ssize_t k = recv(notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-
-                        if (k < 0)
-                                break;
-                        buf[k] = '\0';
-                        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-                                if (strncmp(line, "STATUS=", 7) == 0) {
-                                        snprintf(last_status, sizeof(last_status), "%s", line + 7);
-                                        if (strcmp(last_status, "reloading") == 0)
-                                                saw_reloading = true;
-                                }
-                }
+        (void) harness_notify_read(notify_fd, timeout, on_notify, NULL);
         if (!daemon_exited && waitpid(daemon_pid, &st, WNOHANG) == daemon_pid) {
                 daemon_exited = true;
                 die("the daemon exited (wait status 0x%x)", (unsigned) st);
@@ -259,31 +236,9 @@ static void start_daemon(void) {
         argv[n++] = (char *) "--max-wait-sec=20s";
         argv[n] = NULL;
 
-        envp = harness_environ_with(a_notify);
+        envp = harness_environ_with(a_notify, NULL);
 
-        printf("daemon:");
-        for (size_t i = 0; argv[i]; i++)
-                printf(" %s", argv[i]);
-        printf("\n");
-        fflush(stdout);
-
-        fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                abort();
-        daemon_pid = fork();
-        if (daemon_pid < 0)
-                abort();
-        if (daemon_pid == 0) {
-                int null = open("/dev/null", O_RDONLY);
-                if (null >= 0)
-                        dup2(null, STDIN_FILENO);
-                dup2(fd, STDOUT_FILENO);
-                dup2(fd, STDERR_FILENO);
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                execvpe(argv[0], argv, envp);  /* the wrapper may be a bare name */
-                _exit(127);
-        }
-        close(fd);
+        daemon_pid = harness_spawn(argv, envp, err, "daemon:");
         free(envp);
         free(wrapper);
         free(a_config);
@@ -302,24 +257,6 @@ static void wait_idle(int64_t timeout, const char *what) {
                         die("no idle status %s within %.1f s", what, (double) timeout / SEC);
                 pump(20 * MSEC);
         }
-}
-
-static long proc_status_kb(const char *field) {
-        char path[64], line[256];
-        long v = -1;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) daemon_pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (strncmp(line, field, strlen(field)) == 0 && line[strlen(field)] == ':') {
-                        v = strtol(line + strlen(field) + 1, NULL, 10);
-                        break;
-                }
-        fclose(f);
-        return v;
 }
 
 static int count_fds(void) {
@@ -497,7 +434,7 @@ int main(int argc, char **argv) {
                          * file and sd-event closes the reload's pidfd after the callback. */
                         for (int64_t quiet = harness_now_usec() + 100 * MSEC; harness_now_usec() < quiet;)
                                 pump(10 * MSEC);
-                        rss = proc_status_kb("VmRSS");
+                        rss = harness_proc_status_kb(daemon_pid, "VmRSS");
                         fds = count_fds();
 
                         if (rss < 0 || fds < 0)

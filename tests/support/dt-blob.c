@@ -2,9 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libfdt_env.h>
-
 #include "dt-blob.h"
+#include "papr-drmem.h"
 
 #define DRC_INDEX_FIRST 0x80000000u
 
@@ -33,29 +32,34 @@ static void blob_append(Blob *b, const void *p, size_t n) {
 }
 
 void blob_put32(Blob *b, uint32_t v) {
-        fdt32_t be = cpu_to_fdt32(v);
+        uint8_t cell[4];
 
-        blob_append(b, &be, sizeof(be));
+        dt_cell32_put(cell, v);
+        blob_append(b, cell, sizeof(cell));
 }
 
 void blob_put64(Blob *b, uint64_t v) {
-        fdt64_t be = cpu_to_fdt64(v);
+        uint8_t cell[8];
 
-        blob_append(b, &be, sizeof(be));
+        dt_cell64_put(cell, v);
+        blob_append(b, cell, sizeof(cell));
 }
 
 void dt_blob_lmb_size(Blob *b, uint64_t lmb_size) {
         blob_put64(b, lmb_size);
 }
 
+/* Entries are written at the offsets of lib/papr-drmem.h; the reserved cell and the associativity
+ * index stay 0. */
 void dt_blob_v1(Blob *b, const TestLmb *lmbs, size_t n) {
         blob_put32(b, (uint32_t) n);
         for (size_t i = 0; i < n; i++) {
-                blob_put64(b, lmbs[i].base);
-                blob_put32(b, DRC_INDEX_FIRST + (uint32_t) i);
-                blob_put32(b, 0);           /* reserved */
-                blob_put32(b, 0);           /* associativity index */
-                blob_put32(b, lmbs[i].flags);
+                uint8_t entry[DRMEM_ENTRY_SIZE] = {};
+
+                dt_cell64_put(entry + DRMEM_V1_BASE_OFFSET, lmbs[i].base);
+                dt_cell32_put(entry + DRMEM_V1_DRC_INDEX_OFFSET, DRC_INDEX_FIRST + (uint32_t) i);
+                dt_cell32_put(entry + DRMEM_V1_FLAGS_OFFSET, lmbs[i].flags);
+                blob_append(b, entry, sizeof(entry));
         }
 }
 
@@ -64,11 +68,14 @@ void dt_blob_v2(Blob *b, const TestLmbSet *sets, size_t n) {
 
         blob_put32(b, (uint32_t) n);
         for (size_t i = 0; i < n; i++) {
-                blob_put32(b, sets[i].n_lmbs);
-                blob_put64(b, sets[i].base);
-                blob_put32(b, drc);         /* DRC indexes continue across sets, as in v1 */
-                blob_put32(b, 0);           /* associativity index */
-                blob_put32(b, sets[i].flags);
+                uint8_t entry[DRMEM_ENTRY_SIZE] = {};
+
+                dt_cell32_put(entry + DRMEM_V2_N_LMBS_OFFSET, sets[i].n_lmbs);
+                dt_cell64_put(entry + DRMEM_V2_BASE_OFFSET, sets[i].base);
+                /* DRC indexes continue across sets, as in v1. */
+                dt_cell32_put(entry + DRMEM_V2_DRC_INDEX_OFFSET, drc);
+                dt_cell32_put(entry + DRMEM_V2_FLAGS_OFFSET, sets[i].flags);
+                blob_append(b, entry, sizeof(entry));
                 drc += sets[i].n_lmbs;
         }
 }

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "block-set.h"
 #include "fake-root.h"
+#include "fd-util.h"
 #include "fileio.h"
 #include "macro.h"
 

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "alloc-util.h"
 #include "cpu-set.h"
 #include "fake-cpus.h"
 #include "fake-root.h"

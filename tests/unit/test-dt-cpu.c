@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-cpu.h"
 #include "fake-cpus.h"

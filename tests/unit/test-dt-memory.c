@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "macro.h"

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <libfdt.h>
 
+#include "alloc-util.h"
 #include "dt-blob.h"
 #include "dtb.h"
 #include "fake-root.h"

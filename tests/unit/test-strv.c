@@ -95,6 +95,54 @@ static void test_length_free(void **state) {
         strv_free(NULL);
 }
 
+static void test_copy(void **state) {
+        _cleanup_strv_free_ char **l = NULL, **empty = NULL;
+
+        assert_int_equal(strv_copy((const char *const[]) { "kexec", "-p", NULL, "ignored", NULL }, &l), 0);
+        assert_int_equal(strv_length(l), 2);
+        assert_string_equal(l[0], "kexec");
+        assert_string_equal(l[1], "-p");
+        assert_null(l[2]);
+
+        assert_int_equal(strv_copy(NULL, &empty), 0);
+        assert_non_null(empty);
+        assert_null(empty[0]);
+}
+
+static void test_extend_push_join(void **state) {
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_free_ char *joined = NULL, *none = NULL;
+        char *owned = strdup("three");
+
+        assert_non_null(owned);
+        assert_int_equal(strv_extend(&l, "one"), 0);
+        assert_int_equal(strv_extend(&l, "two"), 0);
+        assert_int_equal(strv_push(&l, owned), 0);
+        assert_int_equal(strv_length(l), 3);
+        assert_ptr_equal(l[2], owned);
+
+        joined = strv_join(l, " ");
+        assert_string_equal(joined, "one two three");
+
+        none = strv_join(NULL, ", ");
+        assert_string_equal(none, "");
+}
+
+/* Longer than the 512-byte line the daemon once joined into, which cut it silently. */
+static void test_join_long(void **state) {
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_free_ char *joined = NULL;
+        char word[100];
+
+        memset(word, 'w', sizeof(word) - 1);
+        word[sizeof(word) - 1] = 0;
+        for (int i = 0; i < 20; i++)
+                assert_int_equal(strv_extend(&l, word), 0);
+        joined = strv_join(l, "--");
+        assert_int_equal(strlen(joined), 20 * 99 + 19 * 2);
+        assert_string_equal(joined + strlen(joined) - 101, "--" "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_split),
@@ -102,6 +150,9 @@ int main(void) {
                 cmocka_unit_test(test_split_long),
                 cmocka_unit_test(test_split_empty),
                 cmocka_unit_test(test_length_free),
+                cmocka_unit_test(test_copy),
+                cmocka_unit_test(test_extend_push_join),
+                cmocka_unit_test(test_join_long),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,10 @@
  *                               daemon launched it, without shell start-up
  *   e2e-helper stamp            copy stdin to stdout, each line prefixed
  *                               with the time it was read (the daemon log)
+ *   e2e-helper lockwatch PATH   every 1 ms read /proc/locks; print "T -" on
+ *                               start and "T TYPE ACCESS PID START END" (or
+ *                               "T -" when none) whenever the locks on PATH's
+ *                               inode change (drmgr's dr_config_lock)
  *
  * All times use one clock (CLOCK_MONOTONIC) so the runner can order events
  * from different guest processes. Output is line-buffered for the same reason.
@@ -128,6 +132,56 @@ static int cmd_uevents(void) {
         }
 }
 
+/* The first /proc/locks entry on inode `ino`, as "POSIX WRITE 123 0 EOF"
+ * (type, access, pid, range), or "-" when there is none. Lines look like
+ * "1: POSIX  ADVISORY  WRITE 123 00:13:4567 0 EOF"; blocked waiters
+ * ("1: -> POSIX ...") are skipped. */
+static void lock_on(unsigned long long ino, char *out, size_t size) {
+        char line[256];
+        FILE *f = fopen("/proc/locks", "re");
+
+        snprintf(out, size, "-");
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                char type[16], mode[16], access[16], dev[64], start[32], end[32];
+                int pid;
+                unsigned maj, min;
+                unsigned long long i;
+
+                if (strstr(line, "->") ||
+                    sscanf(line, "%*[^:]: %15s %15s %15s %d %63s %31s %31s", type, mode, access, &pid, dev,
+                           start, end) != 7 ||
+                    sscanf(dev, "%x:%x:%llu", &maj, &min, &i) != 3 || i != ino)
+                        continue;
+                snprintf(out, size, "%s %s %d %s %s", type, access, pid, start, end);
+                break;
+        }
+        fclose(f);
+}
+
+static int cmd_lockwatch(const char *path) {
+        const struct timespec period = { .tv_sec = 0, .tv_nsec = 1000000 };
+        char last[128] = "", now[128];
+        struct stat st;
+
+        if (stat(path, &st) < 0) {
+                perror(path);
+                return 1;
+        }
+        for (;;) {
+                lock_on(st.st_ino, now, sizeof(now));
+                if (strcmp(now, last)) {
+                        print_now();
+                        printf(" %s\n", now);
+                        fflush(stdout);
+                        strcpy(last, now);
+                }
+                nanosleep(&period, NULL);
+        }
+        return 0; /* not reached: killed by the runner */
+}
+
 static int read_ok(int fd, uint64_t off) {
         unsigned char c;
 
@@ -204,6 +258,8 @@ int main(int argc, char **argv) {
                 return cmd_t0(argv + 2);
         if (argc == 2 && !strcmp(argv[1], "stamp"))
                 return cmd_stamp();
-        fprintf(stderr, "usage: e2e-helper now|dtwatch PATH|uevents|vmcore [PATH]|t0 PROG [ARG...]|stamp\n");
+        if (argc == 3 && !strcmp(argv[1], "lockwatch"))
+                return cmd_lockwatch(argv[2]);
+        fprintf(stderr, "usage: e2e-helper now|dtwatch PATH|uevents|vmcore [PATH]|t0 PROG [ARG...]|stamp|lockwatch PATH\n");
         return 2;
 }

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kdump-settlectl's one exit-code policy (man/kdump-settlectl.8, EXIT STATUS): 0 done or agree,
+ * 1 the answer is no, 2 an error or a usage error, for every command. No daemon needed: the
+ * daemon's verbs are tried against a runtime directory where none listens. TAP. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "dt-blob.h"
+#include "fake-root.h"
+#include "harness.h"
+#include "macro.h"
+
+extern char **environ;
+
+static const char *arg_ctl;
+static char *root, *out_path;
+static unsigned n_tests;
+static bool any_failed;
+
+/* kdump-settlectl --root=ROOT --runtime-dir=ROOT/run ARGS..., its exit status (-1 if killed). */
+static int ctl(const char *const *args) {
+        char *argv[16], *a_root, *a_runtime;
+        size_t n = 0;
+        int status;
+        pid_t pid;
+
+        if (asprintf(&a_root, "--root=%s", root) < 0 || asprintf(&a_runtime, "--runtime-dir=%s/run", root) < 0)
+                abort();
+        argv[n++] = (char *) arg_ctl;
+        argv[n++] = a_root;
+        argv[n++] = a_runtime;
+        for (; *args && n < ELEMENTSOF(argv) - 1; args++)
+                argv[n++] = (char *) *args;
+        argv[n] = NULL;
+
+        pid = harness_spawn(argv, environ, out_path, NULL);
+        if (waitpid(pid, &status, 0) != pid)
+                abort();
+        free(a_root);
+        free(a_runtime);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void expect(int code, const char *what, const char *const *args) {
+        int r = ctl(args);
+
+        n_tests++;
+        if (r == code) {
+                printf("ok %u - %s: exit %d\n", n_tests, what, code);
+                return;
+        }
+        char *output = harness_read_all(out_path, NULL);
+        printf("not ok %u - %s: exit %d, expected %d\n", n_tests, what, r, code);
+        harness_diag_lines("", output ?: "");
+        free(output);
+        any_failed = true;
+}
+
+#define ARGS(...) ((const char *const[]) { __VA_ARGS__, NULL })
+
+static void lpar(unsigned n_blocks, unsigned n_lmbs) {
+        TestLmb lmbs[8] = {};
+        Blob b = {};
+
+        for (unsigned i = 0; i < n_lmbs; i++)
+                lmbs[i] = (TestLmb) { .base = i * LMB_SIZE, .flags = DRCONF_MEM_ASSIGNED };
+        dt_blob_v1(&b, lmbs, n_lmbs);
+        if (fake_root_set_block_size(root, LMB_SIZE) < 0 ||
+            fake_root_write_dt(root, LMB_SIZE, DT_FORMAT_V1, &b) < 0)
+                abort();
+        for (unsigned i = 0; i < 8; i++)
+                if ((i < n_blocks ? fake_root_add_block(root, i) : fake_root_remove_block(root, i)) < 0 && i < n_blocks)
+                        abort();
+        blob_done(&b);
+}
+
+int main(void) {
+        char *dtb;
+
+        arg_ctl = getenv("KDUMP_SETTLECTL");
+        if (!arg_ctl) {
+                printf("Bail out! set KDUMP_SETTLECTL\n");
+                return 1;
+        }
+        if (fake_root_create(&root) < 0)
+                abort();
+        out_path = harness_path_in(root, "ctl.out");
+        dtb = harness_path_in(root, "memory.dtb");
+
+        printf("1..12\n");
+        /* Usage errors. */
+        expect(2, "no command", ARGS("--json"));
+        expect(2, "unknown command", ARGS("explode"));
+        expect(2, "an extra argument", ARGS("status", "now"));
+        expect(2, "dump-dt without its file", ARGS("dump-dt"));
+        expect(2, "an invalid --timeout=", ARGS("--timeout=soon", "wait"));
+        /* The daemon's commands with no daemon: errors, whatever the verb. */
+        expect(2, "status, no daemon", ARGS("status"));
+        expect(2, "reload, no daemon", ARGS("reload"));
+        expect(2, "wait, no daemon", ARGS("wait"));
+        /* check: an error, yes, no. */
+        expect(2, "check, no device tree", ARGS("check"));
+        lpar(4, 4);
+        expect(0, "check, they agree", ARGS("check"));
+        lpar(3, 4);
+        expect(1, "check, they disagree", ARGS("check"));
+        lpar(4, 4);
+        expect(0, "dump-dt", ARGS("dump-dt", dtb));
+
+        (void) fake_root_remove(root);
+        free(out_path);
+        free(dtb);
+        free(root);
+        return any_failed ? 1 : 0;
+}

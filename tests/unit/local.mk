@@ -1,0 +1,133 @@
+# Included from Makefile.am. Unit tests: cmocka, one program per lib/ file, speaking TAP.
+
+unit_tests = \
+	tests/unit/test-block-set \
+	tests/unit/test-capture-cpus \
+	tests/unit/test-capture-model \
+	tests/unit/test-config \
+	tests/unit/test-consistency \
+	tests/unit/test-control-protocol \
+	tests/unit/test-cpu-consistency \
+	tests/unit/test-cpu-set \
+	tests/unit/test-cpu-uevent \
+	tests/unit/test-defaults \
+	tests/unit/test-dt-cpu \
+	tests/unit/test-dt-memory \
+	tests/unit/test-dtb \
+	tests/unit/test-escape \
+	tests/unit/test-hexdecoct \
+	tests/unit/test-loaded-state \
+	tests/unit/test-memory-uevent \
+	tests/unit/test-settle \
+	tests/unit/test-strv \
+	tests/unit/test-time-util
+
+if ENABLE_TESTS
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+endif
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(FDT_CFLAGS)
+UNIT_LDADD = $(TEST_SUPPORT) $(LIBKS) $(CMOCKA_LIBS) $(FDT_LIBS)
+
+tests_unit_test_block_set_SOURCES = tests/unit/test-block-set.c
+tests_unit_test_block_set_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_block_set_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_block_set_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_capture_cpus_SOURCES = tests/unit/test-capture-cpus.c
+tests_unit_test_capture_cpus_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_capture_cpus_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_capture_cpus_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_config_SOURCES = tests/unit/test-config.c
+tests_unit_test_config_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_consistency_SOURCES = tests/unit/test-consistency.c
+tests_unit_test_consistency_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_consistency_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_consistency_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_control_protocol_SOURCES = tests/unit/test-control-protocol.c
+tests_unit_test_control_protocol_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_control_protocol_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_control_protocol_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_defaults_SOURCES = tests/unit/test-defaults.c
+tests_unit_test_defaults_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_defaults_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_defaults_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_dt_memory_SOURCES = tests/unit/test-dt-memory.c
+tests_unit_test_dt_memory_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_dt_memory_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dt_memory_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_dtb_SOURCES = tests/unit/test-dtb.c
+tests_unit_test_dtb_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_dtb_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dtb_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_escape_SOURCES = tests/unit/test-escape.c
+tests_unit_test_escape_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_escape_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_escape_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_hexdecoct_SOURCES = tests/unit/test-hexdecoct.c
+tests_unit_test_hexdecoct_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_hexdecoct_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_hexdecoct_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_loaded_state_SOURCES = tests/unit/test-loaded-state.c
+tests_unit_test_loaded_state_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_loaded_state_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_loaded_state_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_memory_uevent_SOURCES = tests/unit/test-memory-uevent.c
+tests_unit_test_memory_uevent_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_memory_uevent_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_memory_uevent_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_settle_SOURCES = tests/unit/test-settle.c
+tests_unit_test_settle_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_settle_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_settle_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_strv_SOURCES = tests/unit/test-strv.c
+tests_unit_test_strv_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_strv_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_strv_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_time_util_SOURCES = tests/unit/test-time-util.c
+tests_unit_test_time_util_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_time_util_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_time_util_LDADD = $(UNIT_LDADD)
+tests_unit_test_cpu_consistency_SOURCES = tests/unit/test-cpu-consistency.c
+tests_unit_test_cpu_consistency_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_cpu_consistency_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cpu_consistency_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_cpu_set_SOURCES = tests/unit/test-cpu-set.c
+tests_unit_test_cpu_set_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_cpu_set_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cpu_set_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_cpu_uevent_SOURCES = tests/unit/test-cpu-uevent.c
+tests_unit_test_cpu_uevent_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_cpu_uevent_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cpu_uevent_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_dt_cpu_SOURCES = tests/unit/test-dt-cpu.c
+tests_unit_test_dt_cpu_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_dt_cpu_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dt_cpu_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_capture_model_SOURCES = tests/unit/test-capture-model.c
+tests_unit_test_capture_model_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_capture_model_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_capture_model_LDADD = $(UNIT_LDADD)
+
+# test-defaults reads the --help of both programs.
+EXTRA_tests_unit_test_defaults_DEPENDENCIES = daemon/kdump-settled$(EXEEXT) daemon/kdump-settlectl$(EXEEXT)

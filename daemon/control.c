@@ -91,10 +91,13 @@ static int on_connection(sd_event_source *source, int fd, uint32_t revents, void
         ssize_t n;
         int r;
 
+        /* Read before looking at EPOLLHUP: a client that sends a request and closes at once
+         * arrives as IN|HUP, and its request still counts. recv() returns 0 only once every
+         * queued message was read. */
         n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        if (n < 0 && (errno == EAGAIN || errno == EINTR) && !(revents & (EPOLLHUP | EPOLLERR)))
                 return 0;
-        if (n <= 0 || (revents & (EPOLLHUP | EPOLLERR))) {
+        if (n <= 0) {
                 connection_free(c);
                 return 0;
         }

@@ -21,6 +21,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "time-util.h"
+#include "udev-start.h"
 
 /* One exit-code policy for every command (man/kdump-settlectl.8, EXIT STATUS): a verb returns 0
  * (yes: done, agree), 1 (the answer is no: check disagrees, wait's --timeout passed) or a negative
@@ -54,7 +55,10 @@ static void help(void) {
                "  dump-dt FILE          Write the device tree's memory node to FILE as a .dtb\n"
                "  mask-distro-rules     Mask the distribution's kdump udev rules, which would\n"
                "                        reload on every memory event\n"
-               "  unmask-distro-rules   Undo mask-distro-rules\n\n"
+               "  unmask-distro-rules   Undo mask-distro-rules\n"
+               "  udev-start            For the udev rule: start kdump-settled.service once per\n"
+               "                        burst of memory events (--timeout=SPAN: the burst ends\n"
+               "                        after SPAN without one; default 5s)\n\n"
                "Options:\n"
                "  -h --help             Show this help\n"
                "     --version          Show the version\n"
@@ -267,6 +271,10 @@ static int verb_unmask_distro_rules(const Args *args, char **argv) {
         return distro_rules_unmask(args->root, stdout);
 }
 
+static int verb_udev_start(const Args *args, char **argv) {
+        return udev_start(args->runtime_dir, args->timeout != USEC_INFINITY ? args->timeout : UDEV_START_QUIET_DEFAULT);
+}
+
 typedef struct Verb {
         const char *name;
         unsigned n_args;        /* exactly this many */
@@ -282,6 +290,7 @@ static const Verb verbs[] = {
         { "dump-dt",             1, "one argument, the file to write", verb_dump_dt         },
         { "mask-distro-rules",   0, NULL,                          verb_mask_distro_rules   },
         { "unmask-distro-rules", 0, NULL,                          verb_unmask_distro_rules },
+        { "udev-start",          0, NULL,                          verb_udev_start          },
 };
 
 /* Finds argv[0] in verbs and runs it with the rest; the exit code. */

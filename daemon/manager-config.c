@@ -167,7 +167,7 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                         goto fail;
         }
 
-        r = reload_argv_resolve(&c, getenv("PATH") ?: RELOAD_DEFAULT_PATH, &argv, &backend, &e);
+        r = reload_argv_resolve(&c, m->root, getenv("PATH") ?: RELOAD_DEFAULT_PATH, &argv, &backend, &e);
         if (r < 0 && !(r == -ENOENT && m->fadump_registered))
                 goto fail;
         if (m->fadump_registered && !c.reload_command && (!argv || strcmp(argv[0], "kdumpctl") != 0)) {

@@ -99,16 +99,18 @@ SettleVerdict manager_evaluate(Manager *m, uint64_t *ret_generation) {
 static void on_reload_done(Reload *r, bool success, const char *how, void *userdata) {
         Manager *m = userdata;
         usec_t now = manager_now(m);
+        bool skipped = reload_skipped(r);  /* kdump is off: reload.c logged it */
 
         m->last_reload_duration = now - reload_started_at(r);
         m->last_reload_time = time(NULL);
         m->last_reload_ok = success;
-        snprintf(m->last_reload_result, sizeof(m->last_reload_result), "%s", success ? "success" : how);
+        snprintf(m->last_reload_result, sizeof(m->last_reload_result), "%s%s", skipped ? "skipped: " : "",
+                 success && !skipped ? "success" : how);
         m->reload = reload_free(m->reload);
 
-        if (success)
+        if (success && !skipped)
                 log_info("Crash kernel reloaded in %.1f ms.", (double) m->last_reload_duration / USEC_PER_MSEC);
-        else
+        else if (!success)
                 log_error("Crash kernel reload failed (%s) after %.1f ms.", how,
                           (double) m->last_reload_duration / USEC_PER_MSEC);
 
@@ -148,8 +150,8 @@ static int manager_start_reload(Manager *m, SettleReason reason) {
         }
         m->request_events = 0;
 
-        r = reload_start(m->event, m->reload_argv, m->fadump_registered, reason, m->config.reload_timeout,
-                         on_reload_done, m, &m->reload, &e);
+        r = reload_start(m->event, m->root, m->reload_backend, m->reload_argv, m->fadump_registered, reason,
+                         m->config.reload_timeout, on_reload_done, m, &m->reload, &e);
         if (r < 0) {
                 /* A failed attempt all the same: status shows when and why, not "never". */
                 m->last_reload_ok = false;
@@ -310,6 +312,10 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         (void) sd_notify(false, "STOPPING=1");
         m->exiting = true;
         if (m->reload) {
+                /* systemd's stop timeout would SIGKILL it, maybe between its unload and load. */
+                (void) sd_notifyf(false, "EXTEND_TIMEOUT_USEC=%llu", (unsigned long long)
+                                  usec_add(reload_deadline(m->reload) - MIN(reload_deadline(m->reload), manager_now(m)),
+                                           10 * USEC_PER_SEC));
                 log_info("Waiting for the running reload to finish before exiting.");
                 return 0;
         }

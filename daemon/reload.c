@@ -10,9 +10,16 @@
 #include <unistd.h>
 
 #include "alloc-util.h"
+#include "backend.h"
+#include "capture-cmdline.h"
 #include "fd-util.h"
+#include "fileio.h"
+#include "log.h"
 #include "reload.h"
 #include "strv.h"
+
+/* Poll of kexec_crash_loaded while a timed-out reload is between its unload and its load. */
+#define RELOAD_UNLOADED_POLL_USEC (1 * USEC_PER_SEC)
 
 struct Reload {
         pid_t pid;
@@ -21,9 +28,19 @@ struct Reload {
         usec_t started_at;
         usec_t timeout_usec;
         bool timed_out;
+        bool waiting_unloaded;     /* past the timeout, not killed: no crash kernel is loaded */
+        bool skipped;              /* the kdump-enabled gate said no: nothing was run */
+        int gate_fd;               /* the child writes why it skipped here */
+        int loaded_before;         /* kexec_crash_loaded when the reload started (-1: unknown) */
+        const char *root;
+        char **argv;               /* the backend's own, when it prepared one for this reload */
         reload_done_t done;
         void *userdata;
 };
+
+/* Whether the last gated reload was skipped: the gate is logged when it closes and opens, not
+ * once per request. */
+static bool gate_closed;
 
 /* The full path of an executable: name itself if it has a slash, else the first match in path. */
 static int find_executable(const char *name, const char *path, char **ret) {
@@ -60,8 +77,27 @@ static bool find_in_path(const char *name, const char *path) {
         return find_executable(name, path, &full) >= 0;
 }
 
-int reload_argv_resolve(const Config *c, const char *path, char ***ret, const char **ret_backend, Error *e) {
+/* The kexec fallback's --append=: KexecAppend= as given, else this kernel's command line made
+ * into a capture kernel's (lib/capture-cmdline.c). */
+static int kexec_append(const Config *c, const char *root, char **ret, Error *e) {
+        _cleanup_free_ char *cmdline = NULL, *built = NULL;
+        int r;
+
+        if (c->kexec_append)
+                return asprintf(ret, "--append=%s", c->kexec_append) < 0 ? error_set(e, -ENOMEM, "Out of memory") : 0;
+        r = read_full_file_root(root, "/proc/cmdline", 64 * 1024, &cmdline, NULL, e);
+        if (r < 0)
+                return r;
+        r = capture_cmdline_build(cmdline, &built, e);
+        if (r < 0)
+                return r;
+        return asprintf(ret, "--append=%s", built) < 0 ? error_set(e, -ENOMEM, "Out of memory") : 0;
+}
+
+int reload_argv_resolve(const Config *c, const char *root, const char *path, char ***ret, const char **ret_backend,
+                        Error *e) {
         _cleanup_free_ char *initrd = NULL, *append = NULL;
+        Error ee = {};
         int r;
 
         if (c->reload_command) {
@@ -72,27 +108,24 @@ int reload_argv_resolve(const Config *c, const char *path, char ***ret, const ch
                 return 0;
         }
 
-        if (find_in_path("kdumpctl", path)) {
-                *ret_backend = "kdumpctl";
-                r = strv_copy((const char *const[]) { "kdumpctl", "reload", NULL }, ret);
-        } else if (find_in_path("kdump-config", path)) {
-                *ret_backend = "kdump-config";
-                r = strv_copy((const char *const[]) { "kdump-config", "reload", NULL }, ret);
-        } else if (c->kexec_kernel) {
-                *ret_backend = "kexec";
-                if (c->kexec_initrd && asprintf(&initrd, "--initrd=%s", c->kexec_initrd) < 0)
-                        return error_set(e, -ENOMEM, "Out of memory");
-                /* Without KexecAppend=, the capture kernel gets this kernel's command line. */
-                if (asprintf(&append, c->kexec_append ? "--append=%s" : "--reuse-cmdline",
-                             c->kexec_append ?: "") < 0)
-                        return error_set(e, -ENOMEM, "Out of memory");
-                /* No KexecInitrd=: initrd is NULL and ends the vector. */
-                r = strv_copy((const char *const[]) { "kexec", "-p", c->kexec_kernel, append, initrd, NULL }, ret);
-        } else
-                return error_set(e, -ENOENT,
-                                 "No reload backend: neither kdumpctl nor kdump-config is in PATH, "
-                                 "and neither ReloadCommand= nor KexecKernel= is set");
+        for (const ReloadBackend *b = reload_backends; b->name; b++)
+                if (b->probe && find_in_path(b->probe, path)) {
+                        *ret_backend = b->name;
+                        r = strv_copy(b->argv, ret);
+                        return r < 0 ? error_set(e, r, "Out of memory") : 0;
+                }
 
+        if (!c->kexec_kernel)
+                return error_set(e, -ENOENT,
+                                 "No reload backend: none of kdumpctl, kdump-config, kdumptool is in PATH, "
+                                 "and neither ReloadCommand= nor KexecKernel= is set");
+        *ret_backend = "kexec";
+        if (c->kexec_initrd && asprintf(&initrd, "--initrd=%s", c->kexec_initrd) < 0)
+                return error_set(e, -ENOMEM, "Out of memory");
+        r = kexec_append(c, root, &append, &ee);
+        if (r < 0)
+                return error_set(e, r, "KexecKernel=: no capture kernel command line: %s", error_message(&ee, r));
+        r = strv_copy((const char *const[]) { "kexec", "-p", c->kexec_kernel, append, initrd, NULL }, ret);
         return r < 0 ? error_set(e, r, "Out of memory") : 0;
 }
 
@@ -107,6 +140,15 @@ usec_t reload_started_at(const Reload *r) {
         return r->started_at;
 }
 
+bool reload_skipped(const Reload *r) {
+        return r->skipped;
+}
+
+usec_t reload_deadline(const Reload *r) {
+        /* The timeout, then as long again while the backend is between its unload and its load. */
+        return usec_add(r->started_at, usec_add(r->timeout_usec, r->timeout_usec));
+}
+
 Reload *reload_free(Reload *r) {
         if (!r)
                 return NULL;
@@ -116,24 +158,47 @@ Reload *reload_free(Reload *r) {
         }
         sd_event_source_disable_unref(r->child);
         sd_event_source_disable_unref(r->timeout);
+        if (r->gate_fd >= 0)
+                close(r->gate_fd);
+        strv_free(r->argv);
         free(r);
         return NULL;
 }
 
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         Reload *r = userdata;
-        char how[128];
+        char how[256], span[FORMAT_TIMESPAN_MAX];
         bool success = false;
+        ssize_t n;
 
-        if (r->timed_out) {
-                char span[FORMAT_TIMESPAN_MAX];
+        n = r->gate_fd >= 0 ? read(r->gate_fd, how, sizeof(how) - 1) : -1;
+        if (n > 0 && si->si_code == CLD_EXITED && si->si_status == 0) {
+                /* The gate is closed: kdump is off, nothing ran, nothing failed. */
+                how[n] = 0;
+                r->skipped = success = true;
+                if (!gate_closed)
+                        log_notice("Not reloading the crash kernel: %s. Memory hot-plug requests are "
+                                   "dropped until it is back; its own start loads the current memory.", how);
+                gate_closed = true;
+        } else if (r->timed_out) {
+                /* Killed at the timeout, or later after waiting for the crash kernel to be back. */
                 snprintf(how, sizeof(how), "timed out after %s and was killed",
-                         format_timespan(span, sizeof(span), r->timeout_usec));
+                         format_timespan(span, sizeof(span),
+                                         r->waiting_unloaded ? now_usec() - r->started_at : r->timeout_usec));
+                /* Killed between the backend's unload and its load: say so; the retry loads. */
+                if (r->loaded_before == 1 && crash_kernel_loaded(r->root) == 0)
+                        snprintf(how + strlen(how), sizeof(how) - strlen(how),
+                                 ", leaving no crash kernel loaded");
         } else if (si->si_code == CLD_EXITED) {
                 success = si->si_status == 0;
                 snprintf(how, sizeof(how), "exit status %d", si->si_status);
         } else
                 snprintf(how, sizeof(how), "killed by signal %s", strsignal(si->si_status));
+
+        if (!r->skipped && gate_closed) {
+                log_info("kdump is on again: reloading the crash kernel on memory hot-plug.");
+                gate_closed = false;
+        }
 
         r->pid = 0;  /* reaped by sd-event */
         r->done(r, success, how, r->userdata);
@@ -142,6 +207,23 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         Reload *r = userdata;
+        char span[FORMAT_TIMESPAN_MAX];
+
+        /* kdumpctl reload and kdump-config reload unload first: killed between that and their
+         * load, they would leave no crash kernel where there was one. While the image is gone,
+         * let the backend finish, up to the timeout once more; then it is hung, and a kill and
+         * a fresh attempt cannot leave less than what there is. */
+        if (r->loaded_before == 1 && crash_kernel_loaded(r->root) == 0 && now_usec() < reload_deadline(r)) {
+                if (!r->waiting_unloaded)
+                        log_warning("The reload command is still running after %s and no crash kernel is loaded "
+                                    "(it unloaded the old one): not killing it before it loads the new one; "
+                                    "waiting as long again at most.",
+                                    format_timespan(span, sizeof(span), r->timeout_usec));
+                r->waiting_unloaded = true;
+                (void) sd_event_source_set_time_relative(s, RELOAD_UNLOADED_POLL_USEC);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+                return 0;
+        }
 
         /* The whole group: kdumpctl and kdump-config run kexec and more below them. */
         r->timed_out = true;
@@ -178,7 +260,9 @@ static _Noreturn void fadump_reregister(const char *registered) {
 }
 
 static _Noreturn void exec_child(const char *executable, char * const *argv, const char *fadump_registered,
-                                 SettleReason reason) {
+                                 SettleReason reason, const ReloadBackend *backend, const char *root, int gate_fd) {
+        const char *closed;
+        char why[256];
         sigset_t all;
         int fd;
 
@@ -196,6 +280,13 @@ static _Noreturn void exec_child(const char *executable, char * const *argv, con
         /* Its output joins ours on stderr, so the journal keeps it next to the daemon's lines. */
         (void) dup2(STDERR_FILENO, STDOUT_FILENO);
 
+        /* Here, not in the parent: `systemctl is-active` may take a while, the event loop may not. */
+        closed = reload_backend_gate(backend, root, why, sizeof(why));
+        if (closed) {
+                (void) !write(gate_fd, closed, strlen(closed));
+                _exit(0);
+        }
+
         (void) setenv("KDUMP_SETTLE_REASON", settle_reason_to_string(reason), 1);
 
         if (fadump_registered)
@@ -207,19 +298,13 @@ static _Noreturn void exec_child(const char *executable, char * const *argv, con
         _exit(127);
 }
 
-int reload_start(sd_event *event, char * const *argv, const char *fadump_registered, SettleReason reason,
-                 usec_t timeout, reload_done_t done, void *userdata, Reload **ret, Error *e) {
+int reload_start(sd_event *event, const char *root, const char *backend, char * const *argv,
+                 const char *fadump_registered, SettleReason reason, usec_t timeout, reload_done_t done,
+                 void *userdata, Reload **ret, Error *e) {
+        const ReloadBackend *b = reload_backend_find(backend);
         _cleanup_free_ char *executable = NULL;
+        int pipefd[2], k;
         Reload *r;
-        int k;
-
-        /* Looked up now, not when the config was read: the tool may have been installed since. */
-        if (!fadump_registered) {
-                k = find_executable(argv[0], getenv("PATH") ?: RELOAD_DEFAULT_PATH, &executable);
-                if (k < 0)
-                        return error_set(e, k, "Reload command %s not found or not executable: %s", argv[0],
-                                         strerror(-k));
-        }
 
         r = calloc(1, sizeof(*r));
         if (!r)
@@ -227,17 +312,54 @@ int reload_start(sd_event *event, char * const *argv, const char *fadump_registe
         r->done = done;
         r->userdata = userdata;
         r->timeout_usec = timeout;
-        r->started_at = now_usec();
+        r->root = root;
+        r->gate_fd = -1;
+        r->loaded_before = fadump_registered ? -1 : crash_kernel_loaded(root);
 
+        /* Some backends choose their command from the state right now (Debian: load over the old
+         * image when one is loaded). */
+        if (!fadump_registered && b && b->prepare) {
+                const char * const *words = NULL;
+
+                k = b->prepare(b, root, &words, &r->argv);
+                if (k >= 0 && words)
+                        k = strv_copy(words, &r->argv);
+                if (k < 0) {
+                        reload_free(r);
+                        return error_set(e, k, "Out of memory");
+                }
+                argv = r->argv;
+        }
+
+        /* Looked up now, not when the config was read: the tool may have been installed since. */
+        if (!fadump_registered) {
+                k = find_executable(argv[0], getenv("PATH") ?: RELOAD_DEFAULT_PATH, &executable);
+                if (k < 0) {
+                        reload_free(r);
+                        return error_set(e, k, "Reload command %s not found or not executable: %s", argv[0],
+                                         strerror(-k));
+                }
+        }
+
+        if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
+                k = error_set(e, negative_errno(), "Cannot make a pipe for the reload command: %m");
+                reload_free(r);
+                return k;
+        }
+        r->gate_fd = pipefd[0];
+
+        r->started_at = now_usec();
         fflush(stderr);
         r->pid = fork();
         if (r->pid < 0) {
                 k = error_set(e, negative_errno(), "Cannot fork the reload command: %m");
-                free(r);
+                close(pipefd[1]);
+                reload_free(r);
                 return k;
         }
         if (r->pid == 0)
-                exec_child(executable, argv, fadump_registered, reason);
+                exec_child(executable, argv, fadump_registered, reason, b, root, pipefd[1]);
+        close(pipefd[1]);
 
         /* Also in the parent, so that a kill at timeout never races the child's own setpgid(). */
         (void) setpgid(r->pid, r->pid);

@@ -13,11 +13,12 @@
 /* Where commands are looked up when the environment has no PATH (as under some init systems). */
 #define RELOAD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* ReloadCommand= split on white space; else the first of `kdumpctl reload` (Fedora/RHEL),
- * `kdump-config reload` (Debian/Ubuntu) found in PATH; else `kexec -p KexecKernel ...`, loading
- * over the old image so that there is never a moment without a crash kernel. *ret_backend is a
- * short name for the log. */
-int reload_argv_resolve(const Config *c, const char *path, char ***ret, const char **ret_backend, Error *e);
+/* ReloadCommand= split on white space; else the first backend of daemon/backend.c whose tool is in
+ * PATH (kdumpctl, kdump-config, SUSE's kdumptool); else `kexec -p KexecKernel ...`, loading over
+ * the old image so that there is never a moment without a crash kernel, with KexecAppend= or a
+ * capture command line built from root/proc/cmdline. *ret_backend is the backend's name. */
+int reload_argv_resolve(const Config *c, const char *root, const char *path, char ***ret, const char **ret_backend,
+                        Error *e);
 
 /* With firmware-assisted dump the "reload" is a re-registration, which makes the kernel rebuild
  * the dump's memory ranges: kdumpctl does it itself; elsewhere the child writes
@@ -27,11 +28,20 @@ typedef struct Reload Reload;
 typedef void (*reload_done_t)(Reload *r, bool success, const char *how, void *userdata);
 
 /* Forks and execs argv (no shell) in its own process group, with KDUMP_SETTLE_REASON set; done is
- * called once when it exits, or after it was killed at timeout. */
-int reload_start(sd_event *event, char * const *argv, const char *fadump_registered, SettleReason reason,
-                 usec_t timeout, reload_done_t done, void *userdata, Reload **ret, Error *e);
+ * called once when it exits, or after it was killed at timeout. backend (reload_argv_resolve()'s
+ * name) may replace argv for this reload and gates it on kdump being on: when it is off, the
+ * child runs nothing and done gets success with reload_skipped() true. A reload past its timeout
+ * is not killed while it has unloaded a crash kernel that was loaded (kexec_crash_loaded under
+ * root), until reload_deadline(). */
+int reload_start(sd_event *event, const char *root, const char *backend, char * const *argv,
+                 const char *fadump_registered, SettleReason reason, usec_t timeout, reload_done_t done,
+                 void *userdata, Reload **ret, Error *e);
 
 /* Kills a running child and releases everything; done is not called. */
 Reload *reload_free(Reload *r);
 
 usec_t reload_started_at(const Reload *r);
+/* Whether kdump was off, so that nothing ran. */
+bool reload_skipped(const Reload *r);
+/* The latest it is killed at: the timeout, then as long again while no crash kernel is loaded. */
+usec_t reload_deadline(const Reload *r);

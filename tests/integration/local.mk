@@ -23,3 +23,14 @@ tests_integration_test_settlectl_exit_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_settlectl_exit_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
 tests_integration_test_settlectl_exit_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)
 EXTRA_tests_integration_test_settlectl_exit_DEPENDENCIES = daemon/kdump-settlectl$(EXEEXT)
+# The reload backends, faked in PATH on a fake root: no root, no umockdev.
+if ENABLE_TESTS
+check_PROGRAMS += tests/integration/test-reload-backends
+TESTS += tests/integration/test-reload-backends
+endif
+tests_integration_test_reload_backends_SOURCES = tests/integration/test-reload-backends.c
+tests_integration_test_reload_backends_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_reload_backends_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
+tests_integration_test_reload_backends_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)
+EXTRA_tests_integration_test_reload_backends_DEPENDENCIES = daemon/kdump-settled$(EXEEXT)
+EXTRA_DIST += tests/integration/fake-kdump-tool

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "fileio.h"
+#include "log.h"
+#include "shell-words.h"
+#include "strv.h"
+
+#define DEBIAN_DEFAULTS "/etc/default/kdump-tools"
+#define DEBIAN_COREDIR_DEFAULT "/var/crash"
+
+/* A value of the defaults file; *ret NULL when the file or the assignment is missing. */
+static int defaults_value(const char *root, const char *file, const char *key, char **ret, Error *e) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        *ret = NULL;
+        r = read_full_file_root(root, file, 1024 * 1024, &text, NULL, e);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = shell_assignment_find(text, key, file, ret, e);
+        return r < 0 ? r : 0;
+}
+
+static bool word_in(const char *w, const char * const *set) {
+        for (; *set; set++)
+                if (strcmp(w, *set) == 0)
+                        return true;
+        return false;
+}
+
+/* A kexec command that loads a crash kernel, and nothing else. */
+static bool is_panic_load(char **l) {
+        const char *base = strrchr(l[0], '/') ? strrchr(l[0], '/') + 1 : l[0];
+        bool panic = false;
+
+        for (char **a = l + 1; *a; a++) {
+                if (word_in(*a, (const char * const[]) { "-u", "--unload", "-e", "--exec", "-l", "--load", NULL }))
+                        return false;
+                panic = panic || word_in(*a, (const char * const[]) { "-p", "--load-panic", NULL });
+        }
+        return panic && strcmp(base, "kexec") == 0;
+}
+
+/* Debian's kdump-config: `reload` and `try-reload` unload before they load, and `load` refuses
+ * to run while a crash kernel is loaded ("Cannot change symbolic links when kdump is loaded").
+ * What loads over the old image is the kexec command its last load ran, which it records in
+ * KDUMP_COREDIR/kexec_cmd: replayed, it reads the current memory layout. Nothing loaded: `load`.
+ * A missing or unusable record: `reload`, as before. */
+static int debian_prepare(const ReloadBackend *b, const char *root, const char * const **ret_words,
+                          char ***ret_argv) {
+        static const char * const load[] = { "kdump-config", "load", NULL };
+        _cleanup_free_ char *coredir = NULL, *path = NULL, *line = NULL;
+        Error e = {};
+        int r;
+
+        if (crash_kernel_loaded(root) == 0) {
+                *ret_words = load;
+                return 0;
+        }
+
+        r = defaults_value(root, DEBIAN_DEFAULTS, "KDUMP_COREDIR", &coredir, &e);
+        if (r >= 0 && asprintf(&path, "%s/kexec_cmd", coredir && *coredir ? coredir : DEBIAN_COREDIR_DEFAULT) < 0)
+                return -ENOMEM;
+        if (r >= 0)
+                r = read_full_file_root(root, path, 64 * 1024, &line, NULL, &e);
+        if (r >= 0)
+                r = shell_words_split(line, path, ret_argv, &e);
+        if (r >= 0 && !is_panic_load(*ret_argv)) {
+                *ret_argv = (strv_free(*ret_argv), NULL);
+                r = error_set(&e, -EINVAL, "%s is not a kexec -p command", path);
+        }
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                log_notice("Cannot load over the old crash kernel (%s); using kdump-config reload, which unloads first.",
+                           error_message(&e, r));
+                *ret_words = b->argv;
+        }
+        return 0;
+}
+
+const ReloadBackend reload_backends[] = {
+        /* Fedora, RHEL: kdumpctl reload unloads first (no load-over option), and re-registers fadump. */
+        { .name = "kdumpctl", .probe = "kdumpctl", .argv = (const char * const[]) { "kdumpctl", "reload", NULL },
+          .gate_unit = "kdump.service" },
+        /* Debian, Ubuntu. */
+        { .name = "kdump-config", .probe = "kdump-config",
+          .argv = (const char * const[]) { "kdump-config", "reload", NULL },
+          .gate_unit = "kdump-tools.service", .gate_defaults = DEBIAN_DEFAULTS, .loads_over_old = true,
+          .prepare = debian_prepare },
+        /* SUSE: what its own 70-kdump.rules runs (through kdump.service's check): rebuilds the kdump
+         * initrd if needed, then kexec -p without unloading. kdumptool is in PATH, load.sh is not. */
+        { .name = "suse-kdump", .probe = "kdumptool",
+          .argv = (const char * const[]) { "/usr/lib/kdump/load.sh", "--update", NULL },
+          .gate_unit = "kdump.service", .loads_over_old = true },
+        /* KexecKernel=: built by reload_argv_resolve(). */
+        { .name = "kexec", .loads_over_old = true },
+        {}
+};
+
+const ReloadBackend *reload_backend_find(const char *name) {
+        for (const ReloadBackend *b = reload_backends; name && b->name; b++)
+                if (strcmp(b->name, name) == 0)
+                        return b;
+        return NULL;
+}
+
+int crash_kernel_loaded(const char *root) {
+        _cleanup_free_ char *text = NULL;
+
+        if (read_full_file_root(root, "/sys/kernel/kexec_crash_loaded", 64, &text, NULL, NULL) < 0)
+                return -1;
+        if (text[0] == '1' && (text[1] == 0 || text[1] == '\n'))
+                return 1;
+        if (text[0] == '0' && (text[1] == 0 || text[1] == '\n'))
+                return 0;
+        return -1;
+}
+
+/* `systemctl is-active --quiet unit`: 1 active, 0 not, -1 when systemctl cannot tell. */
+static int unit_active(const char *unit) {
+        const char *path = getenv("PATH") ?: "/usr/bin:/bin";
+        _cleanup_free_ char *copy = strdup(path);
+        char *saveptr = NULL, full[4096] = "";
+        int status;
+        pid_t pid;
+
+        if (!copy)
+                return -1;
+        for (char *dir = strtok_r(copy, ":", &saveptr); dir; dir = strtok_r(NULL, ":", &saveptr)) {
+                snprintf(full, sizeof(full), "%s/systemctl", dir);
+                if (access(full, X_OK) == 0)
+                        break;
+                full[0] = 0;
+        }
+        if (!full[0])
+                return -1;  /* no systemd here: nothing tells */
+
+        pid = fork();
+        if (pid < 0)
+                return -1;
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null >= 0) {
+                        (void) dup2(null, STDOUT_FILENO);
+                        (void) dup2(null, STDERR_FILENO);
+                }
+                execl(full, "systemctl", "is-active", "--quiet", unit, (char *) NULL);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
+                return -1;
+        /* 0: active (or reloading); 3: inactive, failed, activating, or not installed. */
+        return WEXITSTATUS(status) == 0;
+}
+
+const char *reload_backend_gate(const ReloadBackend *b, const char *root, char *buf, size_t size) {
+        if (!b)
+                return NULL;  /* ReloadCommand=: the administrator's command decides */
+
+        if (b->gate_defaults) {
+                _cleanup_free_ char *use = NULL;
+                Error e = {};
+                int r = defaults_value(root, b->gate_defaults, "USE_KDUMP", &use, &e);
+
+                /* Unreadable: kdump-config decides and says why. Missing or 0: it refuses to load. */
+                if (r >= 0 && (!use || !*use || strcmp(use, "0") == 0)) {
+                        snprintf(buf, size, "kdump is turned off (USE_KDUMP=%s in %s)", use ? use : "",
+                                 b->gate_defaults);
+                        return buf;
+                }
+        }
+        if (b->gate_unit && unit_active(b->gate_unit) == 0) {
+                snprintf(buf, size, "%s is not active", b->gate_unit);
+                return buf;
+        }
+        return NULL;
+}

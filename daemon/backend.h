@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+/* The distributions' kdump tools as reload backends: how each is found, what it runs, which
+ * service says kdump is on, and whether its load replaces the old image without unloading it
+ * first (so that there is never a moment without a crash kernel). */
+
+typedef struct ReloadBackend ReloadBackend;
+struct ReloadBackend {
+        const char *name;            /* in the log and in `status` */
+        const char *probe;           /* in PATH: this distribution's tool; NULL: chosen by config */
+        const char * const *argv;    /* the reload command (see prepare) */
+        const char *gate_unit;       /* reload only while this systemd unit is active; NULL: always */
+        const char *gate_defaults;   /* its shell defaults file; USE_KDUMP=0 there turns kdump off */
+        bool loads_over_old;
+        /* If set, chooses the command at each reload from the state under root right then: fills
+         * *ret_words (static) or *ret_argv (owned). 0 or -ENOMEM; the rest it logs and falls back. */
+        int (*prepare)(const ReloadBackend *b, const char *root, const char * const **ret_words, char ***ret_argv);
+};
+
+/* kdumpctl, kdump-config, SUSE's load.sh, kexec; a NULL name ends the table. */
+extern const ReloadBackend reload_backends[];
+
+/* The table entry of that name, or NULL (ReloadCommand=, fadump re-registration). */
+const ReloadBackend *reload_backend_find(const char *name);
+
+/* /sys/kernel/kexec_crash_loaded under root: 1 or 0, or -1 when it cannot be read. */
+int crash_kernel_loaded(const char *root);
+
+/* Whether kdump is on for b: NULL when it is (or when nothing tells: the tool decides then),
+ * else why not, in buf. Runs `systemctl is-active`: call it in the reload's child. */
+const char *reload_backend_gate(const ReloadBackend *b, const char *root, char *buf, size_t size);

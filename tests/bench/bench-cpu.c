@@ -206,49 +206,30 @@ static void run(unsigned cores, unsigned smt, unsigned reps) {
         (void) fake_root_remove(root);
 }
 
-static void run_events(unsigned n_cpus, unsigned events, unsigned reps) {
+/* What the daemon does with one parsed uevent: the model alone, or the capture model's resource. */
+typedef void (*ApplyEvent)(void *userdata, const CpuUevent *u);
+
+static void apply_forget(void *userdata, const CpuUevent *u) {
+        CpuSet *s = userdata;
+
+        bench_keep(cpu_action_changes_set(u->action));
+        cpu_set_forget(s, u->cpu);
+}
+
+static void apply_capture(void *userdata, const CpuUevent *u) {
+        int r = capture_cpus_uevent(userdata, u);
+
+        if (r < 0)
+                die("capture_cpus_uevent", r, NULL);
+}
+
+/* Alternating online and offline uevents over n_cpus CPUs, parsed and applied: ns per event. */
+static void time_events(const char *what, char (*paths)[48], unsigned n_cpus, unsigned events, unsigned reps,
+                        ApplyEvent apply, void *userdata) {
         _cleanup_free_ double *v = calloc(reps, sizeof(double));
-        char (*paths)[48] = calloc(n_cpus, sizeof(*paths));
-        CpuSet s = {};
-        char list[32];
 
-        if (!v || !paths)
+        if (!v)
                 die("setup", -ENOMEM, NULL);
-        snprintf(list, sizeof(list), "0-%u", n_cpus - 1);
-        if (cpu_mask_parse("present", list, strlen(list), &s.present, NULL) < 0)
-                die("cpu_mask_parse", -EBADMSG, NULL);
-        s.n_hw_ids = s.present.n_words * 64;
-        s.hw_ids = calloc(s.n_hw_ids, sizeof(uint32_t));
-        for (unsigned c = 0; c < n_cpus; c++)
-                snprintf(paths[c], sizeof(paths[c]), "/devices/system/cpu/cpu%u", c);
-
-        for (unsigned i = 0; i < reps; i++) {
-                uint64_t t = bench_now_ns(), changed = 0;
-
-                for (unsigned k = 0; k < events; k++) {
-                        CpuUevent u;
-                        Error e = {};
-                        int r = cpu_uevent_parse(k & 1 ? "offline" : "online", "cpu", paths[k % n_cpus], &u, &e);
-
-                        if (r < 0)
-                                die("cpu_uevent_parse", r, &e);
-                        changed += cpu_action_changes_set(u.action);
-                        cpu_set_forget(&s, u.cpu);
-                }
-                v[i] = (double) (bench_now_ns() - t) / events;
-                bench_keep(changed);
-        }
-        BenchStats st = bench_stats(v, reps);
-        printf("%-14s %5u events over %u CPUs  median %6.1f ns/event  min %6.1f ns/event\n",
-               "per event", events, n_cpus, st.median, st.min);
-
-        /* The daemon's path: the CPU resource of the capture model, holding this set. */
-        CaptureCpus *cc;
-
-        if (capture_cpus_new("/nonexistent", &cc) < 0)
-                die("capture_cpus_new", -ENOMEM, NULL);
-        cc->cpus = s;
-        s = (CpuSet) {};
         for (unsigned i = 0; i < reps; i++) {
                 uint64_t t = bench_now_ns();
 
@@ -259,18 +240,36 @@ static void run_events(unsigned n_cpus, unsigned events, unsigned reps) {
 
                         if (r < 0)
                                 die("cpu_uevent_parse", r, &e);
-                        r = capture_cpus_uevent(cc, &u);
-                        if (r < 0)
-                                die("capture_cpus_uevent", r, NULL);
+                        apply(userdata, &u);
                 }
                 v[i] = (double) (bench_now_ns() - t) / events;
-                bench_keep(cc->offlined.n_set);
         }
-        st = bench_stats(v, reps);
+        BenchStats st = bench_stats(v, reps);
         printf("%-14s %5u events over %u CPUs  median %6.1f ns/event  min %6.1f ns/event\n",
-               "daemon event", events, n_cpus, st.median, st.min);
+               what, events, n_cpus, st.median, st.min);
+}
+
+static void run_events(unsigned n_cpus, unsigned events, unsigned reps) {
+        char (*paths)[48] = calloc(n_cpus, sizeof(*paths));
+        CaptureCpus *cc;
+        CpuSet s = {};
+        char list[32];
+
+        if (!paths || capture_cpus_new("/nonexistent", &cc) < 0)
+                die("setup", -ENOMEM, NULL);
+        snprintf(list, sizeof(list), "0-%u", n_cpus - 1);
+        if (cpu_mask_parse("present", list, strlen(list), &s.present, NULL) < 0)
+                die("cpu_mask_parse", -EBADMSG, NULL);
+        s.n_hw_ids = s.present.n_words * 64;
+        s.hw_ids = calloc(s.n_hw_ids, sizeof(uint32_t));
+        for (unsigned c = 0; c < n_cpus; c++)
+                snprintf(paths[c], sizeof(paths[c]), "/devices/system/cpu/cpu%u", c);
+
+        time_events("per event", paths, n_cpus, events, reps, apply_forget, &s);
+        /* The daemon's path: the CPU resource of the capture model, holding this set. */
+        cc->cpus = s;
+        time_events("daemon event", paths, n_cpus, events, reps, apply_capture, cc);
         cc->base.ops->free(&cc->base);
-        cpu_set_done(&s);
         free(paths);
 }
 

@@ -367,7 +367,7 @@ int manager_start(Manager *m) {
         /* Listen before the caller's first scan, so that nothing happening in between is lost.
          * Without memory events to follow, only reload requests move the engine. */
         if (!m->kernel_handles_hotplug) {
-                r = monitor_new(m->config.uevent_source, &m->monitor, &e);
+                r = monitor_new(m->config.uevent_source, m->cpus != NULL, &m->monitor, &e);
                 if (r < 0)
                         return log_error_errno(r, "%s", error_message(&e, r));
                 r = sd_event_add_io(m->event, &m->uevents, monitor_get_fd(m->monitor), EPOLLIN, on_uevent, m);

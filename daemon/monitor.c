@@ -25,8 +25,9 @@ Monitor *monitor_free(Monitor *m) {
         return NULL;
 }
 
-int monitor_new(UeventSource source, Monitor **ret, Error *e) {
-        static const char *const subsystems[] = { "memory", "cpu" };
+int monitor_new(UeventSource source, bool cpus, Monitor **ret, Error *e) {
+        static const char *const subsystems[] = { "memory", "cpu" };  /* memory first: always */
+        size_t n_subsystems = cpus ? ELEMENTSOF(subsystems) : 1;
         Monitor *m;
         int r;
 
@@ -48,8 +49,8 @@ int monitor_new(UeventSource source, Monitor **ret, Error *e) {
         }
 
         /* On the kernel source libudev filters in user space; on udevd's it installs a socket
-         * filter too. Either way only memory and CPU devices get through. */
-        for (size_t i = 0; i < ELEMENTSOF(subsystems); i++) {
+         * filter too. Either way only memory (and CPU) devices get through. */
+        for (size_t i = 0; i < n_subsystems; i++) {
                 r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, subsystems[i], NULL);
                 if (r < 0) {
                         r = error_set(e, r, "Cannot filter the uevent monitor for %s: %s", subsystems[i],

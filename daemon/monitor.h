@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "cpu-uevent.h"
 #include "error.h"
@@ -23,7 +25,8 @@ typedef struct Uevent {
         };
 } Uevent;
 
-int monitor_new(UeventSource source, Monitor **ret, Error *e);
+/* cpus: CPU uevents too (where the CPU input is followed); else they are filtered out. */
+int monitor_new(UeventSource source, bool cpus, Monitor **ret, Error *e);
 Monitor *monitor_free(Monitor *m);
 int monitor_get_fd(Monitor *m);
 

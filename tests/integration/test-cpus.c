@@ -282,7 +282,7 @@ static bool pred_log(Test *t, const void *arg) {
         return log_has(t, arg);
 }
 
-static bool start_daemon(Test *t) {
+static void spawn_daemon(Test *t) {
         char *config = harness_path_in(t->dir, "kdump-settle.conf");
         char *err = harness_path_in(t->dir, "daemon.stderr");
         char *notify = harness_path_in(t->dir, "notify");
@@ -310,7 +310,10 @@ static bool start_daemon(Test *t) {
         free(config);
         free(err);
         free(notify);
+}
 
+static bool start_daemon(Test *t) {
+        spawn_daemon(t);
         /* Consistent at start-up: idle, no reload, and CPUs followed. */
         if (!wait_for(t, pred_idle, NULL, "READY=1 and idle after start-up"))
                 return false;
@@ -505,6 +508,42 @@ static void test_missing_cpu(Test *t) {
                 check_saw_core(t, 0, true);
 }
 
+/* State across restarts: a daemon killed while a CPU request waits for the DT owes a reload, and
+ * its successor does it once the DT agrees; the next start finds that set loaded and reloads
+ * nothing. */
+static void test_restart(Test *t) {
+        if (!setup_lpar(t, false) || !start_daemon(t))
+                return;
+        if (!set_hw_id(t, HOT_CORE, HOT_CORE) || !set_cpus(t, "0-2\n", "0-2\n"))
+                return;
+        uevent(t, "cpu", HOT_CORE, "online");
+        if (!wait_for(t, pred_log, "no /cpus node lists its thread", "the daemon waiting for the node"))
+                return;
+        watch(t, 100 * MSEC);  /* the state file is written when the engine waits */
+        kill(t->pid, SIGKILL);
+        waitpid(t->pid, NULL, 0);
+        t->exited = true;
+        current_daemon = 0;
+        if (!write_core(t, HOT_CORE))
+                return;
+
+        *t->status = '\0';
+        t->ready = t->exited = false;
+        spawn_daemon(t);
+        /* The saved set is the one without the core: the successor's start-up request reloads. */
+        if (!expect_reloads(t, 1, 0, "a restart owing a reload") || !check_saw_core(t, 0, true))
+                return;
+
+        kill(t->pid, SIGTERM);
+        while (!t->exited)
+                pump(t, 10 * MSEC);
+        *t->status = '\0';
+        t->ready = t->exited = false;
+        spawn_daemon(t);
+        if (wait_for(t, pred_idle, NULL, "idle after the second restart"))
+                expect_reloads(t, 1, 0, "a restart with that set loaded");
+}
+
 /* --- set-up, tear-down, main ------------------------------------------------------------------ */
 
 static void test_init(Test *t, const char *name) {
@@ -583,6 +622,7 @@ static const struct {
         { "a rolled-back core removal: no reload", test_rollback },
         { "crash_hotplug=1: no reload for a CPU-only burst", test_crash_hotplug },
         { "an online CPU missing from the DT: no reload until its node comes", test_missing_cpu },
+        { "restarts: a reload owed is done once the DT agrees, a set already loaded is not reloaded", test_restart },
 };
 
 int main(int argc, char **argv) {

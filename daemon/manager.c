@@ -279,7 +279,8 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 if (r == 0)
                         break;
                 if (r == -ENOBUFS) {
-                        log_warning("Uevent socket overflowed, events were lost; rescanning memory blocks and CPUs.");
+                        log_warning("Uevent socket overflowed, events were lost; rescanning memory blocks%s.",
+                                    m->cpus ? " and CPUs" : "");
                         capture_model_events_lost(&m->model);
                         settle_event(&m->settle, manager_now(m));
                         continue;

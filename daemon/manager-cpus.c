@@ -64,7 +64,7 @@ static bool cpu_reload_needless(Manager *m, usec_t now) {
                 return m->cpu_needless;
 
         why = cpu_reload_needless_why(m);
-        m->cpu_needless = why;
+        m->cpu_needless = why != NULL;
         m->cpu_needless_until = now + settle_config(&m->settle)->quiet;
         if (why)
                 log_debug("CPU hot-plug needs no reload here (%s).",

@@ -7,74 +7,79 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
 #include "alloc-util.h"
+#include "dtb.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-config.h"
 #include "manager-cpus.h"
 #include "manager.h"
+#include "startup.h"
 
-#define CRASH_HOTPLUG_PATH MEMORY_SYSFS_DIR "/crash_hotplug"
-#define FADUMP_DIR "sys/kernel/fadump"
+#define BOOT_ID_PATH "proc/sys/kernel/random/boot_id"
 
-/* Whether a sysfs flag reads "1". */
-static bool sysfs_flag(const char *root, const char *path) {
-        _cleanup_free_ char *text = NULL;
-
-        if (read_full_file_root(root, path, 64, &text, NULL, NULL) < 0)
-                return false;
-        return text[0] == '1' && (text[1] == 0 || text[1] == '\n');
-}
-
-/* Which reload memory hot-plug needs: none when the kernel updates the crash image itself, a
- * re-registration with firmware-assisted dump, else the reload command. */
-static int detect_dump_mode(Manager *m) {
-        if (sysfs_flag(m->root, FADUMP_DIR "/enabled")) {
-                if (sysfs_flag(m->root, FADUMP_DIR "/hotplug_ready")) {
-                        log_info("Firmware-assisted dump is enabled and the kernel handles memory hot-plug for it "
-                                 "(hotplug_ready=1); memory events need no reload.");
-                        m->kernel_handles_hotplug = true;
-                        return 0;
-                }
-                if (path_join_root(m->root, FADUMP_DIR "/registered", &m->fadump_registered) < 0)
-                        return log_oom();
-                log_info("Firmware-assisted dump is enabled: memory hot-plug re-registers it.");
-                return 0;
-        }
-
-        if (sysfs_flag(m->root, CRASH_HOTPLUG_PATH)) {
-                log_info("The kernel updates the crash image on memory hot-plug itself (crash_hotplug=1); "
-                         "memory events need no reload.");
-                m->kernel_handles_hotplug = true;
-        }
-        return 0;
-}
-
-/* What the state file of an earlier run says was loaded, and whether a reload was owed. */
-static LoadedState read_saved_state(Manager *m) {
+/* What the state file of an earlier run says; NULL when there is none or it cannot be used. */
+static const LoadedState *read_saved_state(Manager *m) {
         LoadedState st = {};
         Error e = {};
         int r;
 
-        r = loaded_state_read(m->runtime_dir, &st, &e);
+        r = loaded_state_read(m->state_dir, &st, &e);
         if (r == -ENOENT)
-                return (LoadedState) {};
+                return NULL;
         if (r < 0) {
                 log_warning_errno(r, "Ignoring saved state: %s", error_message(&e, r));
-                return (LoadedState) { .owed = true };  /* unknown: reload to be sure */
+                return NULL;
         }
         m->saved = st;
         m->saved_valid = true;
-        return st;
+        return &m->saved;
 }
 
-/* The first look at memory, and the engine's start from it and from the saved state. */
+/* This boot's id, so that a state file is not taken for another boot's. */
+static void read_boot_id(Manager *m) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+
+        /* Not under the root directory: it is the running kernel's, as the clock is. */
+        if (read_full_file_root("/", BOOT_ID_PATH, 64, &text, &size, NULL) < 0 || !boot_id_valid(text, size)) {
+                log_notice("Cannot read the boot id (%s): a state file left by an earlier run is not trusted.",
+                           "/" BOOT_ID_PATH);
+                return;
+        }
+        memcpy(m->boot_id, text, BOOT_ID_LEN);
+        m->boot_id[BOOT_ID_LEN] = 0;
+}
+
+/* The set the DT described at boot, SET_ID_UNKNOWN when it cannot be told. */
+static uint64_t read_boot_set_id(Manager *m) {
+        _cleanup_free_ char *fdt = NULL;
+        uint64_t id;
+        size_t size = 0;
+        Error e = {};
+        int r;
+
+        r = read_full_file_root(m->root, BOOT_FDT_PATH, DTB_MAX, &fdt, &size, &e);
+        if (r >= 0)
+                r = capture_model_boot_set_id(&m->model, fdt, size, &id, &e);
+        if (r < 0) {
+                (void) log_full_errno(LOG_NOTICE, r, "Cannot tell what the device tree described at boot: %s", error_message(&e, r));
+                return SET_ID_UNKNOWN;
+        }
+        return id;
+}
+
+/* The first look at memory, and the engine's start from it and from what the crash kernel
+ * loaded before this start was built from (lib/startup.h). */
 static int first_look(Manager *m) {
         const CaptureMemory *cm = m->memory;
-        LoadedState saved;
+        StartupDecision d;
+        StartupFacts facts;
+        uint64_t generation;
         SettleVerdict v;
         Error e = {};
         int r;
@@ -83,7 +88,9 @@ static int first_look(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "%s", error_message(&e, r));
 
-        v = manager_evaluate(m, NULL);
+        /* The verdict and the generation it was taken from, together: a DT replaced right after
+         * the evaluation must look like a change to the engine. */
+        v = manager_evaluate(m, &generation);
         if (v.valid)
                 log_info("Watching memory: %llu LMBs of %llu MiB in the device tree (%llu present), "
                          "%llu memory blocks of %llu MiB; %s.",
@@ -93,13 +100,24 @@ static int first_look(Manager *m) {
                          v.consistent ? "they agree" : "they disagree, a reload is owed once they agree");
         manager_cpus_log_start(m, &v);
 
-        /* A restart: the state file says what is loaded and whether a request was cut short. */
-        saved = read_saved_state(m);
-        settle_start(&m->settle, &v, capture_model_generation(&m->model), saved.loaded_id, manager_now(m));
-        if (saved.owed && settle_state(&m->settle) == SETTLE_IDLE) {
+        read_boot_id(m);
+        facts = (StartupFacts) {
+                .saved = read_saved_state(m),
+                .boot_id = m->boot_id,
+        };
+        if (!startup_saved_this_boot(facts.saved, m->boot_id))
+                facts.boot_set_id = read_boot_set_id(m);
+        d = startup_decide(&facts, &v);
+
+        settle_start(&m->settle, &v, generation, d.loaded_id, manager_now(m));
+        if (d.owed && settle_state(&m->settle) == SETTLE_IDLE) {
                 log_info("A reload was owed when the daemon stopped; reloading.");
                 settle_request(&m->settle, manager_now(m));
-        }
+        } else if (v.consistent && settle_state(&m->settle) != SETTLE_IDLE)
+                log_info("The loaded crash kernel may not match the memory (%s); reloading it.",
+                         startup_basis_to_string(d.basis));
+        else
+                log_debug("Start-up: %s.", startup_basis_to_string(d.basis));
         return 0;
 }
 
@@ -130,7 +148,7 @@ int main(int argc, char *argv[]) {
         sigaddset(&mask, SIGCHLD);
         (void) sigprocmask(SIG_BLOCK, &mask, NULL);
 
-        r = detect_dump_mode(&m);
+        r = manager_refresh_dump_mode(&m, false);
         if (r >= 0)
                 r = manager_load_config(&m);
         if (r >= 0)

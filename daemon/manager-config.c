@@ -19,12 +19,15 @@ static void help(void) {
                "     --config=PATH            Config file (default " DEFAULT_CONFIG_PATH ");\n"
                "                              drop-ins are read from PATH.d/*.conf\n"
                "     --root=DIR               Read sysfs and the device tree under DIR (default /)\n"
-               "     --runtime-dir=DIR        State file and control socket (default $RUNTIME_DIRECTORY,\n"
+               "     --runtime-dir=DIR        Control socket and lock (default $RUNTIME_DIRECTORY,\n"
                "                              else " DEFAULT_RUNTIME_DIR ")\n"
+               "     --state-dir=DIR          State file, kept across stops (default $STATE_DIRECTORY,\n"
+               "                              else the runtime directory)\n"
                "     --uevent-source=SOURCE   " CONFIG_UEVENT_SOURCE_DEFAULT_TEXT " (default) or kernel\n"
                "     --quiet-sec=SPAN         Quiet period that ends a burst (default " CONFIG_QUIET_DEFAULT_TEXT ")\n"
                "     --max-wait-sec=SPAN      Reload anyway after this long (default " CONFIG_MAX_WAIT_DEFAULT_TEXT ")\n"
                "     --poll-interval-sec=SPAN Device tree poll while waiting (default " CONFIG_POLL_INTERVAL_DEFAULT_TEXT ")\n"
+               "     --wait-for-drmgr=BOOL    A request lasts while drmgr runs (default " CONFIG_WAIT_FOR_DRMGR_DEFAULT_TEXT ")\n"
                "     --reload-command=CMD     Reload command, split on white space, no shell\n"
                "     --reload-timeout-sec=SPAN Kill a reload running longer (default " CONFIG_RELOAD_TIMEOUT_DEFAULT_TEXT ")\n"
                "     --kexec-kernel=PATH      Kernel for the kexec -p fallback\n"
@@ -47,10 +50,12 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 ARG_CONFIG,
                 ARG_ROOT,
                 ARG_RUNTIME_DIR,
+                ARG_STATE_DIR,
                 ARG_UEVENT_SOURCE,
                 ARG_QUIET,
                 ARG_MAX_WAIT,
                 ARG_POLL,
+                ARG_WAIT_FOR_DRMGR,
                 ARG_RELOAD_COMMAND,
                 ARG_RELOAD_TIMEOUT,
                 ARG_KEXEC_KERNEL,
@@ -64,10 +69,12 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 { "config",             required_argument, NULL, ARG_CONFIG         },
                 { "root",               required_argument, NULL, ARG_ROOT           },
                 { "runtime-dir",        required_argument, NULL, ARG_RUNTIME_DIR    },
+                { "state-dir",          required_argument, NULL, ARG_STATE_DIR      },
                 { "uevent-source",      required_argument, NULL, ARG_UEVENT_SOURCE  },
                 { "quiet-sec",          required_argument, NULL, ARG_QUIET          },
                 { "max-wait-sec",       required_argument, NULL, ARG_MAX_WAIT       },
                 { "poll-interval-sec",  required_argument, NULL, ARG_POLL           },
+                { "wait-for-drmgr",     required_argument, NULL, ARG_WAIT_FOR_DRMGR },
                 { "reload-command",     required_argument, NULL, ARG_RELOAD_COMMAND },
                 { "reload-timeout-sec", required_argument, NULL, ARG_RELOAD_TIMEOUT },
                 { "kexec-kernel",       required_argument, NULL, ARG_KEXEC_KERNEL   },
@@ -81,6 +88,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 [ARG_QUIET - ARG_UEVENT_SOURCE]          = { "Settle", "QuietSec", NULL },
                 [ARG_MAX_WAIT - ARG_UEVENT_SOURCE]       = { "Settle", "MaxWaitSec", NULL },
                 [ARG_POLL - ARG_UEVENT_SOURCE]           = { "Settle", "PollIntervalSec", NULL },
+                [ARG_WAIT_FOR_DRMGR - ARG_UEVENT_SOURCE] = { "Settle", "WaitForDrmgr", NULL },
                 [ARG_RELOAD_COMMAND - ARG_UEVENT_SOURCE] = { "Reload", "ReloadCommand", NULL },
                 [ARG_RELOAD_TIMEOUT - ARG_UEVENT_SOURCE] = { "Reload", "ReloadTimeoutSec", NULL },
                 [ARG_KEXEC_KERNEL - ARG_UEVENT_SOURCE]   = { "Reload", "KexecKernel", NULL },
@@ -115,6 +123,9 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 case ARG_RUNTIME_DIR:
                         m->runtime_dir = optarg;
                         break;
+                case ARG_STATE_DIR:
+                        m->state_dir = optarg;
+                        break;
                 case ARG_UEVENT_SOURCE ... ARG_KEXEC_APPEND: {
                         Override o = keys[c - ARG_UEVENT_SOURCE];
                         Config probe;
@@ -145,6 +156,12 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 /* systemd's RuntimeDirectory= may hold several paths; ours is the first. */
                 env = getenv("RUNTIME_DIRECTORY");
                 m->runtime_dir = env && *env && !strchr(env, ':') ? env : DEFAULT_RUNTIME_DIR;
+        }
+        if (!m->state_dir) {
+                /* StateDirectory= (/var/lib/kdump-settle): the state survives a stop, which removes
+                 * the runtime directory. Without it, nothing writes /var/lib behind the admin's back. */
+                env = getenv("STATE_DIRECTORY");
+                m->state_dir = env && *env && !strchr(env, ':') ? env : m->runtime_dir;
         }
         return 1;
 }
@@ -216,7 +233,9 @@ int manager_reconfigure(Manager *m) {
         Config c;
         int r;
 
-        r = read_config(m, &c, &argv, &backend);
+        r = manager_refresh_dump_mode(m, true);
+        if (r >= 0)
+                r = read_config(m, &c, &argv, &backend);
         if (r < 0) {
                 log_warning("Keeping the previous configuration.");
                 return r;

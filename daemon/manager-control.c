@@ -32,7 +32,7 @@ static void on_status(void *userdata, FILE *f) {
         fprintf(f, CONTROL_STATUS_SKIPPED "=%llu\n", (unsigned long long) n->n_skipped);
         fprintf(f, CONTROL_STATUS_TIMEOUTS "=%llu\n", (unsigned long long) n->n_timeouts);
         fprintf(f, CONTROL_STATUS_UEVENT_SOURCE "=%s\n",
-                m->kernel_handles_hotplug ? "none" : uevent_source_to_string(m->config.uevent_source));
+                manager_kernel_handles_memory(m) ? "none" : uevent_source_to_string(m->config.uevent_source));
         fprintf(f, CONTROL_STATUS_RELOAD_BACKEND "=%s\n", m->reload_backend);
         manager_cpus_status(m, f);
 }
@@ -50,9 +50,6 @@ static void on_wait_begin(void *userdata) {
         Manager *m = userdata;
         bool changed = false;
 
-        /* Without memory events to follow there is no news to look for. */
-        if (m->kernel_handles_hotplug)
-                return;
         if (capture_model_rescan(&m->model, &changed, NULL) < 0)
                 return;
         if (manager_poll_dt(m))

@@ -51,7 +51,7 @@ static const char *cpu_reload_needless_why(Manager *m) {
                 log_warning_errno(r, "%s; assuming CPU hot-plug needs a reload.", error_message(&e, r));
         if (kernel)
                 return "kernel";
-        if (m->fadump_registered)
+        if (m->dump_mode.fadump)
                 return "fadump";
         return NULL;
 }
@@ -63,6 +63,7 @@ static bool cpu_reload_needless(Manager *m, usec_t now) {
         if (now < m->cpu_needless_until)
                 return m->cpu_needless;
 
+        (void) manager_refresh_dump_mode(m, false);
         why = cpu_reload_needless_why(m);
         m->cpu_needless = why != NULL;
         m->cpu_needless_until = now + settle_config(&m->settle)->quiet;

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "drmgr-lock.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-config.h"
@@ -19,6 +22,7 @@ void manager_init(Manager *m) {
         *m = (Manager) {
                 .root = "/",
                 .last_reload_ok = true,
+                .lock_fd = -1,
         };
 }
 
@@ -71,9 +75,50 @@ static void manager_update_status(Manager *m, usec_t now) {
         case SETTLE_PHASE_WATCHING:
                 manager_set_status(m, "waiting for device tree (crash kernel loaded at max wait)");
                 break;
+        case SETTLE_PHASE_WAITING_HOLD:
+                if (m->drmgr_pid > 0)
+                        snprintf(buf, sizeof(buf), "waiting for drmgr (pid %ld)", (long) m->drmgr_pid);
+                else
+                        snprintf(buf, sizeof(buf), "waiting for drmgr");
+                manager_set_status(m, buf);
+                break;
         default:
                 break;
         }
+}
+
+int manager_refresh_dump_mode(Manager *m, bool reconfiguring) {
+        DumpMode now;
+        bool fadump_changed;
+
+        dump_mode_read(m->root, &now);
+        if (m->dump_mode_read && dump_mode_equal(&now, &m->dump_mode))
+                return 0;
+
+        if (m->dump_mode_read)
+                log_notice("The dump mode changed: %s", dump_mode_describe(&now));
+        else
+                log_info("%s", dump_mode_describe(&now));
+        fadump_changed = !m->dump_mode_read || now.fadump != m->dump_mode.fadump ||
+                now.fadump_hotplug_ready != m->dump_mode.fadump_hotplug_ready;
+        m->dump_mode = now;
+        m->dump_mode_read = true;
+        if (!fadump_changed)
+                return 0;
+
+        free(m->fadump_registered);
+        m->fadump_registered = NULL;
+        if (now.fadump && !now.fadump_hotplug_ready &&
+            path_join_root(m->root, FADUMP_DIR "/registered", &m->fadump_registered) < 0)
+                return log_oom();
+        /* The backend depends on fadump: resolve it again (not at start-up, before the first). */
+        if (m->reload_backend && !reconfiguring)
+                return manager_reconfigure(m);
+        return 0;
+}
+
+bool manager_kernel_handles_memory(const Manager *m) {
+        return dump_mode_kernel_handles_memory(&m->dump_mode);
 }
 
 bool manager_poll_dt(Manager *m) {
@@ -135,6 +180,11 @@ static int manager_start_reload(Manager *m, SettleReason reason) {
                             "reloading the crash kernel anyway and watching for its update.",
                             (double) settle_config(&m->settle)->max_wait / USEC_PER_SEC);
                 break;
+        case SETTLE_REASON_HOLD_TIMEOUT:
+                log_warning("drmgr (pid %ld) still holds %s %.1f s after the last memory event; "
+                            "reloading the crash kernel anyway.", (long) m->drmgr_pid, DRMGR_LOCK_PATH,
+                            (double) settle_config(&m->settle)->max_wait / USEC_PER_SEC);
+                break;
         case SETTLE_REASON_RETRY:
                 log_notice("Retrying the crash kernel reload.");
                 break;
@@ -164,7 +214,7 @@ static int manager_start_reload(Manager *m, SettleReason reason) {
         return 0;
 }
 
-/* Keeps /run/kdump-settle/state in step with the engine: what is loaded, and whether a reload is
+/* Keeps state_dir/state in step with the engine: what is loaded, and whether a reload is
  * owed. Written only when either changes, so once per request at most twice. */
 static void manager_save_state(Manager *m) {
         LoadedState now = {
@@ -174,13 +224,21 @@ static void manager_save_state(Manager *m) {
         Error e = {};
         int r;
 
-        if (m->saved_valid && m->saved.loaded_id == now.loaded_id && m->saved.owed == now.owed)
+        memcpy(now.boot_id, m->boot_id, sizeof(now.boot_id));
+        if (m->saved_valid && m->saved.loaded_id == now.loaded_id && m->saved.owed == now.owed &&
+            strcmp(m->saved.boot_id, now.boot_id) == 0)
                 return;
-        r = loaded_state_write(m->runtime_dir, &now, &e);
+        r = loaded_state_write(m->state_dir, &now, &e);
         if (r < 0) {
-                log_warning_errno(r, "Cannot save state: %s", error_message(&e, r));
+                /* Retried at every dispatch, said once per failure episode. */
+                if (!m->save_failing)
+                        log_warning_errno(r, "Cannot save state: %s (retrying quietly)", error_message(&e, r));
+                m->save_failing = true;
                 return;
         }
+        if (m->save_failing)
+                log_info("State saved again.");
+        m->save_failing = false;
         m->saved = now;
         m->saved_valid = true;
 }
@@ -198,21 +256,69 @@ static int manager_arm_timer(Manager *m, const SettleAction *a) {
         return sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
 }
 
+/* While drmgr holds its lock, the DLPAR command behind the request still runs: it may be many
+ * kernel requests, and the engine waits for its end. A probe that fails counts as not held. */
+static void manager_probe_drmgr(Manager *m, usec_t now) {
+        DrmgrLock l = {};
+        Error e = {};
+        int r;
+
+        r = drmgr_lock_probe(m->root, DRMGR_LOCK_PATH, &l, &e);
+        if (r < 0 && !m->drmgr_probe_failed)
+                log_warning_errno(r, "Not waiting for drmgr: %s", error_message(&e, r));
+        m->drmgr_probe_failed = r < 0;
+
+        if (l.held && !m->drmgr_held)
+                log_info("drmgr (pid %ld) is still running; waiting for it before reloading.", (long) l.pid);
+        else if (!l.held && m->drmgr_held)
+                log_debug("drmgr released %s.", DRMGR_LOCK_PATH);
+        m->drmgr_held = l.held;
+        m->drmgr_pid = l.pid;
+        settle_external_hold(&m->settle, l.held, now);
+}
+
+/* The engine's look with a fresh scan before it concludes "inconsistent" at max wait. */
+static void manager_rescan(Manager *m) {
+        bool changed = false;
+        Error e = {};
+        int r;
+
+        r = capture_model_rescan(&m->model, &changed, &e);
+        if (r < 0)
+                log_warning_errno(r, "Cannot rescan: %s", error_message(&e, r));
+        else if (changed)
+                log_warning("The kernel's sets differed from what uevents said (a uevent was lost?); rescanned them.");
+}
+
 void manager_dispatch(Manager *m) {
         for (;;) {
                 usec_t now = manager_now(m);
-                SettleAction a = settle_next(&m->settle, now);
+                SettleAction a;
                 SettleVerdict v;
                 int r;
 
+                if (m->config.wait_for_drmgr && settle_hold_due(&m->settle, now))
+                        manager_probe_drmgr(m, now);
+                a = settle_next(&m->settle, now);
+
                 switch (a.kind) {
                 case SETTLE_EVALUATE:
+                        if (a.rescan)
+                                manager_rescan(m);
                         v = manager_evaluate(m, NULL);
                         settle_model(&m->settle, &v);
                         continue;
 
                 case SETTLE_RELOAD:
                         manager_cpus_request_end(m);
+                        (void) manager_refresh_dump_mode(m, false);
+                        if (manager_kernel_handles_memory(m) && a.reason != SETTLE_REASON_REQUESTED) {
+                                /* Asked for by name, a reload still runs. */
+                                log_debug("The kernel updates the crash image itself; no reload.");
+                                m->request_events = 0;
+                                settle_reload_finished(&m->settle, true, now);
+                                continue;
+                        }
                         manager_update_status(m, now);
                         manager_save_state(m);
                         if (manager_start_reload(m, a.reason) < 0)
@@ -323,6 +429,25 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(m->event, 0);
 }
 
+/* One daemon per runtime directory: a second one would take over the control socket and share the
+ * state file, doubling reloads. Taken before either is touched; the kernel drops it at exit. */
+static int manager_lock(Manager *m) {
+        _cleanup_free_ char *path = NULL;
+
+        if (path_join_root(m->runtime_dir, LOCK_FILE, &path) < 0)
+                return log_oom();
+        m->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (m->lock_fd < 0)
+                return log_error_errno(errno, "Cannot open %s: %m", path);
+        if (flock(m->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno == EWOULDBLOCK)
+                        return log_error_errno(-EBUSY, "Another kdump-settled is running with %s (it holds %s); "
+                                               "not starting a second one.", m->runtime_dir, path);
+                return log_error_errno(errno, "Cannot lock %s: %m", path);
+        }
+        return 0;
+}
+
 int manager_start(Manager *m) {
         SettleConfig timings = manager_settle_config(m);
         Error e = {};
@@ -361,28 +486,33 @@ int manager_start(Manager *m) {
 
         if (mkdir(m->runtime_dir, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "Cannot create %s: %m", m->runtime_dir);
+        r = manager_lock(m);
+        if (r < 0)
+                return r;
+        if (mkdir(m->state_dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Cannot create %s: %m", m->state_dir);
         r = manager_open_control(m);
         if (r < 0)
                 return r;
 
         /* Listen before the caller's first scan, so that nothing happening in between is lost.
-         * Without memory events to follow, only reload requests move the engine. */
-        if (!m->kernel_handles_hotplug) {
-                r = monitor_new(m->config.uevent_source, m->cpus != NULL, &m->monitor, &e);
-                if (r < 0)
-                        return log_error_errno(r, "%s", error_message(&e, r));
-                r = sd_event_add_io(m->event, &m->uevents, monitor_get_fd(m->monitor), EPOLLIN, on_uevent, m);
-                if (r < 0)
-                        return log_error_errno(r, "Cannot watch uevents: %m");
-                /* Uevents before control requests: a `wait` right after a DLPAR sees its events. */
-                (void) sd_event_source_set_priority(m->uevents, SD_EVENT_PRIORITY_IMPORTANT);
-        }
+         * Also while the kernel updates the crash image itself: that can change (dump-mode.h). */
+        r = monitor_new(m->config.uevent_source, m->cpus != NULL, &m->monitor, &e);
+        if (r < 0)
+                return log_error_errno(r, "%s", error_message(&e, r));
+        r = sd_event_add_io(m->event, &m->uevents, monitor_get_fd(m->monitor), EPOLLIN, on_uevent, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch uevents: %m");
+        /* Uevents before control requests: a `wait` right after a DLPAR sees its events. */
+        (void) sd_event_source_set_priority(m->uevents, SD_EVENT_PRIORITY_IMPORTANT);
         return 0;
 }
 
 void manager_done(Manager *m) {
         m->reload = reload_free(m->reload);
         control_server_free(m->control);
+        if (m->lock_fd >= 0)
+                (void) close(m->lock_fd);
         free(m->fadump_registered);
         sd_event_source_disable_unref(m->uevents);
         sd_event_source_disable_unref(m->timer);

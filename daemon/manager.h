@@ -10,6 +10,7 @@
 #include "capture-model.h"
 #include "config.h"
 #include "control.h"
+#include "dump-mode.h"
 #include "loaded-state.h"
 #include "monitor.h"
 #include "reload.h"
@@ -22,6 +23,8 @@
  * Three things are called "reload" from outside; here each has its own name: a *reload* is the
  * crash-kernel reload child (reload.h); *reconfigure* is re-reading the configuration on SIGHUP
  * (manager-config.h); a *reload request* is the control socket's "reload" (manager-control.h). */
+
+#define LOCK_FILE "lock"
 
 /* A command-line option that overrides a config key; kept so that a reconfigure re-applies it. */
 typedef struct Override {
@@ -40,18 +43,23 @@ typedef struct Manager {
         /* Configuration: manager-config.c. */
         const char *root;
         const char *config_path;
-        const char *runtime_dir;
+        const char *runtime_dir;   /* control socket, lock */
+        const char *state_dir;     /* state file (lib/loaded-state.h) */
         Override *overrides;
         size_t n_overrides;
         Config config;
         char **reload_argv;
         const char *reload_backend;
         char *fadump_registered;   /* set: a reload is a firmware-assisted dump re-registration */
-        bool kernel_handles_hotplug;
+        DumpMode dump_mode;        /* as read last: manager_refresh_dump_mode() */
+        bool dump_mode_read;
 
+        int lock_fd;               /* flock()ed runtime_dir/LOCK_FILE: one daemon per runtime directory */
         ControlServer *control;
         LoadedState saved;         /* what the state file says now */
         bool saved_valid;
+        bool save_failing;         /* the last write of the state file failed, and said so */
+        char boot_id[BOOT_ID_LEN + 1];  /* "": not known */
 
         Settle settle;
         CaptureModel model;
@@ -69,6 +77,11 @@ typedef struct Manager {
         char last_reload_result[96];
         bool exiting;
         char status[128];
+
+        /* drmgr's lock, as probed last (WaitForDrmgr=) */
+        pid_t drmgr_pid;           /* its holder, 0 if unknown */
+        bool drmgr_held;
+        bool drmgr_probe_failed;   /* the last probe failed: warned once */
 } Manager;
 
 /* Defaults for everything but the configuration. */
@@ -79,6 +92,13 @@ int manager_start(Manager *m);
 void manager_done(Manager *m);
 
 usec_t manager_now(Manager *m);
+
+/* Reads the dump mode again (per request, on SIGHUP), saying a change once; a change of the
+ * fadump registration also re-resolves the reload backend unless `reconfiguring` (the caller
+ * does). 0, or the negative errno of a backend that cannot be resolved any more. */
+int manager_refresh_dump_mode(Manager *m, bool reconfiguring);
+/* Whether memory events need no reload now: the kernel updates the crash image itself. */
+bool manager_kernel_handles_memory(const Manager *m);
 
 /* Reads the DT generation and feeds it to the engine; true if it moved. */
 bool manager_poll_dt(Manager *m);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "capture-cpus.h"
+#include "dtb.h"
 #include "fileio.h"
 
 /* Disagreements worth naming in a message. */
@@ -111,6 +112,18 @@ static uint64_t cpus_set_id(const CaptureResource *r) {
         return ((const CaptureCpus *) r)->dt.set_id;
 }
 
+static int cpus_boot_set_id(const CaptureResource *r, const void *fdt, size_t size, uint64_t *ret, Error *e) {
+        DtCpus dt;
+        int k;
+
+        k = dt_cpus_from_dtb(fdt, size, &dt, e);
+        if (k < 0)
+                return k;
+        *ret = dt.set_id;
+        dt_cpus_done(&dt);
+        return 0;
+}
+
 static void cpus_free(CaptureResource *r) {
         CaptureCpus *cc = from_base(r);
 
@@ -131,6 +144,7 @@ static const CaptureResourceOps cpus_ops = {
         .rescan = cpus_rescan,
         .compare = cpus_compare,
         .set_id = cpus_set_id,
+        .boot_set_id = cpus_boot_set_id,
         .free = cpus_free,
 };
 

@@ -6,6 +6,7 @@
 
 #include "capture-memory.h"
 #include "consistency.h"
+#include "dtb.h"
 #include "fileio.h"
 
 /* Disagreements worth naming in a message. */
@@ -89,6 +90,18 @@ static uint64_t memory_set_id(const CaptureResource *r) {
         return ((const CaptureMemory *) r)->dt.set_id;
 }
 
+static int memory_boot_set_id(const CaptureResource *r, const void *fdt, size_t size, uint64_t *ret, Error *e) {
+        DtMemory dt = {};
+        int k;
+
+        k = dt_memory_from_dtb(fdt, size, &dt, e);
+        if (k < 0)
+                return k;
+        *ret = dt.set_id;
+        dt_memory_done(&dt);
+        return 0;
+}
+
 static void memory_free(CaptureResource *r) {
         CaptureMemory *cm = from_base(r);
 
@@ -108,6 +121,7 @@ static const CaptureResourceOps memory_ops = {
         .rescan = memory_rescan,
         .compare = memory_compare,
         .set_id = memory_set_id,
+        .boot_set_id = memory_boot_set_id,
         .free = memory_free,
 };
 

@@ -100,8 +100,8 @@ int capture_model_rescan(CaptureModel *m, bool *ret_changed, Error *e) {
         return ret;
 }
 
-/* Reads the DT input again if its generation moved since the kept one. */
-static void refresh(CaptureModel *m, CaptureResource *r) {
+/* Reads the DT input again if its generation moved since the kept one; true if it kept a new one. */
+static bool refresh(CaptureModel *m, CaptureResource *r) {
         for (unsigned attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
                 uint64_t before = 0, after = 0;
                 Error e = {};
@@ -109,7 +109,7 @@ static void refresh(CaptureModel *m, CaptureResource *r) {
 
                 (void) r->ops->generation(r, m->root, &before);
                 if (before != 0 && before == r->generation)
-                        return;
+                        return false;
 
                 k = r->ops->load(r, m->root, &e);
                 (void) r->ops->generation(r, m->root, &after);
@@ -124,37 +124,85 @@ static void refresh(CaptureModel *m, CaptureResource *r) {
                 /* Each generation is read once: a bad one is reported once, and the next may fix it. */
                 if (k < 0)
                         r->ops->load_failed(r, m->root, k, &e, &m->notes);
-                return;
+                return true;
         }
         (void) capture_note(&m->notes, false, 0, "The %s keeps changing while read; trying again later.",
                             r->ops->dt_input);
+        return false;
+}
+
+/* Rescans the kernel's set; a note says why when it fails. */
+static int rescan(CaptureModel *m, CaptureResource *r, bool *ret_changed) {
+        Error e = {};
+        int k;
+
+        k = r->ops->rescan(r, m->root, ret_changed, &e);
+        if (k < 0)
+                return capture_note(&m->notes, true, k, "Cannot rescan %s: %s", r->ops->kernel_set,
+                                    error_message(&e, k));
+        r->rescan = false;
+        return 0;
 }
 
 /* One resource's part of the verdict. */
 static SettleVerdict evaluate_one(CaptureModel *m, CaptureResource *r) {
         SettleVerdict v = {};
+        bool fresh, changed = false;
+        size_t n_notes;
         int k;
 
-        if (r->rescan) {
-                Error e = {};
+        if (r->rescan)
+                (void) rescan(m, r, NULL);
 
-                k = r->ops->rescan(r, m->root, NULL, &e);
-                if (k < 0)
-                        (void) capture_note(&m->notes, true, k, "Cannot rescan %s: %s", r->ops->kernel_set,
-                                            error_message(&e, k));
-                else
-                        r->rescan = false;
-        }
-
-        refresh(m, r);
+        fresh = refresh(m, r);
         if (r->dt_error < 0 || r->generation == 0 || r->rescan)
                 return v;
 
         v.valid = true;
         v.set_id = r->ops->set_id(r);
+        n_notes = m->notes.n_notes;
         k = r->ops->compare(r, &m->notes);
+        /* The kernel replaces the DT input after it changed its own set, so a new one that
+         * disagrees with the set kept from uevents is checked against a fresh scan: a uevent lost
+         * upstream (udevd killed or restarted mid-operation) would otherwise hold every later
+         * request until max wait. Once per DT generation, so a DT still stale costs one scan. */
+        if (k == 0 && fresh && rescan(m, r, &changed) >= 0 && changed) {
+                m->notes.n_notes = n_notes;
+                (void) capture_note(&m->notes, true, 0, "The %s differed from what uevents said (a uevent was "
+                                    "lost?); rescanned them.", r->ops->kernel_set);
+                k = r->ops->compare(r, &m->notes);
+        }
         v.consistent = k > 0;
         return v;
+}
+
+/* A verdict's set id from the resources' ones: SET_ID_UNKNOWN is kept for "not known". */
+static uint64_t fold_set_ids(const uint64_t *ids, size_t n) {
+        uint64_t id = set_id_fold(ids, n);
+
+        return id == SET_ID_UNKNOWN ? 1 : id;
+}
+
+int capture_model_boot_set_id(const CaptureModel *m, const void *fdt, size_t size, uint64_t *ret, Error *e) {
+        uint64_t ids[CAPTURE_RESOURCES_MAX];
+
+        assert(m);
+        assert(ret);
+
+        if (m->n_resources == 0)
+                return error_set(e, -EOPNOTSUPP, "No resources");
+        for (size_t i = 0; i < m->n_resources; i++) {
+                const CaptureResource *r = m->resources[i];
+                int k;
+
+                if (!r->ops->boot_set_id)
+                        return error_set(e, -EOPNOTSUPP, "The boot's %s is not known", r->ops->dt_input);
+                k = r->ops->boot_set_id(r, fdt, size, &ids[i], e);
+                if (k < 0)
+                        return k;
+        }
+        *ret = fold_set_ids(ids, m->n_resources);
+        return 0;
 }
 
 void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_generation) {
@@ -176,15 +224,12 @@ void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_g
 
         if (!valid || m->n_resources == 0)
                 *ret = (SettleVerdict) {};
-        else {
-                uint64_t id = set_id_fold(ids, m->n_resources);
-
+        else
                 *ret = (SettleVerdict) {
                         .valid = true,
                         .consistent = consistent,
-                        .set_id = id == SET_ID_UNKNOWN ? 1 : id,
+                        .set_id = fold_set_ids(ids, m->n_resources),
                 };
-        }
         if (ret_generation)
                 *ret_generation = set_id_fold(generations, m->n_resources);
 }

@@ -62,6 +62,9 @@ typedef struct CaptureResourceOps {
         int (*compare)(CaptureResource *r, CaptureNotes *notes);
         /* The set the kept DT input describes; never SET_ID_UNKNOWN. */
         uint64_t (*set_id)(const CaptureResource *r);
+        /* The set the boot's flattened DT (/sys/firmware/fdt, untrusted bytes) describes, as
+         * set_id() would for it. Optional: without it the boot's set is not known. */
+        int (*boot_set_id)(const CaptureResource *r, const void *fdt, size_t size, uint64_t *ret, Error *e);
         void (*free)(CaptureResource *r);
 } CaptureResourceOps;
 
@@ -95,7 +98,12 @@ void capture_model_events_lost(CaptureModel *m);
  * failure is returned; the other resources are rescanned all the same. */
 int capture_model_rescan(CaptureModel *m, bool *ret_changed, Error *e);
 
-/* Rescans the sets that missed events, reads each DT input whose generation moved and compares:
- * the verdict, and the folded generation of the DT inputs it was taken from. What it found on the
+/* The set the boot's flattened DT describes, folded as a verdict's is: what any crash kernel loaded
+ * in this boot before the DT changed was built from. -EOPNOTSUPP when a resource cannot say. */
+int capture_model_boot_set_id(const CaptureModel *m, const void *fdt, size_t size, uint64_t *ret, Error *e);
+
+/* Rescans the sets that missed events, reads each DT input whose generation moved and compares
+ * (a new DT input that disagrees is compared again with a fresh scan of the kernel's set, which
+ * heals an event lost upstream): the verdict, and the folded generation of the DT inputs it was taken from. What it found on the
  * way is in m->notes. */
 void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_generation);

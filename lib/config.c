@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -19,6 +20,7 @@
 typedef enum ItemKind {
         ITEM_TIMESPAN,
         ITEM_UEVENT_SOURCE,
+        ITEM_BOOLEAN,
         ITEM_COMMAND,
         ITEM_PATH,
         ITEM_STRING,
@@ -39,6 +41,7 @@ static const ConfigItem items[] = {
         { { "Settle", "MaxWaitSec",       "max-wait-sec",       CONFIG_MAX_WAIT_DEFAULT_TEXT },       ITEM_TIMESPAN,      offsetof(Config, max_wait),       CONFIG_MAX_WAIT_DEFAULT,       1,             true  },
         { { "Settle", "PollIntervalSec",  "poll-interval-sec",  CONFIG_POLL_INTERVAL_DEFAULT_TEXT },  ITEM_TIMESPAN,      offsetof(Config, poll_interval),  CONFIG_POLL_INTERVAL_DEFAULT,  USEC_PER_MSEC, false },
         { { "Settle", "UeventSource",     "uevent-source",      CONFIG_UEVENT_SOURCE_DEFAULT_TEXT },  ITEM_UEVENT_SOURCE, offsetof(Config, uevent_source),  0,                             0,             false },
+        { { "Settle", "WaitForDrmgr",     "wait-for-drmgr",     CONFIG_WAIT_FOR_DRMGR_DEFAULT_TEXT }, ITEM_BOOLEAN,       offsetof(Config, wait_for_drmgr), CONFIG_WAIT_FOR_DRMGR_DEFAULT, 0,             false },
         { { "Reload", "ReloadCommand",    "reload-command",     NULL },                               ITEM_COMMAND,       offsetof(Config, reload_command), 0,                             0,             false },
         { { "Reload", "ReloadTimeoutSec", "reload-timeout-sec", CONFIG_RELOAD_TIMEOUT_DEFAULT_TEXT }, ITEM_TIMESPAN,      offsetof(Config, reload_timeout), CONFIG_RELOAD_TIMEOUT_DEFAULT, 1,             false },
         { { "Reload", "KexecKernel",      "kexec-kernel",       NULL },                               ITEM_PATH,          offsetof(Config, kexec_kernel),   0,                             0,             false },
@@ -72,6 +75,7 @@ void config_init(Config *c) {
                 .max_wait = CONFIG_MAX_WAIT_DEFAULT,
                 .poll_interval = CONFIG_POLL_INTERVAL_DEFAULT,
                 .uevent_source = UEVENT_SOURCE_UDEV,
+                .wait_for_drmgr = CONFIG_WAIT_FOR_DRMGR_DEFAULT,
                 .reload_timeout = CONFIG_RELOAD_TIMEOUT_DEFAULT,
         };
 }
@@ -165,6 +169,20 @@ static int set_timespan(const ConfigItem *item, usec_t *u, const char *value, Er
         return 0;
 }
 
+/* systemd's words for yes and no: 1 or 0, -EINVAL for anything else. */
+static int parse_boolean(const char *v) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(v, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(v, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
+
 static int set_string(const ConfigItem *item, char **s, const char *value, Error *e) {
         char *copy;
 
@@ -221,6 +239,9 @@ int config_set(Config *c, const char *section, const char *key, const char *valu
                 case ITEM_UEVENT_SOURCE:
                         *(UeventSource *) field = UEVENT_SOURCE_UDEV;
                         break;
+                case ITEM_BOOLEAN:
+                        *(bool *) field = item->def;
+                        break;
                 case ITEM_COMMAND:
                 case ITEM_PATH:
                 case ITEM_STRING:
@@ -241,6 +262,15 @@ int config_set(Config *c, const char *section, const char *key, const char *valu
                 if (s < 0)
                         return error_set(e, EINVAL, "%s=: expected 'udev' or 'kernel', got '%s'", key, value);
                 *(UeventSource *) field = s;
+                return 0;
+        }
+
+        case ITEM_BOOLEAN: {
+                int b = parse_boolean(value);
+
+                if (b < 0)
+                        return error_set(e, EINVAL, "%s=: expected 'yes' or 'no', got '%s'", key, value);
+                *(bool *) field = b;
                 return 0;
         }
 

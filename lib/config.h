@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "defaults.h"
@@ -14,6 +15,7 @@
  *   MaxWaitSec=30s
  *   PollIntervalSec=5ms
  *   UeventSource=udev|kernel
+ *   WaitForDrmgr=yes|no
  *   [Reload]
  *   ReloadCommand=
  *   ReloadTimeoutSec=120
@@ -41,6 +43,7 @@ typedef struct Config {
         usec_t max_wait;
         usec_t poll_interval;
         UeventSource uevent_source;
+        bool wait_for_drmgr;  /* a request lasts while drmgr holds its lock (lib/drmgr-lock.h) */
 
         char *reload_command;  /* NULL: auto-detect */
         usec_t reload_timeout;

@@ -21,8 +21,19 @@ static bool has_upper(const char *s, size_t n) {
         return false;
 }
 
+bool boot_id_valid(const char *text, size_t size) {
+        if (size == BOOT_ID_LEN + 1 && text[BOOT_ID_LEN] == '\n')
+                size--;
+        if (size != BOOT_ID_LEN)
+                return false;
+        for (size_t i = 0; i < size; i++)
+                if (!strchr("0123456789abcdef-", text[i]) || text[i] == 0)
+                        return false;
+        return true;
+}
+
 int loaded_state_parse(const char *text, size_t size, LoadedState *ret, Error *e) {
-        bool have_id = false, have_owed = false;
+        bool have_id = false, have_owed = false, have_boot = false;
         const char *p = text, *end = text + size;
         LoadedState s = {};
         unsigned line = 0;
@@ -45,8 +56,14 @@ int loaded_state_parse(const char *text, size_t size, LoadedState *ret, Error *e
                            (p[5] == '0' || p[5] == '1')) {
                         s.owed = p[5] == '1';
                         have_owed = true;
+                } else if (len == strlen("boot_id=") + BOOT_ID_LEN && memcmp(p, "boot_id=", strlen("boot_id=")) == 0 &&
+                           !have_boot && boot_id_valid(p + strlen("boot_id="), BOOT_ID_LEN)) {
+                        memcpy(s.boot_id, p + strlen("boot_id="), BOOT_ID_LEN);
+                        s.boot_id[BOOT_ID_LEN] = 0;
+                        have_boot = true;
                 } else if (len > 0)
-                        return error_set(e, -EBADMSG, "line %u: expected loaded_set=HEX or owed=0|1, once each", line);
+                        return error_set(e, -EBADMSG, "line %u: expected loaded_set=HEX, owed=0|1 or boot_id=UUID, once each",
+                                         line);
 
                 p += len + (nl ? 1 : 0);
         }
@@ -84,7 +101,8 @@ int loaded_state_write(const char *dir, const LoadedState *s, Error *e) {
         if (r < 0 || asprintf(&tmp, "%s.XXXXXX", path) < 0)
                 return error_set(e, -ENOMEM, "Out of memory");
 
-        n = snprintf(buf, sizeof(buf), "loaded_set=%016" PRIx64 "\nowed=%d\n", s->loaded_id, s->owed);
+        n = snprintf(buf, sizeof(buf), "loaded_set=%016" PRIx64 "\nowed=%d\n%s%s%s", s->loaded_id, s->owed,
+                     s->boot_id[0] ? "boot_id=" : "", s->boot_id, s->boot_id[0] ? "\n" : "");
 
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)

@@ -14,6 +14,7 @@ static void check_config(const SettleConfig *config) {
         assert(config->watch_interval > 0);
         assert(config->retry_initial > 0);
         assert(config->retry_max > 0);
+        assert(config->hold_interval > 0);
 }
 
 void settle_init(Settle *s, const SettleConfig *config) {
@@ -46,6 +47,8 @@ static void begin_request(Settle *s, usec_t now) {
         s->state = SETTLE_PENDING;
         s->request_start = now;
         s->dt_changed_at = 0;
+        s->hold_fresh = false;
+        s->rescanned = false;
         /* The state changed: a later failure backs off from the start again. */
         s->retry_delay = 0;
         s->counters.n_requests++;
@@ -68,12 +71,12 @@ void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uin
         s->dt_generation = dt_generation;
         s->requested = false;
 
-        if (v->consistent && (loaded_id == SET_ID_UNKNOWN || loaded_id == v->set_id)) {
+        if (v->consistent && loaded_id == v->set_id) {
                 s->loaded_id = v->set_id;
                 return;
         }
 
-        /* Inconsistent, or what is loaded is known to differ: a reload is owed. */
+        /* Inconsistent, or what is loaded differs or is not known: a reload is owed. */
         s->loaded_id = loaded_id;
         s->last_event = now;
         begin_request(s, now);
@@ -82,6 +85,7 @@ void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uin
 /* A uevent or an explicit request: both mean "something to look at once things are quiet". */
 static void input(Settle *s, usec_t now) {
         s->verdict_stale = true;
+        s->hold_fresh = false;
         s->last_event = now;
 
         switch (s->state) {
@@ -135,6 +139,7 @@ void settle_dt_generation(Settle *s, uint64_t generation, usec_t now) {
 
         s->dt_generation = generation;
         s->verdict_stale = true;
+        s->hold_fresh = false;
 
         switch (s->state) {
         case SETTLE_PENDING:
@@ -206,6 +211,14 @@ void settle_reload_finished(Settle *s, bool success, usec_t now) {
         s->state = SETTLE_BACKOFF;
 }
 
+void settle_external_hold(Settle *s, bool held, usec_t now) {
+        assert(s);
+
+        s->held = held;
+        s->hold_fresh = true;
+        s->hold_probe_at = usec_add(now, s->config.hold_interval);
+}
+
 static SettleAction action_wait(usec_t wake_at, bool poll_dt) {
         return (SettleAction) {
                 .kind = SETTLE_WAIT,
@@ -218,7 +231,10 @@ static SettleAction action_wait(usec_t wake_at, bool poll_dt) {
 static SettleAction start_reload(Settle *s, SettleReason reason, usec_t now) {
         s->state = SETTLE_RELOADING;
         s->reload_reason = reason;
-        s->reload_set_id = s->verdict.valid ? s->verdict.set_id : SET_ID_UNKNOWN;
+        /* Only a consistent DT says what the reload loads: after a timeout, a kexec_file_load
+         * backend built the image from the kernel's memory, not from the stale DT, so its set is
+         * unknown and any later consistent set reloads (a roll-back to the stale set included). */
+        s->reload_set_id = s->verdict.consistent ? s->verdict.set_id : SET_ID_UNKNOWN;
         s->reload_generation = s->dt_generation;
         s->reload_dirty = false;
         s->reload_requested = s->requested;
@@ -251,6 +267,20 @@ static usec_t burst_end(const Settle *s) {
         return end;
 }
 
+/* Held as far as the caller said since the last input. */
+static bool hold_held(const Settle *s) {
+        return s->hold_fresh && s->held;
+}
+
+bool settle_hold_due(const Settle *s, usec_t now) {
+        assert(s);
+
+        if (s->state != SETTLE_PENDING || now < burst_end(s) ||
+            now >= usec_add(s->last_event, s->config.max_wait))
+                return false;
+        return !s->hold_fresh || (s->held && now >= s->hold_probe_at);
+}
+
 static SettleAction pending_next(Settle *s, usec_t now) {
         usec_t quiet_end = burst_end(s);
         usec_t deadline = usec_add(s->last_event, s->config.max_wait);
@@ -259,6 +289,11 @@ static SettleAction pending_next(Settle *s, usec_t now) {
         /* Poll the DT meanwhile: its replacement may end the wait early. */
         if (!timed_out && now < quiet_end)
                 return action_wait(MIN(MIN(quiet_end, deadline), next_poll(s, s->config.poll_interval, now)), true);
+
+        /* The command behind the request still runs and may send more of it: not over yet, whatever
+         * the DT says. Keep polling the DT so that its changes are seen when the hold ends. */
+        if (!timed_out && hold_held(s) && s->hold_probe_at > now)
+                return action_wait(MIN(s->hold_probe_at, deadline), true);
 
         if (s->verdict_stale) {
                 s->evaluating = true;
@@ -272,12 +307,21 @@ static SettleAction pending_next(Settle *s, usec_t now) {
                         s->counters.n_skipped++;
                         return (SettleAction) { .kind = SETTLE_SKIP, .wake_at = USEC_INFINITY };
                 }
-                return start_reload(s, s->requested ? SETTLE_REASON_REQUESTED : SETTLE_REASON_SETTLED, now);
+                return start_reload(s, s->requested ? SETTLE_REASON_REQUESTED :
+                                    timed_out && hold_held(s) ? SETTLE_REASON_HOLD_TIMEOUT : SETTLE_REASON_SETTLED, now);
         }
 
         if (!timed_out)
                 /* The deadline may come before the poll; polling then is still useful. */
                 return action_wait(MIN(next_poll(s, s->config.poll_interval, now), deadline), true);
+
+        /* Before concluding "inconsistent", one look with a fresh scan: a uevent lost upstream
+         * (udevd killed or restarted mid-DLPAR) would otherwise make every request time out. */
+        if (s->verdict.valid && !s->rescanned) {
+                s->rescanned = true;
+                s->evaluating = true;
+                return (SettleAction) { .kind = SETTLE_EVALUATE, .wake_at = USEC_INFINITY, .rescan = true };
+        }
 
         /* Reload even when the stale DT is what was loaded: the kernel's memory did change, and
          * a backend using kexec_file_load (kexec -s) builds the map from it, not from the DT. */
@@ -322,9 +366,11 @@ SettlePhase settle_phase(const Settle *s, usec_t now) {
                 return SETTLE_PHASE_IDLE;
         case SETTLE_PENDING:
                 /* As pending_next() decides: the burst is over at its end, or at max_wait. */
-                if (now < burst_end(s) && now < usec_add(s->last_event, s->config.max_wait))
+                if (now >= usec_add(s->last_event, s->config.max_wait))
+                        return SETTLE_PHASE_WAITING_DT;
+                if (now < burst_end(s))
                         return SETTLE_PHASE_COLLECTING;
-                return SETTLE_PHASE_WAITING_DT;
+                return hold_held(s) ? SETTLE_PHASE_WAITING_HOLD : SETTLE_PHASE_WAITING_DT;
         case SETTLE_RELOADING:
                 return SETTLE_PHASE_RELOADING;
         case SETTLE_BACKOFF:
@@ -386,6 +432,7 @@ static const char *const settle_reason_table[_SETTLE_REASON_MAX] = {
         [SETTLE_REASON_REQUESTED] = "requested",
         [SETTLE_REASON_TIMEOUT] = "timeout",
         [SETTLE_REASON_RETRY] = "retry",
+        [SETTLE_REASON_HOLD_TIMEOUT] = "hold-timeout",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(settle_state, SettleState);

@@ -17,12 +17,17 @@
  * DLPAR that failed and rolled back). The kernel replaces the DT once, at the end of a request, so
  * once a replacement was seen, a lull of `dt_grace` after it and after the last event (udevd may
  * pass uevents on after the replacement) ends the burst sooner. If the DT
- * is still inconsistent `max_wait` after the last event, reload anyway and keep watching the DT,
+ * is still inconsistent `max_wait` after the last event (and after one evaluation with a fresh scan
+ * of the kernel's sets, in case a uevent was lost upstream), reload anyway and keep watching the DT,
  * so that its late update gives one more reload; a long DLPAR whose events keep coming is not
  * cut into forced reloads.
  * Events during a reload give exactly one more reload after it, never two at once. A failed
  * reload is retried after retry_initial, doubling up to retry_max, until one succeeds or the state
- * changes (which starts a fresh request). */
+ * changes (which starts a fresh request).
+ * An external hold (drmgr's lock: the DLPAR command is still running) keeps a burst from ending:
+ * while the caller reports it held, nothing reloads even if the DT agrees; once released, the
+ * request ends as usual. max_wait still counts from the last event, so a hold never blocks a
+ * reload forever. */
 
 typedef struct SettleConfig {
         usec_t quiet;          /* no events for this long ends a burst (default 50ms) */
@@ -32,6 +37,7 @@ typedef struct SettleConfig {
         usec_t watch_interval; /* DT generation poll after a reload forced by max_wait (default 1s) */
         usec_t retry_initial;  /* first back-off after a failed reload (default 1s) */
         usec_t retry_max;      /* back-off cap (default 5min) */
+        usec_t hold_interval;  /* re-probe of an external hold while it is held (default 100ms) */
 } SettleConfig;
 
 #define SETTLE_CONFIG_DEFAULT                                   \
@@ -43,6 +49,7 @@ typedef struct SettleConfig {
                 .watch_interval = SETTLE_WATCH_INTERVAL_DEFAULT, \
                 .retry_initial = SETTLE_RETRY_INITIAL_DEFAULT,  \
                 .retry_max = SETTLE_RETRY_MAX_DEFAULT,          \
+                .hold_interval = SETTLE_HOLD_INTERVAL_DEFAULT,  \
         })
 
 typedef enum SettleState {
@@ -62,6 +69,7 @@ typedef enum SettlePhase {
         SETTLE_PHASE_RELOADING,
         SETTLE_PHASE_BACKOFF,     /* until settle_retry_at() */
         SETTLE_PHASE_WATCHING,
+        SETTLE_PHASE_WAITING_HOLD, /* the burst is over, but an external hold (drmgr) is still held */
         _SETTLE_PHASE_MAX,
 } SettlePhase;
 
@@ -78,6 +86,7 @@ typedef enum SettleReason {
         SETTLE_REASON_REQUESTED, /* an explicit reload request, consistent */
         SETTLE_REASON_TIMEOUT,   /* max_wait passed with the DT still inconsistent: warn */
         SETTLE_REASON_RETRY,     /* the previous reload failed */
+        SETTLE_REASON_HOLD_TIMEOUT, /* max_wait passed with an external hold still held: warn */
         _SETTLE_REASON_MAX,
 } SettleReason;
 
@@ -86,6 +95,7 @@ typedef struct SettleAction {
         SettleReason reason;  /* for SETTLE_RELOAD */
         usec_t wake_at;       /* for SETTLE_WAIT and SETTLE_SKIP */
         bool poll_dt;         /* for SETTLE_WAIT: at wake_at, feed settle_dt_generation() first (a DT poll) */
+        bool rescan;          /* for SETTLE_EVALUATE: rescan the kernel's sets first, a uevent may be lost */
 } SettleAction;
 
 /* What the caller found when it compared DT and sysfs. */
@@ -120,6 +130,7 @@ typedef struct Settle {
         usec_t last_event;      /* last uevent (or request) of the current request */
         usec_t dt_changed_at;   /* last DT replacement seen in the current request, 0: none */
         bool requested;         /* an explicit reload request is part of the current request */
+        bool rescanned;         /* the current request's max-wait rescan was asked for */
 
         uint64_t reload_set_id;     /* what the running reload loads */
         uint64_t reload_generation; /* DT generation when it started */
@@ -131,6 +142,10 @@ typedef struct Settle {
         usec_t retry_at;
         usec_t watch_at;     /* next DT poll (SETTLE_PENDING waiting for the DT, SETTLE_WATCHING) */
 
+        bool held;              /* the external hold, as fed last */
+        bool hold_fresh;        /* fed since the last input */
+        usec_t hold_probe_at;   /* while held: when to probe it again */
+
         SettleCounters counters;  /* for status */
 } Settle;
 
@@ -138,9 +153,9 @@ void settle_init(Settle *s, const SettleConfig *config);
 /* New timings (a configuration re-read); they apply from the next settle_next(). */
 void settle_set_config(Settle *s, const SettleConfig *config);
 
-/* Start-up: if the DT agrees with sysfs, assume the crash kernel loaded at boot matches it (the
- * distribution's kdump service loaded it from this DT), unless loaded_id says otherwise; if not,
- * a request begins at once. loaded_id: SET_ID_UNKNOWN, or a set id remembered elsewhere. */
+/* Start-up: idle if the DT agrees with sysfs and describes loaded_id, the set the crash kernel was
+ * built from (lib/startup.h says which); else a request begins at once. SET_ID_UNKNOWN: not
+ * known, so a consistent DT is reloaded too. */
 void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uint64_t loaded_id, usec_t now);
 
 /* Inputs. */
@@ -154,6 +169,11 @@ void settle_model(Settle *s, const SettleVerdict *v);                  /* answer
 /* Feed the DT generation right before this: a change since the reload began means it may have
  * read an old DT, so one more reload follows. */
 void settle_reload_finished(Settle *s, bool success, usec_t now);
+/* Whether an external hold (drmgr's lock) is held now. A caller that watches one feeds it whenever
+ * settle_hold_due() says so, right before settle_next(); one that never feeds it has no hold. */
+void settle_external_hold(Settle *s, bool held, usec_t now);
+/* The burst is over (or the hold's re-probe is due) and the hold was not fed since: probe it. */
+bool settle_hold_due(const Settle *s, usec_t now);
 
 /* What to do now. Call after every input and at every wake-up; acting on SETTLE_RELOAD is
  * mandatory (the engine is in SETTLE_RELOADING from then on), and so is answering SETTLE_EVALUATE

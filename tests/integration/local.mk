@@ -34,3 +34,24 @@ tests_integration_test_reload_backends_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
 tests_integration_test_reload_backends_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)
 EXTRA_tests_integration_test_reload_backends_DEPENDENCIES = daemon/kdump-settled$(EXEEXT)
 EXTRA_DIST += tests/integration/fake-kdump-tool
+
+# Start-up and the daemon's own state (issue 11: 1, 4, 6, 9, 10, 13): the real daemon on umockdev.
+if ENABLE_TESTS
+check_PROGRAMS += tests/integration/test-startup
+TESTS += tests/integration/test-startup
+endif
+
+tests_integration_test_startup_SOURCES = tests/integration/test-startup.c
+tests_integration_test_startup_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_startup_CFLAGS = $(AM_CFLAGS) $(UMOCKDEV_CFLAGS) $(FDT_CFLAGS)
+tests_integration_test_startup_LDADD = $(TEST_SUPPORT) $(LIBKS) $(UMOCKDEV_LIBS) $(FDT_LIBS)
+EXTRA_tests_integration_test_startup_DEPENDENCIES = daemon/kdump-settled$(EXEEXT) daemon/kdump-settlectl$(EXEEXT)
+
+# A stat() shim test-startup preloads into the daemon to replace the DT at a chosen moment. Built
+# without the project's flags: it must not pull in the sanitizers' runtime.
+tests/integration/stat-shim.so: tests/integration/stat-shim.c
+	@$(MKDIR_P) tests/integration
+	$(AM_V_CC)$(CC) -O2 -Wall -shared -fPIC -o $@ $< -ldl
+EXTRA_tests_integration_test_startup_DEPENDENCIES += tests/integration/stat-shim.so
+CLEANFILES += tests/integration/stat-shim.so
+EXTRA_DIST += tests/integration/stat-shim.c

@@ -24,11 +24,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <libfdt.h>
 
 #include "cpu-set.h"
 #include "dt-cpu.h"
 #include "dt-blob.h"
 #include "dt-memory.h"
+#include "dtb.h"
+#include "startup.h"
 #include "fake-cpus.h"
 #include "fake-root.h"
 #include "harness.h"
@@ -159,6 +162,42 @@ static void uevent(Test *t, const char *subsystem, unsigned n, const char *actio
         t->n_uevents++;
 }
 
+/* The boot's flattened DT (BOOT_FDT_PATH): the memory node and /cpus with the cores there now. */
+static bool write_boot_fdt(Test *t, const uint32_t *cores, size_t n) {
+        void *blob = NULL, *big = NULL;
+        size_t size = 0;
+        int r, cpus;
+
+        r = dtb_from_memory_node(t->root, &blob, &size, NULL);
+        if (r < 0)
+                return CHECK(t, false, "cannot make the boot DT: %s", strerror(-r));
+        big = malloc(size + 4096);
+        if (!big)
+                abort();
+        r = fdt_open_into(blob, big, (int) size + 4096);
+        cpus = r < 0 ? r : fdt_add_subnode(big, 0, "cpus");
+        for (size_t i = 0; i < n && cpus >= 0; i++) {
+                char name[64];
+                fdt32_t cell = cpu_to_fdt32(cores[i]);
+                int node = fdt_add_subnode(big, cpus, fake_cpus_node_name(cores[i], name, sizeof(name)));
+
+                r = node < 0 ? node : fdt_setprop_string(big, node, DT_PROP_DEVICE_TYPE, "cpu");
+                if (r >= 0)
+                        r = fdt_setprop(big, node, DT_PROP_REG, &cell, sizeof(cell));
+                if (r >= 0)
+                        r = fdt_setprop(big, node, DT_PROP_INTERRUPT_SERVERS, &cell, sizeof(cell));
+                if (r < 0)
+                        cpus = r;
+        }
+        if (cpus >= 0)
+                r = fdt_pack(big);
+        if (cpus >= 0 && r >= 0)
+                r = fake_root_write_file(t->root, BOOT_FDT_PATH, big, fdt_totalsize(big));
+        free(blob);
+        free(big);
+        return CHECK(t, cpus >= 0 && r >= 0, "cannot write the boot DT with /cpus");
+}
+
 /* A pseries LPAR: 4 LMBs of memory, cores 0 and 1 (and HOT_CORE if with_hot) of one thread each,
  * CPUs 0..N_POSSIBLE-1 registered, the ones without a core not present. */
 static bool setup_lpar(Test *t, bool with_hot) {
@@ -186,7 +225,8 @@ static bool setup_lpar(Test *t, bool with_hot) {
                 if (present && !write_core(t, c))
                         return false;
         }
-        return set_cpus(t, list, list);
+        return set_cpus(t, list, list) &&
+               write_boot_fdt(t, (const uint32_t[]) { 0, 1, HOT_CORE }, with_hot ? 3 : 2);
 }
 
 /* --- the daemon ------------------------------------------------------------------------------- */

@@ -34,12 +34,8 @@
 #include "harness.h"
 #include "macro.h"
 
-#define MiB ((uint64_t) 1024 * 1024)
-#define LMB_SIZE (256 * MiB)
 #define N_LMBS 4
 
-#define MSEC ((int64_t) 1000)
-#define SEC ((int64_t) 1000000)
 #define WAIT_MAX (20 * SEC)  /* generous: the fake tools are shell scripts on a shared machine */
 
 #define LOADED "sys/kernel/kexec_crash_loaded"
@@ -63,26 +59,6 @@ typedef struct Test {
 static const char *arg_daemon;
 static const char *arg_srcdir;
 static pid_t current_daemon;
-
-__attribute__((format(printf, 2, 3)))
-static void fail(Test *t, const char *fmt, ...) {
-        va_list ap;
-        char buf[1024];
-
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        printf("# %s: FAIL: %s\n", t->name, buf);
-        t->failed = true;
-}
-
-#define CHECK(t, cond, ...)                     \
-        ({                                      \
-                bool _ok = (cond);              \
-                if (!_ok)                       \
-                        fail((t), __VA_ARGS__); \
-                _ok;                            \
-        })
 
 /* --- files ------------------------------------------------------------------------------------ */
 
@@ -263,7 +239,7 @@ static void stop_daemon(Test *t) {
         while (!t->exited && harness_now_usec() < end)
                 pump(t, 10 * MSEC);
         if (!t->exited) {
-                fail(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
+                TEST_FAIL(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
                 kill(t->pid, SIGKILL);
                 waitpid(t->pid, &t->wait_status, 0);
                 t->exited = true;
@@ -279,7 +255,7 @@ static int control_connect(Test *t) {
         if (fd < 0)
                 abort();
         if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                fail(t, "cannot connect to %s: %m", sa.sun_path);
+                TEST_FAIL(t, "cannot connect to %s: %m", sa.sun_path);
                 close(fd);
                 return -1;
         }

@@ -12,10 +12,12 @@
 
 #include "alloc-util.h"
 #include "block-set.h"
+#include "dtb.h"
 #include "fake-root.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "macro.h"
+#include "startup.h"
 
 int fake_root_create(char **ret) {
         const char *tmp = getenv("TMPDIR");
@@ -181,5 +183,26 @@ int fake_root_write_dt(const char *root, uint64_t lmb_size, DtFormat format, con
                 return r;
 
         /* Last, so that a reader that sees the new property also sees its LMB size. */
-        return fake_root_write_file(root, name, property->data, property->size);
+        r = fake_root_write_file(root, name, property->data, property->size);
+        if (r < 0)
+                return r;
+
+        /* The first DT is the one the fake system booted with. */
+        _cleanup_free_ char *fdt = NULL;
+        if (asprintf(&fdt, "%s/%s", root, BOOT_FDT_PATH) < 0)
+                return -ENOMEM;
+        if (access(fdt, F_OK) < 0 && errno == ENOENT)
+                r = fake_root_write_boot_fdt(root);
+        return r;
+}
+
+int fake_root_write_boot_fdt(const char *root) {
+        _cleanup_free_ void *blob = NULL;
+        size_t size;
+        int r;
+
+        r = dtb_from_memory_node(root, &blob, &size, NULL);
+        if (r < 0)
+                return r;
+        return fake_root_write_file(root, BOOT_FDT_PATH, blob, size);
 }

@@ -26,5 +26,8 @@ int fake_root_add_block(const char *root, uint64_t n);
 int fake_root_remove_block(const char *root, uint64_t n);
 
 /* DT_MEMORY_NODE/ibm,lmb-size and the property for format (v1: ibm,dynamic-memory, v2:
- * ibm,dynamic-memory-v2), replaced by rename. */
+ * ibm,dynamic-memory-v2), replaced by rename. The first one written is also the DT the fake
+ * system booted with (BOOT_FDT_PATH). */
 int fake_root_write_dt(const char *root, uint64_t lmb_size, DtFormat format, const Blob *property);
+/* BOOT_FDT_PATH from the DT memory node as it is now: the system "booted" with it. */
+int fake_root_write_boot_fdt(const char *root);

@@ -3,6 +3,7 @@
 unit_tests = \
 	tests/unit/test-block-set \
 	tests/unit/test-capture-cpus \
+	tests/unit/test-capture-cmdline \
 	tests/unit/test-capture-model \
 	tests/unit/test-config \
 	tests/unit/test-consistency \
@@ -11,14 +12,18 @@ unit_tests = \
 	tests/unit/test-cpu-set \
 	tests/unit/test-cpu-uevent \
 	tests/unit/test-defaults \
+	tests/unit/test-drmgr-lock \
 	tests/unit/test-dt-cpu \
 	tests/unit/test-dt-memory \
 	tests/unit/test-dtb \
+	tests/unit/test-dump-mode \
 	tests/unit/test-escape \
 	tests/unit/test-hexdecoct \
 	tests/unit/test-loaded-state \
 	tests/unit/test-memory-uevent \
 	tests/unit/test-settle \
+	tests/unit/test-shell-words \
+	tests/unit/test-startup \
 	tests/unit/test-strv \
 	tests/unit/test-time-util
 
@@ -39,6 +44,25 @@ tests_unit_test_capture_cpus_SOURCES = tests/unit/test-capture-cpus.c
 tests_unit_test_capture_cpus_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_capture_cpus_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_capture_cpus_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_capture_cmdline_SOURCES = tests/unit/test-capture-cmdline.c
+tests_unit_test_capture_cmdline_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_capture_cmdline_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_capture_cmdline_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_shell_words_SOURCES = tests/unit/test-shell-words.c
+tests_unit_test_shell_words_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_shell_words_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_shell_words_LDADD = $(UNIT_LDADD)
+tests_unit_test_dump_mode_SOURCES = tests/unit/test-dump-mode.c
+tests_unit_test_dump_mode_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_dump_mode_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dump_mode_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_startup_SOURCES = tests/unit/test-startup.c
+tests_unit_test_startup_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_startup_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_startup_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_config_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -79,6 +103,11 @@ tests_unit_test_hexdecoct_SOURCES = tests/unit/test-hexdecoct.c
 tests_unit_test_hexdecoct_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_hexdecoct_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_hexdecoct_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_drmgr_lock_SOURCES = tests/unit/test-drmgr-lock.c
+tests_unit_test_drmgr_lock_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_drmgr_lock_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_drmgr_lock_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_loaded_state_SOURCES = tests/unit/test-loaded-state.c
 tests_unit_test_loaded_state_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <libfdt.h>
 
 #include "capture-cpus.h"
 #include "capture-model.h"
@@ -261,6 +262,35 @@ static void test_bad_inputs(void **state) {
         assert_int_equal(f->cpus->last_consistent, -1);
 }
 
+/* The boot's flattened DT gives the set the live nodes give for the same cores; garbage and a blob
+ * without /cpus are errors, not a set. */
+static void test_boot_set_id(void **state) {
+        Fixture *f = *state;
+        char buf[4096], name[64];
+        uint64_t id = 0;
+        int cpus;
+
+        assert_int_equal(fdt_create_empty_tree(buf, sizeof(buf)), 0);
+        assert_int_equal(capture_model_boot_set_id(&f->model, buf, fdt_totalsize(buf), &id, NULL), -ENOENT);
+        cpus = fdt_add_subnode(buf, 0, "cpus");
+        assert_true(cpus >= 0);
+        assert_true(fdt_add_subnode(buf, cpus, "l2-cache@100") >= 0);  /* not a cpu: skipped */
+        for (uint32_t reg = 0; reg < 2 * SMT; reg += SMT) {
+                fdt32_t cells[SMT] = { cpu_to_fdt32(reg), cpu_to_fdt32(reg + 1) };
+                int node = fdt_add_subnode(buf, cpus, fake_cpus_node_name(reg, name, sizeof(name)));
+
+                assert_true(node >= 0);
+                assert_int_equal(fdt_setprop_string(buf, node, DT_PROP_DEVICE_TYPE, "cpu"), 0);
+                assert_int_equal(fdt_setprop(buf, node, DT_PROP_REG, &cells[0], sizeof(cells[0])), 0);
+                assert_int_equal(fdt_setprop(buf, node, DT_PROP_INTERRUPT_SERVERS, cells, sizeof(cells)), 0);
+        }
+        assert_int_equal(capture_model_boot_set_id(&f->model, buf, fdt_totalsize(buf), &id, NULL), 0);
+        assert_int_equal(id, evaluate(f).set_id);
+
+        memset(buf, 0x5a, 64);
+        assert_true(capture_model_boot_set_id(&f->model, buf, sizeof(buf), &id, NULL) < 0);
+}
+
 /* The daemon follows CPUs only where /cpus has cpu nodes. */
 static void test_present(void **state) {
         char *root = *state;
@@ -286,6 +316,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_uevent_rereads_dt, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rescan_changed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_inputs, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_boot_set_id, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_present, fake_cpus_root_setup, fake_cpus_root_teardown),
         };
 

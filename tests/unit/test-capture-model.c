@@ -13,6 +13,7 @@
 #include "capture-memory.h"
 #include "capture-model.h"
 #include "dt-blob.h"
+#include "dtb.h"
 #include "fake-root.h"
 #include "fileio.h"
 
@@ -152,7 +153,9 @@ static void test_memory_hot_add(void **state) {
         assert_int_equal(g, dt_generation(f->root));
 }
 
-/* Lost events: sysfs changed behind the model's back is seen only after events_lost(). */
+/* Lost events: sysfs changed behind the model's back. Seen after events_lost(); and a new DT
+ * that disagrees with the set kept from uevents is checked against a fresh scan (a uevent lost
+ * upstream), once per DT generation: a DT that has not changed is not a reason to scan again. */
 static void test_memory_events_lost(void **state) {
         Fixture *f = *state;
         SettleVerdict v;
@@ -160,14 +163,74 @@ static void test_memory_events_lost(void **state) {
         v = evaluate(f, NULL);
         assert_true(v.consistent);
         assert_int_equal(fake_root_remove_block(f->root, 3), 0);
-        write_dt(f->root, 3);
         v = evaluate(f, NULL);
-        assert_false(v.consistent);  /* the block set still has memory3 */
+        assert_true(v.consistent);  /* the DT did not move: the kept set is trusted */
 
         capture_model_events_lost(&f->model);
         v = evaluate(f, NULL);
-        assert_true(v.consistent);
+        assert_false(v.consistent);  /* negative control: the rescan sees the removal */
         assert_int_equal(f->memory->blocks.n_present, 3);
+
+        /* memory3 comes back without its uevent, and the DT update says so: the fresh DT that
+         * disagrees with the kept set is checked against a fresh scan, and agrees. */
+        assert_int_equal(fake_root_add_block(f->root, 3), 0);
+        write_dt(f->root, 4);
+        v = evaluate(f, NULL);
+        assert_true(v.consistent);
+        assert_int_equal(f->memory->blocks.n_present, 4);
+        expect_notes(&f->model, 1, true, "differed from what uevents said");
+
+        /* The reproduction of issue 11.6: memory3 removed without its uevent, then a hot-add of
+         * memory4..7 whose uevents arrive and whose DT update lands. */
+        assert_int_equal(fake_root_remove_block(f->root, 3), 0);
+        for (unsigned n = 4; n < N_LMBS; n++) {
+                MemoryUevent add = { .action = MEMORY_ACTION_ADD, .block = n };
+
+                assert_int_equal(fake_root_add_block(f->root, n), 0);
+                assert_int_equal(capture_memory_uevent(f->memory, &add), 0);
+        }
+        {
+                TestLmbSet sets[3] = {
+                        { .n_lmbs = 3, .base = 0, .flags = DRCONF_MEM_ASSIGNED },
+                        { .n_lmbs = 1, .base = 3 * LMB, .flags = 0 },
+                        { .n_lmbs = 4, .base = 4 * LMB, .flags = DRCONF_MEM_ASSIGNED },
+                };
+                Blob b = {};
+
+                dt_blob_v2(&b, sets, 3);
+                assert_int_equal(fake_root_write_dt(f->root, LMB, DT_FORMAT_V2, &b), 0);
+                blob_done(&b);
+        }
+        v = evaluate(f, NULL);
+        assert_true(v.consistent);
+        assert_int_equal(f->memory->blocks.n_present, 7);
+
+        /* A DT that is really stale costs one scan, not one per evaluation. */
+        assert_int_equal(fake_root_remove_block(f->root, 7), 0);
+        v = evaluate(f, NULL);
+        assert_true(v.consistent);  /* the DT did not move */
+}
+
+/* The boot's flattened DT gives the set id a verdict gives for the same DT; a later DT another. */
+static void test_memory_boot_set_id(void **state) {
+        Fixture *f = *state;
+        void *fdt = NULL;
+        size_t size = 0;
+        uint64_t id = 0;
+        SettleVerdict v;
+
+        assert_int_equal(dtb_from_memory_node(f->root, &fdt, &size, NULL), 0);
+        v = evaluate(f, NULL);
+        assert_int_equal(capture_model_boot_set_id(&f->model, fdt, size, &id, NULL), 0);
+        assert_int_equal(id, v.set_id);
+
+        write_dt(f->root, 5);
+        v = evaluate(f, NULL);
+        assert_int_not_equal(id, v.set_id);
+
+        /* Untrusted bytes: an error, not a set. */
+        assert_int_equal(capture_model_boot_set_id(&f->model, fdt, 16, &id, NULL) < 0, true);
+        free(fdt);
 }
 
 /* capture_model_rescan() says whether anything changed. */
@@ -448,6 +511,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_memory_hot_add, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_events_lost, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_rescan_changed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_memory_boot_set_id, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_bad_dt_once, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_dt_absent, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_two_resources_one_verdict, setup_two, teardown),

@@ -32,6 +32,7 @@ static void assert_config_equal(const Config *a, const Config *b) {
         assert_int_equal(a->max_wait, b->max_wait);
         assert_int_equal(a->poll_interval, b->poll_interval);
         assert_int_equal(a->uevent_source, b->uevent_source);
+        assert_int_equal(a->wait_for_drmgr, b->wait_for_drmgr);
         assert_int_equal(a->reload_timeout, b->reload_timeout);
         assert_str_or_null(a->reload_command, b->reload_command);
         assert_str_or_null(a->kexec_kernel, b->kexec_kernel);
@@ -50,6 +51,7 @@ static void config_init_nondefault(Config *c) {
                                "MaxWaitSec=7s\n"
                                "PollIntervalSec=7ms\n"
                                "UeventSource=kernel\n"
+                               "WaitForDrmgr=no\n"
                                "[Reload]\n"
                                "ReloadCommand=/bin/true\n"
                                "ReloadTimeoutSec=7min\n"
@@ -68,6 +70,7 @@ static void test_defaults(void **state) {
         assert_int_equal(c.max_wait, 30 * USEC_PER_SEC);
         assert_int_equal(c.poll_interval, 5 * USEC_PER_MSEC);
         assert_int_equal(c.uevent_source, UEVENT_SOURCE_UDEV);
+        assert_true(c.wait_for_drmgr);
         assert_int_equal(c.reload_timeout, 120 * USEC_PER_SEC);
         assert_null(c.reload_command);
         assert_null(c.kexec_kernel);
@@ -187,6 +190,8 @@ static void test_every_key_bad(void **state) {
                 { "Settle", "PollIntervalSec", "500us", "PollIntervalSec=: time span must be at least 1ms, got '500us'" },
                 { "Settle", "UeventSource", "netlink", "UeventSource=: expected 'udev' or 'kernel', got 'netlink'" },
                 { "Settle", "UeventSource", "UDEV", "UeventSource=: expected 'udev' or 'kernel', got 'UDEV'" },
+                { "Settle", "WaitForDrmgr", "maybe", "WaitForDrmgr=: expected 'yes' or 'no', got 'maybe'" },
+                { "Settle", "WaitForDrmgr", "yess", "WaitForDrmgr=: expected 'yes' or 'no', got 'yess'" },
                 { "Reload", "ReloadTimeoutSec", "2 fortnights", "ReloadTimeoutSec=: invalid time span '2 fortnights'" },
                 { "Reload", "KexecKernel", "vmlinux", "KexecKernel=: path is not absolute 'vmlinux'" },
                 { "Reload", "KexecKernel", "./boot/vmlinux", "KexecKernel=: path is not absolute './boot/vmlinux'" },
@@ -281,12 +286,14 @@ static void test_reset_by_empty_value(void **state) {
         config_init(&def);
         config_init_nondefault(&c);
         assert_int_equal(c.uevent_source, UEVENT_SOURCE_KERNEL);
+        assert_false(c.wait_for_drmgr);
         assert_int_equal(parse(&c,
                                "[Settle]\n"
                                "QuietSec=\n"
                                "MaxWaitSec=   \n"
                                "PollIntervalSec=\r\n"
                                "UeventSource=\n"
+                               "WaitForDrmgr=\n"
                                "[Reload]\n"
                                "ReloadCommand=\n"
                                "ReloadTimeoutSec=\n"

@@ -35,11 +35,13 @@ static SettleVerdict invalid(void) {
         return (SettleVerdict) { .valid = false };
 }
 
+/* loaded_id 0 with a consistent DT: what the DT describes (the crash kernel loaded at boot from
+ * it, as lib/startup.h decides when nothing changed); with an inconsistent one: not known. */
 static void start(Settle *s, SettleVerdict v, uint64_t loaded_id, usec_t now) {
         SettleConfig c = SETTLE_CONFIG_DEFAULT;
 
         settle_init(s, &c);
-        settle_start(s, &v, 1, loaded_id, now);
+        settle_start(s, &v, 1, loaded_id == 0 && v.consistent ? v.set_id : loaded_id, now);
 }
 
 static void expect_wait(Settle *s, usec_t now, usec_t wake_at, bool poll_dt) {
@@ -54,6 +56,15 @@ static void expect_evaluate(Settle *s, usec_t now, SettleVerdict v) {
         SettleAction a = settle_next(s, now);
 
         assert_int_equal(a.kind, SETTLE_EVALUATE);
+        settle_model(s, &v);
+}
+
+/* The look with a fresh scan of the kernel's sets that comes before a timeout. */
+static void expect_rescan(Settle *s, usec_t now, SettleVerdict v) {
+        SettleAction a = settle_next(s, now);
+
+        assert_int_equal(a.kind, SETTLE_EVALUATE);
+        assert_true(a.rescan);
         settle_model(s, &v);
 }
 
@@ -279,7 +290,7 @@ static void test_rollback_skips(void **state) {
 
 static void test_timeout_then_watch(void **state) {
         const usec_t t0 = 10 * USEC_PER_SEC;
-        usec_t now = t0, polls = 0, evaluations = 0, evaluated_at = 0;
+        usec_t now = t0, polls = 0, evaluations = 0, evaluated_at = 0, rescans = 0;
         SettleAction a;
         Settle s;
 
@@ -290,6 +301,12 @@ static void test_timeout_then_watch(void **state) {
                 if (a.kind == SETTLE_EVALUATE) {
                         SettleVerdict v = inconsistent(SET_B);
                         settle_model(&s, &v);
+                        if (a.rescan) {
+                                /* Once, at max wait, before concluding (issue 11.6). */
+                                assert_int_equal(now, t0 + MAX_WAIT);
+                                rescans++;
+                                continue;
+                        }
                         evaluated_at = now;
                         if (++evaluations > 1)
                                 fail_msg("evaluated again at %llu without any input", (unsigned long long) now);
@@ -310,6 +327,7 @@ static void test_timeout_then_watch(void **state) {
         assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
         assert_int_equal(s.counters.n_timeouts, 1);
         assert_int_equal(evaluations, 1);
+        assert_int_equal(rescans, 1);
         assert_int_equal(evaluated_at, t0 + QUIET);
         assert_int_equal(polls, MAX_WAIT / POLL);
 
@@ -317,8 +335,9 @@ static void test_timeout_then_watch(void **state) {
         settle_dt_generation(&s, 1, now);
         settle_reload_finished(&s, true, now);
         assert_int_equal(s.state, SETTLE_WATCHING);
-        /* It loaded what the DT said. */
-        assert_int_equal(s.loaded_id, SET_B);
+        /* What it loaded is not the stale DT's set for every backend (kexec_file_load reads the
+         * kernel's memory): unknown. */
+        assert_int_equal(s.loaded_id, 0);
 
         for (int i = 0; i < 3; i++) {
                 expect_wait(&s, now, now + WATCH, true);
@@ -363,6 +382,7 @@ static void test_timeout_with_loaded_set_still_reloads(void **state) {
         expect_evaluate(&s, QUIET, inconsistent(SET_A));
         expect_wait(&s, QUIET, QUIET + POLL, true);
         expect_wait(&s, MAX_WAIT - 1, MAX_WAIT, true);
+        expect_rescan(&s, MAX_WAIT, inconsistent(SET_A));
         expect_reload(&s, MAX_WAIT, SETTLE_REASON_TIMEOUT);
         assert_int_equal(s.counters.n_timeouts, 1);
 
@@ -371,12 +391,52 @@ static void test_timeout_with_loaded_set_still_reloads(void **state) {
         assert_int_equal(s.state, SETTLE_WATCHING);
         expect_wait(&s, MAX_WAIT + 1, MAX_WAIT + 1 + WATCH, true);
 
+        /* Issue 11.10: the DLPAR then rolls back to the stale DT's set: a reload, not a skip, as
+         * the image loaded at the timeout may hold the memory that went. */
+        settle_event(&s, MAX_WAIT + 2);
+        expect_evaluate(&s, MAX_WAIT + 2 + QUIET, consistent(SET_A));
+        expect_reload(&s, MAX_WAIT + 2 + QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, MAX_WAIT + 3 + QUIET);
+        assert_int_equal(s.loaded_id, SET_A);
+        assert_int_equal(s.state, SETTLE_IDLE);
+
         /* Negative control: had the DT agreed by then, the same request would have been a skip. */
         start(&s, consistent(SET_A), 0, 0);
         settle_event(&s, 0);
         expect_evaluate(&s, QUIET, consistent(SET_A));
         assert_int_equal(settle_next(&s, QUIET).kind, SETTLE_SKIP);
         assert_int_equal(s.counters.n_reloads, 0);
+}
+
+/* Issue 11.6: a uevent lost upstream leaves the kept set wrong and the DT (never replaced, a
+ * DLPAR that rolled back) disagreeing with it. At max wait one look with a fresh scan comes first:
+ * it agrees, so no timeout, no WATCHING forever. Asked once per request. */
+static void test_max_wait_rescan(void **state) {
+        const usec_t t = USEC_PER_SEC;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_evaluate(&s, t + QUIET, inconsistent(SET_A));
+        expect_wait(&s, t + MAX_WAIT - 1, t + MAX_WAIT, true);
+        expect_rescan(&s, t + MAX_WAIT, consistent(SET_A));
+        assert_int_equal(settle_next(&s, t + MAX_WAIT).kind, SETTLE_SKIP);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.counters.n_timeouts, 0);
+
+        /* The scan changed nothing: the timeout, and no second scan in the same request. */
+        settle_event(&s, 2 * MAX_WAIT);
+        expect_evaluate(&s, 2 * MAX_WAIT + QUIET, inconsistent(SET_B));
+        expect_rescan(&s, 3 * MAX_WAIT, inconsistent(SET_B));
+        expect_reload(&s, 3 * MAX_WAIT, SETTLE_REASON_TIMEOUT);
+        settle_reload_finished(&s, true, 3 * MAX_WAIT + 1);
+        expect_wait(&s, 3 * MAX_WAIT + 1, 3 * MAX_WAIT + 1 + WATCH, true);
+
+        /* An invalid DT is not the kernel's set's fault: no scan. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_evaluate(&s, t + QUIET, invalid());
+        expect_reload(&s, t + MAX_WAIT, SETTLE_REASON_TIMEOUT);
 }
 
 static void test_backoff_schedule(void **state) {
@@ -637,6 +697,18 @@ static void test_start_consistent(void **state) {
         assert_int_equal(s.state, SETTLE_IDLE);
         assert_int_equal(s.loaded_id, SET_A);
         expect_wait(&s, 0, USEC_INFINITY, false);
+
+        /* What is loaded is not known (a change since boot nobody saw, issue 11.1): a consistent
+         * DT is reloaded all the same. */
+        SettleConfig c = SETTLE_CONFIG_DEFAULT;
+        SettleVerdict v = consistent(SET_A);
+        settle_init(&s, &c);
+        settle_start(&s, &v, 1, 0, 0);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        expect_polls_until(&s, 0, QUIET, 1);
+        expect_reload(&s, QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, USEC_PER_SEC);
+        assert_int_equal(s.loaded_id, SET_A);
 }
 
 static void test_start_inconsistent(void **state) {
@@ -765,6 +837,123 @@ static void test_dt_change_ends_quiet_early(void **state) {
         expect_reload(&s, last + QUIET, SETTLE_REASON_SETTLED);
 }
 
+#define HOLD (100 * USEC_PER_MSEC)
+
+/* One drmgr command, two kernel requests: events and a DT replacement each, its lock held from
+ * before the first to after the last. Nothing reloads while held, though the DT agrees after each;
+ * one reload after the release, noticed at the next probe. */
+static void test_hold_gives_one_reload(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC, t2 = t + 300 * USEC_PER_MSEC, release = t2 + 150 * USEC_PER_MSEC;
+        usec_t now;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        assert_false(settle_hold_due(&s, t));
+        settle_event(&s, t);
+        assert_false(settle_hold_due(&s, t));  /* the burst is not over */
+        settle_dt_generation(&s, 2, t + POLL);
+        expect_polls_until(&s, t + POLL, t + POLL + DT_GRACE, 2);
+        now = t + POLL + DT_GRACE;
+        /* The burst is over: probe before anything else, even before evaluating. */
+        assert_true(settle_hold_due(&s, now));
+        settle_external_hold(&s, true, now);
+        assert_false(settle_hold_due(&s, now));
+        expect_wait(&s, now, now + HOLD, true);
+        assert_int_equal(settle_phase(&s, now), SETTLE_PHASE_WAITING_HOLD);
+        assert_int_equal(settle_state(&s), SETTLE_PENDING);
+        /* Re-probed at its time, still held. */
+        now += HOLD;
+        assert_true(settle_hold_due(&s, now));
+        settle_external_hold(&s, true, now);
+        expect_wait(&s, now, now + HOLD, true);
+
+        /* drmgr's second request: collecting again, then waiting for the hold again. */
+        settle_event(&s, t2);
+        assert_int_equal(settle_phase(&s, t2), SETTLE_PHASE_COLLECTING);
+        settle_dt_generation(&s, 3, t2 + POLL);
+        expect_polls_until(&s, t2 + POLL, t2 + POLL + DT_GRACE, 3);
+        now = t2 + POLL + DT_GRACE;
+        assert_true(settle_hold_due(&s, now));
+        settle_external_hold(&s, true, now);
+        expect_wait(&s, now, now + HOLD, true);
+        now += HOLD;
+        settle_external_hold(&s, true, now);
+        expect_wait(&s, now, now + HOLD, true);
+        assert_int_equal(s.counters.n_reloads, 0);
+
+        /* Released: the next probe finds it free, and the request ends with one reload. */
+        now += HOLD;
+        assert_true(now > release);
+        assert_true(settle_hold_due(&s, now));
+        settle_external_hold(&s, false, now);
+        assert_false(settle_hold_due(&s, now));
+        expect_evaluate(&s, now, consistent(SET_C));
+        expect_reload(&s, now, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, now + USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_C);
+        assert_int_equal(s.counters.n_reloads, 1);
+        assert_false(settle_hold_due(&s, now + USEC_PER_SEC));
+
+        /* Negative control: the same two requests, nobody feeding a hold: two reloads. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        settle_dt_generation(&s, 2, t + POLL);
+        expect_polls_until(&s, t + POLL, t + POLL + DT_GRACE, 2);
+        expect_evaluate(&s, t + POLL + DT_GRACE, consistent(SET_B));
+        expect_reload(&s, t + POLL + DT_GRACE, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, t + 100 * USEC_PER_MSEC);
+        settle_event(&s, t2);
+        settle_dt_generation(&s, 3, t2 + POLL);
+        expect_polls_until(&s, t2 + POLL, t2 + POLL + DT_GRACE, 3);
+        expect_evaluate(&s, t2 + POLL + DT_GRACE, consistent(SET_C));
+        expect_reload(&s, t2 + POLL + DT_GRACE, SETTLE_REASON_SETTLED);
+        assert_int_equal(s.counters.n_reloads, 2);
+}
+
+/* A hung drmgr: max_wait from the last event ends the wait, with its own reason; the hold is not
+ * probed past it. */
+static void test_hold_max_wait(void **state) {
+        const usec_t t = 5 * USEC_PER_SEC, end = t + QUIET;
+        usec_t now = end;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_polls_until(&s, t, end, 1);
+        assert_true(settle_hold_due(&s, end));
+        settle_external_hold(&s, true, end);
+        while (now + HOLD < t + MAX_WAIT) {
+                expect_wait(&s, now, now + HOLD, true);
+                now += HOLD;
+                assert_true(settle_hold_due(&s, now));
+                settle_external_hold(&s, true, now);
+                assert_int_equal(settle_phase(&s, now), SETTLE_PHASE_WAITING_HOLD);
+        }
+        /* The last wait ends at the deadline, not past it. */
+        expect_wait(&s, now, t + MAX_WAIT, true);
+        now = t + MAX_WAIT;
+        assert_false(settle_hold_due(&s, now));
+        expect_evaluate(&s, now, consistent(SET_B));
+        expect_reload(&s, now, SETTLE_REASON_HOLD_TIMEOUT);
+        assert_int_equal(s.counters.n_reloads, 1);
+        settle_reload_finished(&s, true, now + USEC_PER_SEC);
+        assert_int_equal(s.state, SETTLE_IDLE);
+
+        /* Still held at max_wait, and the DT still disagrees: the DT's timeout, as without a hold. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, t);
+        expect_polls_until(&s, t, end, 1);
+        settle_external_hold(&s, true, end);
+        for (now = end; now + HOLD < t + MAX_WAIT; now += HOLD)
+                settle_external_hold(&s, true, now);
+        settle_external_hold(&s, true, now);
+        expect_wait(&s, now, t + MAX_WAIT, true);
+        expect_evaluate(&s, t + MAX_WAIT, inconsistent(SET_B));
+        expect_rescan(&s, t + MAX_WAIT, inconsistent(SET_B));
+        expect_reload(&s, t + MAX_WAIT, SETTLE_REASON_TIMEOUT);
+}
+
 /* (b) An event after the DT replacement: the burst was not over; full quiet from that event. */
 /* Uevents after the DT replacement (udevd passing the request's tail on late) end with a lull of
  * DT_GRACE after the last of them, not with the full quiet period. */
@@ -861,7 +1050,7 @@ static void test_dt_change_during_reload_follow_up(void **state) {
 static void test_long_burst_is_not_cut(void **state) {
         const usec_t t0 = 10 * USEC_PER_SEC, t_end = t0 + 10 * USEC_PER_MINUTE, spacing = 2 * USEC_PER_MSEC;
         usec_t now = t0, next_event = t0, wake = USEC_INFINITY, last = 0, evaluated_at = 0;
-        unsigned evaluations = 0, events = 0;
+        unsigned evaluations = 0, events = 0, rescans = 0;
         SettleAction a;
         Settle s;
 
@@ -889,6 +1078,12 @@ static void test_long_burst_is_not_cut(void **state) {
                                 break;
                         SettleVerdict v = inconsistent(SET_A);
                         settle_model(&s, &v);
+                        if (a.rescan) {
+                                /* The max-wait look with a fresh scan, once. */
+                                assert_int_equal(now, last + MAX_WAIT);
+                                rescans++;
+                                continue;
+                        }
                         evaluated_at = now;
                         evaluations++;
                 }
@@ -905,6 +1100,7 @@ static void test_long_burst_is_not_cut(void **state) {
         assert_int_equal(s.counters.n_requests, 1);
         /* Looked at once, when the events stopped; reloaded max_wait after the last one. */
         assert_int_equal(evaluations, 1);
+        assert_int_equal(rescans, 1);
         assert_int_equal(evaluated_at, last + QUIET);
         assert_int_equal(a.reason, SETTLE_REASON_TIMEOUT);
         assert_int_equal(now, last + MAX_WAIT);
@@ -1089,6 +1285,7 @@ static void test_phase(void **state) {
         expect_polls_until(&s, now, now + QUIET, 2);
         expect_evaluate(&s, now + QUIET, inconsistent(SET_B));
         assert_int_equal(settle_phase(&s, now + QUIET), SETTLE_PHASE_WAITING_DT);
+        expect_rescan(&s, now + MAX_WAIT, inconsistent(SET_B));
         assert_int_equal(settle_next(&s, now + MAX_WAIT).kind, SETTLE_RELOAD);
         settle_reload_finished(&s, true, now + MAX_WAIT + 1);
         assert_int_equal(settle_phase(&s, now + MAX_WAIT + 1), SETTLE_PHASE_WATCHING);
@@ -1127,6 +1324,7 @@ typedef struct Sim {
         usec_t tail_at;          /* the DT update of the running operation, USEC_INFINITY: none */
         uint64_t tail_set;
         bool tail_valid;
+        usec_t hold_until;       /* drmgr's lock is held until then (USEC_INFINITY: during its burst) */
 
         /* The fake daemon. */
         bool reloading, reload_ok, finishing;
@@ -1155,6 +1353,7 @@ typedef struct Coverage {
         unsigned reasons[_SETTLE_REASON_MAX];
         unsigned states[_SETTLE_STATE_MAX];
         unsigned skips, dirty;
+        unsigned holds;            /* hold probes that found it held */
         unsigned early;            /* reloads or skips before last_input + quiet: ended by a DT replacement */
         unsigned state_in_reload;  /* state events fed while a reload ran */
         unsigned long_bursts;      /* bursts longer than max_wait */
@@ -1235,12 +1434,19 @@ static void sim_check_settled(Sim *m) {
 
 static void sim_act(Sim *m) {
         for (;;) {
-                SettleAction a = settle_next(&m->s, m->now);
+                SettleAction a;
+
+                if (settle_hold_due(&m->s, m->now)) {
+                        settle_external_hold(&m->s, m->now < m->hold_until, m->now);
+                        m->coverage->holds += m->now < m->hold_until;
+                }
+                a = settle_next(&m->s, m->now);
 
                 switch (a.kind) {
                 case SETTLE_EVALUATE:
-                        /* Only when something came since the last look. */
-                        assert_true(m->input_since_model);
+                        /* Only when something came since the last look, or at max wait with a
+                         * fresh scan (the sim loses no uevents: the scan finds the same). */
+                        assert_true(m->input_since_model || a.rescan);
                         m->fed = world_verdict(m);
                         m->input_since_model = m->change_since_model = false;
                         settle_model(&m->s, &m->fed);
@@ -1249,7 +1455,15 @@ static void sim_act(Sim *m) {
                 case SETTLE_RELOAD:
                         assert_false(m->reloading);
                         assert_int_equal(m->s.state, SETTLE_RELOADING);
-                        if (a.reason == SETTLE_REASON_SETTLED || a.reason == SETTLE_REASON_REQUESTED) {
+                        /* The hold starts before a burst, so it is never missed: only max_wait ends it. */
+                        if (m->now < m->hold_until && m->now < m->last_input + MAX_WAIT)
+                                fail_msg("%s reload at %llu while held until %llu",
+                                         settle_reason_to_string(a.reason), (unsigned long long) m->now,
+                                         (unsigned long long) m->hold_until);
+                        if (a.reason == SETTLE_REASON_HOLD_TIMEOUT)
+                                assert_true(m->now >= m->last_input + MAX_WAIT && m->now < m->hold_until);
+                        if (a.reason == SETTLE_REASON_SETTLED || a.reason == SETTLE_REASON_REQUESTED ||
+                            a.reason == SETTLE_REASON_HOLD_TIMEOUT) {
                                 assert_true(m->fed.consistent);
                                 assert_false(m->change_since_model);
                                 sim_check_settled(m);
@@ -1278,6 +1492,8 @@ static void sim_act(Sim *m) {
                         SettleAction again;
 
                         if (a.kind == SETTLE_SKIP) {
+                                if (m->now < m->hold_until && m->now < m->last_input + MAX_WAIT)
+                                        fail_msg("skip at %llu while held", (unsigned long long) m->now);
                                 m->coverage->skips++;
                                 sim_check_settled(m);
                         }
@@ -1383,8 +1599,15 @@ static void sim_input(Sim *m) {
 
         if (r < 30 && m->tail_at == USEC_INFINITY) {
                 uint64_t from = m->sysfs_set;
+                bool drmgr = rnd(m) % 4 == 0;
 
+                /* drmgr takes its lock before its first request, and releases it after the last. */
+                if (drmgr)
+                        m->hold_until = USEC_INFINITY;
                 sim_burst(m, rnd_range(m, 1, 4));
+                if (drmgr)
+                        m->hold_until = m->now + (rnd(m) % 8 == 0 ? rnd_range(m, 25 * USEC_PER_SEC, 45 * USEC_PER_SEC) :
+                                                  rnd_range(m, 0, 2 * USEC_PER_SEC));
                 if (rnd(m) % 6 == 0) {
                         /* Failed and rolled back: the DT is left alone. */
                         sim_run_until(m, m->now + rnd_range(m, 0, 100 * USEC_PER_MSEC));
@@ -1440,7 +1663,7 @@ static void sim_one(uint64_t seed, unsigned steps, Coverage *coverage) {
 
         settle_init(&m.s, &c);
         v = m.fed = world_verdict(&m);
-        settle_start(&m.s, &v, m.dt_gen, loaded, m.now);
+        settle_start(&m.s, &v, m.dt_gen, m.truth, m.now);
         sim_act(&m);
 
         for (unsigned i = 0; i < steps; i++) {
@@ -1491,12 +1714,13 @@ static void test_random_interleavings(void **state) {
         assert_true(coverage.early > 0);
         assert_true(coverage.state_in_reload > 0);
         assert_true(coverage.long_bursts > 0);
-        print_message("# reasons settled %u requested %u timeout %u retry %u; skips %u; dirty %u; "
-                      "early %u; state events in reloads %u; long bursts %u\n",
+        assert_true(coverage.holds > 0);
+        print_message("# reasons settled %u requested %u timeout %u retry %u hold-timeout %u; skips %u; "
+                      "dirty %u; early %u; state events in reloads %u; long bursts %u; held probes %u\n",
                       coverage.reasons[SETTLE_REASON_SETTLED], coverage.reasons[SETTLE_REASON_REQUESTED],
                       coverage.reasons[SETTLE_REASON_TIMEOUT], coverage.reasons[SETTLE_REASON_RETRY],
-                      coverage.skips, coverage.dirty, coverage.early, coverage.state_in_reload,
-                      coverage.long_bursts);
+                      coverage.reasons[SETTLE_REASON_HOLD_TIMEOUT], coverage.skips, coverage.dirty,
+                      coverage.early, coverage.state_in_reload, coverage.long_bursts, coverage.holds);
 }
 
 int main(void) {
@@ -1511,6 +1735,7 @@ int main(void) {
                 cmocka_unit_test(test_timeout_then_watch),
                 cmocka_unit_test(test_timeout_invalid_dt),
                 cmocka_unit_test(test_timeout_with_loaded_set_still_reloads),
+                cmocka_unit_test(test_max_wait_rescan),
                 cmocka_unit_test(test_backoff_schedule),
                 cmocka_unit_test(test_backoff_reset_by_event),
                 cmocka_unit_test(test_backoff_reset_by_dt_change),
@@ -1534,6 +1759,8 @@ int main(void) {
                 cmocka_unit_test(test_state_event_joins_burst),
                 cmocka_unit_test(test_state_event_rollback_skips),
                 cmocka_unit_test(test_phase),
+                cmocka_unit_test(test_hold_gives_one_reload),
+                cmocka_unit_test(test_hold_max_wait),
                 cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_random_interleavings),
         };

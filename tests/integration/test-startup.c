@@ -1,0 +1,687 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The real kdump-settled against a umockdev testbed, for what issue 11 found around start-up and
+ * the daemon's own state: a start after a DLPAR it did not see, the dump mode read per request, a
+ * lost uevent, a timeout reload followed by a roll-back, a state file that cannot be written, and a
+ * second instance. Waits go by the daemon's log (--debug logs each status) and the reload log of
+ * tests/integration/record-reload; every wait is bounded.
+ *
+ * Environment: KDUMP_SETTLED, KDUMP_SETTLECTL, KDUMP_SETTLE_SRCDIR. Speaks TAP. Re-executes itself
+ * under libumockdev-preload. KDUMP_SETTLE_TEST_ONLY=N runs case N only. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dt-blob.h"
+#include "dt-memory.h"
+#include "fake-root.h"
+#include "harness.h"
+#include "macro.h"
+
+extern char **environ;
+
+/* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
+#include <umockdev.h>
+
+#define N_BOOT 8
+#define N_HOT 4
+
+#define WAIT_MAX (10 * SEC)
+#define AFTER_IDLE (300 * MSEC)
+
+typedef struct Test {
+        const char *name;
+        bool failed;
+        UMockdevTestbed *testbed;
+        char *root;  /* the testbed's */
+        char *dir;   /* ours: reload log, daemon logs, config, run/ */
+        char *log;   /* the reload log */
+        pid_t pid;   /* the daemon */
+} Test;
+
+static const char *arg_daemon, *arg_ctl, *arg_srcdir;
+static pid_t current_daemon;
+
+/* --- the testbed ------------------------------------------------------------------------------- */
+
+/* Boot LMBs 0..N_BOOT-1 present, hot ones N_BOOT.. with hot_flags; `hole`, if below N_BOOT, absent. */
+static void make_dt(Blob *b, uint32_t hot_flags, unsigned hole) {
+        TestLmbSet sets[4];
+        size_t n = 0;
+
+        if (hole < N_BOOT) {
+                sets[n++] = (TestLmbSet) { .n_lmbs = hole, .base = 0, .flags = FLAGS_QEMU_BOOT };
+                sets[n++] = (TestLmbSet) { .n_lmbs = 1, .base = hole * LMB_SIZE, .flags = 0 };
+                if (hole + 1 < N_BOOT)
+                        sets[n++] = (TestLmbSet) { .n_lmbs = N_BOOT - hole - 1, .base = (hole + 1) * LMB_SIZE,
+                                                   .flags = FLAGS_QEMU_BOOT };
+        } else
+                sets[n++] = (TestLmbSet) { .n_lmbs = N_BOOT, .base = 0, .flags = FLAGS_QEMU_BOOT };
+        sets[n++] = (TestLmbSet) { .n_lmbs = N_HOT, .base = N_BOOT * LMB_SIZE, .flags = hot_flags };
+        *b = (Blob) {};
+        dt_blob_v2(b, sets, n);
+}
+
+static bool write_dt(Test *t, uint32_t hot_flags, unsigned hole) {
+        Blob b;
+        int r;
+
+        make_dt(&b, hot_flags, hole);
+        r = fake_root_write_dt(t->root, LMB_SIZE, DT_FORMAT_V2, &b);
+        blob_done(&b);
+        return CHECK(t, r >= 0, "cannot write the DT property: %s", strerror(-r));
+}
+
+/* memoryN appears, with umockdev's "add" uevent. */
+static bool add_block(Test *t, unsigned n) {
+        char *desc = harness_umockdev_block(n);
+        GError *error = NULL;
+        bool ok = umockdev_testbed_add_from_string(t->testbed, desc, &error);
+
+        free(desc);
+        if (!ok) {
+                TEST_FAIL(t, "umockdev cannot add memory%u: %s", n, error->message);
+                g_error_free(error);
+        }
+        return ok;
+}
+
+/* memoryN goes; with its "remove" uevent unless silent (a uevent lost upstream). */
+static void remove_block(Test *t, unsigned n, bool silent) {
+        char *p = harness_block_syspath(n);
+
+        if (!silent)
+                umockdev_testbed_uevent(t->testbed, p, "remove");
+        umockdev_testbed_remove_device(t->testbed, p);
+        free(p);
+}
+
+/* A DLPAR add of the hot LMBs: their uevents, then the DT update. Fewer than 10 uevents: umockdev
+ * aborts when more are queued unread. */
+static bool dlpar_add(Test *t, unsigned hole) {
+        for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++)
+                if (!add_block(t, n))
+                        return false;
+        harness_sleep_usec(3 * MSEC);
+        return write_dt(t, DRCONF_MEM_ASSIGNED, hole);
+}
+
+static bool dlpar_remove(Test *t) {
+        for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++)
+                remove_block(t, n, false);
+        harness_sleep_usec(3 * MSEC);
+        return write_dt(t, 0, N_BOOT);
+}
+
+/* The system as booted: the boot LMBs, their blocks, the DT (and so the boot's flattened DT). */
+static bool setup_lpar(Test *t) {
+        int r = fake_root_set_block_size(t->root, LMB_SIZE);
+
+        if (!CHECK(t, r >= 0, "cannot write block_size_bytes: %s", strerror(-r)))
+                return false;
+        for (unsigned n = 0; n < N_BOOT; n++)
+                if (!add_block(t, n))
+                        return false;
+        return write_dt(t, 0, N_BOOT);
+}
+
+/* --- the daemon -------------------------------------------------------------------------------- */
+
+/* Starts the daemon with its stderr in dir/<err>, in the environment envp (NULL: ours); extra:
+ * more arguments. */
+static pid_t spawn_daemon_env(Test *t, const char *err, const char *const *extra, char **envp) {
+        char *config = harness_path_in(t->dir, "kdump-settle.conf"), *errpath = harness_path_in(t->dir, err);
+        char *a_config, *a_reload, *a_runtime, *argv[24];
+        size_t n = 0;
+        pid_t pid;
+
+        if (harness_write_text(config, "") < 0 || asprintf(&a_config, "--config=%s", config) < 0 ||
+            asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s", arg_srcdir,
+                     t->log) < 0 ||
+            asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
+                abort();
+        argv[n++] = (char *) arg_daemon;
+        argv[n++] = a_config;
+        argv[n++] = a_reload;
+        argv[n++] = a_runtime;
+        argv[n++] = (char *) "--debug";
+        argv[n++] = (char *) "--quiet-sec=50ms";
+        argv[n++] = (char *) "--poll-interval-sec=5ms";
+        argv[n++] = (char *) "--max-wait-sec=20s";  /* longer than any wait: only when a case says so */
+        for (; extra && *extra && n < ELEMENTSOF(argv) - 1; extra++)
+                argv[n++] = (char *) *extra;
+        argv[n] = NULL;
+
+        pid = harness_spawn(argv, envp ?: environ, errpath, "#");
+        free(a_runtime);
+        free(a_reload);
+        free(a_config);
+        free(errpath);
+        free(config);
+        return pid;
+}
+
+static pid_t spawn_daemon(Test *t, const char *err, const char *const *extra) {
+        return spawn_daemon_env(t, err, extra, NULL);
+}
+
+/* How often text is in dir/<err>. */
+static size_t log_count(Test *t, const char *err, const char *text) {
+        char *path = harness_path_in(t->dir, err), *data = harness_read_all(path, NULL);
+        size_t count = 0;
+
+        for (const char *p = data; p && (p = strstr(p, text)); p += strlen(text))
+                count++;
+        free(data);
+        free(path);
+        return count;
+}
+
+/* Reload log lines. */
+static size_t n_calls(Test *t) {
+        char *data = harness_read_all(t->log, NULL);
+        size_t n = 0;
+
+        for (const char *p = data; p && *p; p++)
+                n += *p == '\n';
+        free(data);
+        return n;
+}
+
+/* The reason of reload i (from 0), "" if none. */
+static void call_reason(Test *t, size_t i, char *buf, size_t size) {
+        char *data = harness_read_all(t->log, NULL), *line = data;
+
+        snprintf(buf, size, "%s", "");
+        for (size_t k = 0; line && k < i; k++) {
+                line = strchr(line, '\n');
+                line = line ? line + 1 : NULL;
+        }
+        if (line && *line) {
+                char reason[32];
+                if (sscanf(line, "%*u %*f %31s", reason) == 1)
+                        snprintf(buf, size, "%s", reason);
+        }
+        free(data);
+}
+
+/* Waits until the daemon's log has text at least `count` times (or the daemon exits). */
+static bool wait_log(Test *t, const char *text, size_t count) {
+        int64_t end = harness_now_usec() + WAIT_MAX;
+
+        while (harness_now_usec() < end) {
+                if (log_count(t, "daemon.stderr", text) >= count)
+                        return true;
+                if (waitpid(t->pid, NULL, WNOHANG) == t->pid) {
+                        t->pid = current_daemon = 0;
+                        break;
+                }
+                harness_sleep_usec(10 * MSEC);
+        }
+        TEST_FAIL(t, "no \"%s\" (%zu times) in the daemon's log within %.0f s", text, count, (double) WAIT_MAX / SEC);
+        return false;
+}
+
+/* Whether the daemon's last status was idle. */
+static bool idle_now(Test *t) {
+        char *path = harness_path_in(t->dir, "daemon.stderr"), *data = harness_read_all(path, NULL), *last = NULL;
+        bool idle;
+
+        for (char *p = data; p && (p = strstr(p, "Status: ")); p++)
+                last = p;
+        idle = last && strncmp(last, "Status: idle", strlen("Status: idle")) == 0;
+        free(data);
+        free(path);
+        return idle;
+}
+
+/* The daemon idles after `reloads` reloads in all, and nothing more happens for a while. */
+static bool wait_reloads(Test *t, size_t reloads, const char *what) {
+        int64_t end = harness_now_usec() + WAIT_MAX;
+
+        while ((n_calls(t) < reloads || !idle_now(t)) && harness_now_usec() < end)
+                harness_sleep_usec(10 * MSEC);
+        if (!CHECK(t, n_calls(t) >= reloads && idle_now(t), "%zu reload(s) after %s, expected %zu, and %s",
+                   n_calls(t), what, reloads, idle_now(t) ? "idle" : "not idle"))
+                return false;
+        harness_sleep_usec(AFTER_IDLE);
+        return CHECK(t, n_calls(t) == reloads && idle_now(t), "%zu reload(s) after %s, expected %zu",
+                     n_calls(t), what, reloads);
+}
+
+/* Started on a system whose DT is as booted: idle and no reload. */
+static bool start_idle(Test *t, const char *const *extra) {
+        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
+        if (!wait_log(t, "Status: idle", 1))
+                return false;
+        harness_sleep_usec(AFTER_IDLE);
+        return CHECK(t, n_calls(t) == 0, "%zu reload(s) at start-up on a system as booted", n_calls(t));
+}
+
+static bool stop_daemon(Test *t) {
+        int st = 0;
+
+        if (t->pid <= 0)
+                return true;
+        kill(t->pid, SIGTERM);
+        for (int64_t end = harness_now_usec() + WAIT_MAX; harness_now_usec() < end;) {
+                if (waitpid(t->pid, &st, WNOHANG) == t->pid) {
+                        t->pid = current_daemon = 0;
+                        return CHECK(t, WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
+                }
+                harness_sleep_usec(10 * MSEC);
+        }
+        kill(t->pid, SIGKILL);
+        waitpid(t->pid, NULL, 0);
+        t->pid = current_daemon = 0;
+        TEST_FAIL(t, "the daemon did not exit on SIGTERM");
+        return false;
+}
+
+/* kdump-settlectl --runtime-dir=DIR/run ARGS: its exit status, -1 if it did not exit. */
+static int run_ctl(Test *t, const char *const *args) {
+        char *a_runtime, *out = harness_path_in(t->dir, "ctl.out"), *argv[8];
+        size_t n = 0;
+        int status = 0;
+
+        if (asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
+                abort();
+        argv[n++] = (char *) arg_ctl;
+        argv[n++] = a_runtime;
+        for (; *args && n < ELEMENTSOF(argv) - 1; args++)
+                argv[n++] = (char *) *args;
+        argv[n] = NULL;
+        (void) waitpid(harness_spawn(argv, environ, out, NULL), &status, 0);
+        free(out);
+        free(a_runtime);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* --- the cases --------------------------------------------------------------------------------- */
+
+/* Stops the daemon as `systemctl stop` does: SIGTERM, then its runtime directory goes. */
+static bool stop_and_clean(Test *t) {
+        char *run = harness_path_in(t->dir, "run");
+        bool ok = stop_daemon(t);
+
+        (void) fake_root_remove(run);
+        free(run);
+        return ok;
+}
+
+/* A start that should not reload: idle, and the reloads so far stay `reloads`. */
+static void start_expect_none(Test *t, const char *const *extra, size_t reloads, const char *what) {
+        /* Each start truncates the daemon's log. */
+        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
+        if (wait_log(t, "Status: idle", 1))
+                harness_sleep_usec(AFTER_IDLE);
+        CHECK(t, n_calls(t) == reloads, "%s reloaded (%zu in all, expected %zu)", what, n_calls(t), reloads);
+}
+
+/* 11.1: DLPARs while the daemon is stopped (its runtime directory gone, as `systemctl stop` does):
+ * the next start reloads once, by the state file kept in the state directory, or, without one,
+ * because the DT is not the one the system booted with. The negative controls: starts on a system
+ * nobody changed, as booted and as last loaded. */
+static void test_start_after_unseen_dlpar(Test *t) {
+        char *a_state = NULL, *state = NULL, reason[32];
+
+        if (asprintf(&a_state, "--state-dir=%s/lib", t->dir) < 0)
+                abort();
+        const char *const extra[] = { a_state, NULL };
+
+        if (!setup_lpar(t) || !start_idle(t, extra) || !stop_and_clean(t))
+                goto out;
+
+        /* A hot-add while stopped: the state of this boot says what is loaded, and it differs. */
+        if (!dlpar_add(t, N_BOOT))
+                goto out;
+        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
+        if (!wait_reloads(t, 1, "a start after an unseen hot-add"))
+                goto out;
+        call_reason(t, 0, reason, sizeof(reason));
+        CHECK(t, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
+        CHECK(t, log_count(t, "daemon.stderr", "may not match the memory (the state file of this boot)") == 1,
+              "the start did not say why it reloads");
+
+        /* Nothing changed since: no reload. */
+        if (!stop_and_clean(t))
+                goto out;
+        start_expect_none(t, extra, 1, "a start with nothing changed since the last reload");
+
+        /* A hot-remove while stopped, and no state at all: the DT is not the boot's either. */
+        if (!stop_and_clean(t))
+                goto out;
+        remove_block(t, N_BOOT - 1, false);
+        if (!write_dt(t, DRCONF_MEM_ASSIGNED, N_BOOT - 1))
+                goto out;
+        state = harness_path_in(t->dir, "lib/state");
+        (void) unlink(state);
+        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
+        if (!wait_reloads(t, 2, "a start without state after an unseen hot-remove"))
+                goto out;
+        CHECK(t, log_count(t, "daemon.stderr", "may not match the memory (the device tree changed since boot") == 1,
+              "the start without state did not say why it reloads");
+out:
+        free(state);
+        free(a_state);
+}
+
+/* 11.4: crash_hotplug=1 at start: a hot-add reloads nothing. Then the loaded image changes to one
+ * without hot-plug support (crash_hotplug=0): the next hot-remove reloads, and the change is
+ * logged once. */
+static void test_crash_hotplug_per_request(Test *t) {
+        static const char path[] = "sys/devices/system/memory/crash_hotplug";
+
+        if (!setup_lpar(t) || fake_root_write_file(t->root, path, "1\n", 2) < 0 || !start_idle(t, NULL))
+                return;
+        if (!dlpar_add(t, N_BOOT))
+                return;
+        harness_sleep_usec(500 * MSEC);
+        if (!CHECK(t, n_calls(t) == 0, "%zu reload(s) with crash_hotplug=1", n_calls(t)))
+                return;
+
+        if (fake_root_write_file(t->root, path, "0\n", 2) < 0 || !dlpar_remove(t))
+                return;
+        if (!wait_reloads(t, 1, "a hot-remove with crash_hotplug=0"))
+                return;
+        CHECK(t, log_count(t, "daemon.stderr", "The dump mode changed") == 1,
+              "the change of crash_hotplug was logged %zu times, expected once",
+              log_count(t, "daemon.stderr", "The dump mode changed"));
+}
+
+/* 11.6: memory7 goes without its uevent (udevd killed mid-DLPAR), then a hot-add of memory8..11
+ * arrives normally, DT update included: one reload, settled, long before max wait; `wait` returns. */
+static void test_lost_uevent(Test *t) {
+        static const char *const wait[] = { "wait", "--timeout=5s", NULL };
+        char reason[32];
+        int r;
+
+        if (!setup_lpar(t) || !start_idle(t, NULL))
+                return;
+        remove_block(t, N_BOOT - 1, true);
+        if (!dlpar_add(t, N_BOOT - 1) || !wait_reloads(t, 1, "a hot-add after a lost uevent"))
+                return;
+        call_reason(t, 0, reason, sizeof(reason));
+        CHECK(t, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
+        r = run_ctl(t, wait);
+        CHECK(t, r == 0, "kdump-settlectl wait exited %d", r);
+}
+
+/* 11.6, the other half: a DLPAR remove of memory8 fails and the kernel puts the block back; its
+ * "remove" uevent arrives but the "add" is lost, and the DT is never replaced. At max wait (1 s) a
+ * fresh scan finds sysfs agreeing with the DT: no timeout reload, idle, `wait` returns. */
+static void test_lost_uevent_no_dt_change(Test *t) {
+        static const char *const extra[] = { "--max-wait-sec=1s", NULL };
+        static const char *const wait[] = { "wait", "--timeout=4s", NULL };
+        char *p = harness_block_syspath(N_BOOT);
+        int r;
+
+        if (!setup_lpar(t))
+                goto out;
+        for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++)
+                if (!add_block(t, n))
+                        goto out;
+        if (!write_dt(t, DRCONF_MEM_ASSIGNED, N_BOOT) || fake_root_write_boot_fdt(t->root) < 0 ||
+            !start_idle(t, extra))
+                goto out;
+
+        umockdev_testbed_uevent(t->testbed, p, "remove");  /* the block stays: its "add" was lost */
+        harness_sleep_usec(1500 * MSEC);
+        r = run_ctl(t, wait);
+        CHECK(t, r == 0, "kdump-settlectl wait exited %d", r);
+        CHECK(t, n_calls(t) == 0, "%zu reload(s) for a change that was undone", n_calls(t));
+        CHECK(t, idle_now(t), "not idle");
+        CHECK(t, log_count(t, "daemon.stderr", "differed from what uevents said") == 1, "the rescan was not said once");
+out:
+        free(p);
+}
+
+/* 11.10: a hot-add whose DT is never updated: a timeout reload at max wait (1 s). The DLPAR then
+ * rolls back to the set the stale DT describes: reloaded, not skipped (the timeout image may hold
+ * the memory that went). */
+static void test_rollback_after_timeout(Test *t) {
+        static const char *const extra[] = { "--max-wait-sec=1s", NULL };
+        char reason[32];
+
+        if (!setup_lpar(t) || !start_idle(t, extra))
+                return;
+        for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++)
+                if (!add_block(t, n))
+                        return;
+        if (!wait_log(t, "waiting for device tree (crash kernel loaded at max wait)", 1))
+                return;
+        call_reason(t, 0, reason, sizeof(reason));
+        if (!CHECK(t, n_calls(t) == 1 && strcmp(reason, "timeout") == 0, "%zu reload(s), the first \"%s\"; "
+                   "expected one timeout", n_calls(t), reason))
+                return;
+
+        for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++)
+                remove_block(t, n, false);
+        if (!wait_reloads(t, 2, "the roll-back"))
+                return;
+        call_reason(t, 1, reason, sizeof(reason));
+        CHECK(t, strcmp(reason, "settled") == 0, "the roll-back's reload has reason \"%s\"", reason);
+}
+
+/* 11.9: the state file cannot be written (run/state is a directory): said once, not per dispatch;
+ * retried, and said when it works again. */
+static void test_state_write_fails(Test *t) {
+        static const char *const reload[] = { "reload", NULL };
+        char *state = harness_path_in(t->dir, "run/state");
+        size_t n;
+
+        if (!setup_lpar(t) || !start_idle(t, NULL))
+                goto out;
+        if (!CHECK(t, unlink(state) == 0 && mkdir(state, 0755) == 0, "cannot make run/state a directory: %m"))
+                goto out;
+        for (size_t i = 1; i <= 3; i++) {
+                if (!CHECK(t, run_ctl(t, reload) == 0, "kdump-settlectl reload failed") ||
+                    !wait_reloads(t, i, "a reload request"))
+                        goto out;
+        }
+        n = log_count(t, "daemon.stderr", "Cannot save state");
+        CHECK(t, n == 1, "the failing state file was warned about %zu times, expected once", n);
+
+        (void) rmdir(state);
+        if (run_ctl(t, reload) == 0 && wait_reloads(t, 4, "a reload request"))
+                CHECK(t, log_count(t, "daemon.stderr", "State saved again.") == 1, "no \"State saved again.\"");
+out:
+        free(state);
+}
+
+/* 11.13: a second daemon on the same runtime directory refuses to start, with a message, and
+ * leaves the first one's control socket alone. */
+static void test_second_instance(Test *t) {
+        static const char *const status[] = { "status", NULL };
+        char *sock = harness_path_in(t->dir, "run/control");
+        struct stat before, after;
+        pid_t second;
+        int st = 0;
+
+        if (!setup_lpar(t) || !start_idle(t, NULL) || !CHECK(t, stat(sock, &before) == 0, "no control socket"))
+                goto out;
+        second = spawn_daemon(t, "second.stderr", NULL);
+        for (int64_t end = harness_now_usec() + WAIT_MAX; harness_now_usec() < end;) {
+                if (waitpid(second, &st, WNOHANG) == second) {
+                        second = 0;
+                        break;
+                }
+                harness_sleep_usec(10 * MSEC);
+        }
+        if (second > 0) {
+                kill(second, SIGKILL);
+                waitpid(second, NULL, 0);
+                TEST_FAIL(t, "the second daemon did not exit");
+        } else
+                CHECK(t, WIFEXITED(st) && WEXITSTATUS(st) != 0, "the second daemon exited with status 0");
+        CHECK(t, log_count(t, "second.stderr", "Another kdump-settled is running") == 1,
+              "the second daemon did not say why it stops");
+        CHECK(t, stat(sock, &after) == 0 && after.st_ino == before.st_ino, "the control socket was replaced");
+        CHECK(t, run_ctl(t, status) == 0, "the first daemon does not answer status any more");
+        CHECK(t, kill(t->pid, 0) == 0, "the first daemon is gone");
+out:
+        free(sock);
+}
+
+/* 11.7: the DT is replaced right after the start-up evaluation (the daemon's 3rd stat() of the
+ * property: two around the first read, then, on main, the separate generation read). Blocks
+ * memory8..11 exist already, so the old DT disagrees; the new one agrees. The engine must see the
+ * replacement as news: one settled reload, not a wait for max wait. */
+static void test_dt_replaced_after_first_look(Test *t) {
+        char *shim = NULL, *preload = NULL, *next = harness_path_in(t->dir, "next-dt"), *target = NULL;
+        const char *old_preload = getenv("LD_PRELOAD");
+        char reason[32];
+        Blob b;
+
+        /* Built next to the daemon: BUILDDIR/daemon/kdump-settled. */
+        const char *slash = strrchr(arg_daemon, '/');
+        int dir_len = slash ? (int) (slash - arg_daemon) : 1;
+        if (asprintf(&shim, "%.*s/../tests/integration/stat-shim.so", dir_len, slash ? arg_daemon : ".") < 0 ||
+            asprintf(&preload, "%s%s%s", shim, old_preload ? ":" : "", old_preload ?: "") < 0 ||
+            asprintf(&target, "%s/%s/%s", t->root, DT_MEMORY_NODE, DT_PROP_DYNAMIC_MEMORY_V2) < 0)
+                abort();
+        if (!CHECK(t, access(shim, F_OK) == 0, "no %s", shim) || !setup_lpar(t))
+                goto out;
+        for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++)
+                if (!add_block(t, n))
+                        goto out;
+        make_dt(&b, DRCONF_MEM_ASSIGNED, N_BOOT);
+        if (harness_write_text(next, "") < 0)
+                abort();
+        {
+                FILE *f = fopen(next, "we");
+                if (!f || fwrite(b.data, 1, b.size, f) != b.size || fclose(f) != 0)
+                        abort();
+        }
+        blob_done(&b);
+
+        {
+                char *a_preload, *a_from, *a_to, **envp;
+
+                if (asprintf(&a_preload, "LD_PRELOAD=%s", preload) < 0 ||
+                    asprintf(&a_from, "STAT_SHIM_RENAME=%s", next) < 0 ||
+                    asprintf(&a_to, "STAT_SHIM_TARGET=%s", target) < 0)
+                        abort();
+                envp = harness_environ_with(a_preload, "STAT_SHIM_AT=3", a_from, a_to, NULL);
+                t->pid = current_daemon = spawn_daemon_env(t, "daemon.stderr", NULL, envp);
+                free(envp);
+                free(a_to);
+                free(a_from);
+                free(a_preload);
+        }
+
+        if (!wait_reloads(t, 1, "a DT replaced right after the first look"))
+                goto out;
+        call_reason(t, 0, reason, sizeof(reason));
+        CHECK(t, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
+        CHECK(t, access(next, F_OK) < 0, "the shim did not replace the DT (the test is void)");
+out:
+        free(target);
+        free(next);
+        free(preload);
+        free(shim);
+}
+
+/* --- main -------------------------------------------------------------------------------------- */
+
+static void on_alarm(int sig) {
+        static const char msg[] = "Bail out! the test took longer than its global limit\n";
+
+        (void) sig;
+        if (current_daemon > 0)
+                kill(current_daemon, SIGKILL);
+        (void) !write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+        _exit(99);
+}
+
+static void test_done(Test *t, unsigned number) {
+        if (t->pid > 0)
+                (void) stop_daemon(t);
+        printf("%s %u - %s\n", t->failed ? "not ok" : "ok", number, t->name);
+        if (t->failed) {
+                char *err = harness_path_in(t->dir, "daemon.stderr"), *text = harness_read_all(err, NULL);
+
+                for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+                        nl = strchr(line, '\n');
+                        printf("#   daemon: %.*s\n", (int) (nl ? nl - line : (long) strlen(line)), line);
+                }
+                free(text);
+                free(err);
+        }
+        fflush(stdout);
+        (void) fake_root_remove(t->dir);
+        free(t->dir);
+        free(t->log);
+        g_free(t->root);
+        g_object_unref(t->testbed);
+}
+
+static const struct {
+        const char *name;
+        void (*run)(Test *t);
+} tests[] = {
+        { "starts after DLPARs it did not see reload once, by the kept state or the boot DT; others do not", test_start_after_unseen_dlpar },
+        { "crash_hotplug is read per request: from 1 to 0, the next hot-plug reloads, logged once", test_crash_hotplug_per_request },
+        { "a uevent lost upstream: the DT update is checked against sysfs, one settled reload, wait returns", test_lost_uevent },
+        { "a lost uevent and no DT change: a fresh scan at max wait, no timeout reload, wait returns", test_lost_uevent_no_dt_change },
+        { "a roll-back after a timeout reload reloads again", test_rollback_after_timeout },
+        { "a state file that cannot be written is warned about once per failure", test_state_write_fails },
+        { "a second daemon refuses to start and leaves the control socket alone", test_second_instance },
+        { "a DT replaced right after the start-up evaluation is news to the engine: one settled reload", test_dt_replaced_after_first_look },
+};
+
+int main(int argc, char **argv) {
+        bool any_failed = false;
+        int r;
+
+        (void) argc;
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        r = harness_ensure_preload(argv, "KDUMP_SETTLE_TEST_REEXEC");
+        if (r < 0) {
+                printf("Bail out! cannot run under libumockdev-preload: %s\n", strerror(-r));
+                return 99;
+        }
+        arg_daemon = getenv("KDUMP_SETTLED");
+        arg_ctl = getenv("KDUMP_SETTLECTL");
+        arg_srcdir = getenv("KDUMP_SETTLE_SRCDIR");
+        if (!arg_daemon || !arg_ctl || !arg_srcdir) {
+                printf("Bail out! set KDUMP_SETTLED, KDUMP_SETTLECTL and KDUMP_SETTLE_SRCDIR\n");
+                return 99;
+        }
+        signal(SIGALRM, on_alarm);
+        alarm(240);
+
+        printf("1..%zu\n", ELEMENTSOF(tests));
+        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
+                const char *only = getenv("KDUMP_SETTLE_TEST_ONLY");
+                Test t = { .name = tests[i].name };
+
+                if (only && (size_t) atoi(only) != i + 1) {
+                        printf("ok %zu - %s # SKIP not selected by KDUMP_SETTLE_TEST_ONLY\n", i + 1, tests[i].name);
+                        continue;
+                }
+                t.testbed = umockdev_testbed_new();
+                if (!umockdev_in_mock_environment()) {
+                        printf("Bail out! umockdev's preload library is not active\n");
+                        return 99;
+                }
+                t.root = umockdev_testbed_get_root_dir(t.testbed);
+                if (fake_root_create(&t.dir) < 0) {
+                        printf("Bail out! cannot create a temporary directory\n");
+                        return 99;
+                }
+                t.log = harness_path_in(t.dir, "reload.log");
+                tests[i].run(&t);
+                any_failed |= t.failed;
+                test_done(&t, (unsigned) i + 1);
+        }
+        return any_failed ? 1 : 0;
+}

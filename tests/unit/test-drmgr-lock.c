@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "alloc-util.h"
+#include "drmgr-lock.h"
+#include "fake-root.h"
+
+/* A child that takes the lock as drmgr does (F_SETLK, type, whole file), says so on a pipe and
+ * holds it until killed. Its pid. */
+static pid_t hold_lock(const char *root, short type) {
+        _cleanup_free_ char *path = NULL;
+        int p[2];
+        pid_t pid;
+        char c;
+
+        assert_true(asprintf(&path, "%s%s", root, DRMGR_LOCK_PATH) > 0);
+        assert_int_equal(pipe(p), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+                int fd = open(path, O_RDWR | O_CREAT, 0644);
+
+                if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
+                        _exit(1);
+                (void) !write(p[1], "x", 1);
+                pause();
+                _exit(0);
+        }
+        close(p[1]);
+        assert_int_equal(read(p[0], &c, 1), 1);
+        close(p[0]);
+        return pid;
+}
+
+static void stop(pid_t pid) {
+        assert_int_equal(kill(pid, SIGKILL), 0);
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+/* Whether another process can take the write lock now, as the next drmgr would. */
+static bool lockable(const char *root) {
+        pid_t pid;
+        int status;
+
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                _cleanup_free_ char *path = NULL;
+                struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+                int fd;
+
+                if (asprintf(&path, "%s%s", root, DRMGR_LOCK_PATH) < 0)
+                        _exit(2);
+                fd = open(path, O_RDWR);
+                _exit(fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0 ? 0 : 1);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void test_probe(void **state) {
+        _cleanup_free_ char *root = NULL;
+        DrmgrLock l = { .held = true, .pid = 1 };
+        Error e = {};
+        pid_t pid;
+
+        assert_int_equal(fake_root_create(&root), 0);
+
+        /* No drmgr ran since boot: no file. */
+        assert_int_equal(drmgr_lock_probe(root, DRMGR_LOCK_PATH, &l, &e), 0);
+        assert_false(l.held);
+        assert_int_equal(l.pid, 0);
+
+        /* drmgr left the file behind and exited. */
+        assert_int_equal(fake_root_write_file(root, DRMGR_LOCK_PATH, "", 0), 0);
+        assert_int_equal(drmgr_lock_probe(root, DRMGR_LOCK_PATH, &l, &e), 0);
+        assert_false(l.held);
+
+        /* Running: held, by whom. The probe leaves it as it was. */
+        pid = hold_lock(root, F_WRLCK);
+        assert_int_equal(drmgr_lock_probe(root, DRMGR_LOCK_PATH, &l, &e), 0);
+        assert_true(l.held);
+        assert_int_equal(l.pid, pid);
+        assert_false(lockable(root));
+        stop(pid);
+        assert_int_equal(drmgr_lock_probe(root, DRMGR_LOCK_PATH, &l, &e), 0);
+        assert_false(l.held);
+        assert_int_equal(l.pid, 0);
+        /* The probe took nothing: the next drmgr gets the lock. */
+        assert_true(lockable(root));
+
+        /* A read lock conflicts with drmgr's write lock too. */
+        pid = hold_lock(root, F_RDLCK);
+        assert_int_equal(drmgr_lock_probe(root, DRMGR_LOCK_PATH, &l, &e), 0);
+        assert_true(l.held);
+        assert_int_equal(l.pid, pid);
+        stop(pid);
+
+        assert_int_equal(fake_root_remove(root), 0);
+}
+
+static void test_probe_errors(void **state) {
+        _cleanup_free_ char *root = NULL;
+        DrmgrLock l = {};
+        Error e = {};
+
+        assert_int_equal(fake_root_create(&root), 0);
+        /* /var/lock is a file: not "no drmgr", an error naming the file. */
+        assert_int_equal(fake_root_write_file(root, "var/lock", "", 0), 0);
+        assert_int_equal(drmgr_lock_probe(root, DRMGR_LOCK_PATH, &l, &e), -ENOTDIR);
+        assert_non_null(strstr(e.message, "dr_config_lock"));
+        assert_non_null(strstr(e.message, root));
+        assert_int_equal(fake_root_remove(root), 0);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_probe),
+                cmocka_unit_test(test_probe_errors),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -18,12 +18,13 @@
 
 const DistroRule distro_rules[] = {
         /* kdump-utils (kexec-tools before): 98-kexec.rules, on ppc64 installed from
-         * 98-kexec.rules.ppc64; runs kdump-udev-throttler, which runs kdumpctl reload. */
-        { "98-kexec.rules",       "Fedora, RHEL" },
-        /* kdump-tools: kdump-config try-reload. */
-        { "50-kdump-tools.rules", "Debian, Ubuntu" },
-        /* kdump: generated into /run/udev/rules.d when the crash kernel is loaded. */
-        { "70-kdump.rules",       "SUSE" },
+         * 98-kexec.rules.ppc64; runs kdump-udev-throttler, which runs kdumpctl reload (CPUs: not
+         * with fadump). */
+        { "98-kexec.rules",       "Fedora, RHEL",   "memory:online|offline cpu:online" },
+        /* kdump-tools: kdump-config try-reload. Ubuntu 20.04's has cpu offline, Debian's online. */
+        { "50-kdump-tools.rules", "Debian, Ubuntu", "memory:online|offline cpu:add|remove|online|offline" },
+        /* kdump: generated into /run/udev/rules.d when the crash kernel is loaded; cpu on ppc. */
+        { "70-kdump.rules",       "SUSE",           "memory:add|remove cpu:online" },
         {}
 };
 
@@ -147,9 +148,9 @@ int distro_rules_mask(const char *root, FILE *out) {
                 /* Create first and look only if something is there: no window in which an
                  * administrator's file could appear between the check and the link. */
                 if (symlinkat(MASK_TARGET, dir_fd, d->name) >= 0) {
-                        fprintf(out, "%s: masked, %s -> " MASK_TARGET " (%s; %s%s)\n", d->name, where,
-                                d->owner, installed ? "installed in /" : "not installed",
-                                installed ?: "");
+                        fprintf(out, "%s: masked, %s -> " MASK_TARGET " (%s; %s%s; its reloads on %s are "
+                                "kdump-settled's)\n", d->name, where, d->owner,
+                                installed ? "installed in /" : "not installed", installed ?: "", d->reloads_on);
                         continue;
                 }
                 if (errno != EEXIST) {

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-/* The distributions' udev rules that reload kdump on every memory uevent. With kdump-settled
+/* The distributions' udev rules that reload kdump on every memory (and CPU) uevent. With kdump-settled
  * running they would still reload on each uevent, reading the stale device tree; the udev way to
  * switch a rule off is a same-named file in /etc/udev/rules.d/, which takes precedence over
  * /usr/lib, /lib and /run: a symlink to /dev/null masks it. */
@@ -11,6 +11,10 @@
 typedef struct DistroRule {
         const char *name;   /* file name in a udev rules directory */
         const char *owner;  /* who ships it, for the messages */
+        /* The uevents it reloads on, "SUBSYSTEM:ACTION|ACTION ...": once it is masked, the daemon
+         * must follow each of them and the project's rule start the daemon on each
+         * (tests/rules/test-rules checks rules.d/90-kdump-settle.rules.in against this). */
+        const char *reloads_on;
 } DistroRule;
 
 /* The known rules, terminated by an entry with name NULL. */

@@ -50,8 +50,8 @@ static void help(void) {
                "                        hot-plug request instead of racing it\n"
                "  wait                  Wait until no request is pending and the last reload\n"
                "                        succeeded\n"
-               "  check                 Compare the device tree's memory with the kernel's memory\n"
-               "                        blocks\n"
+               "  check                 Compare the device tree's memory and CPUs with the\n"
+               "                        kernel's memory blocks and CPUs\n"
                "  dump-dt FILE          Write the device tree's memory node to FILE as a .dtb\n"
                "  mask-distro-rules     Mask the distribution's kdump udev rules, which would\n"
                "                        reload on every memory event\n"
@@ -202,6 +202,13 @@ static int verb_status(const Args *args, char **argv) {
                field(&reply, CONTROL_STATUS_FAILURES), field(&reply, CONTROL_STATUS_SKIPPED), field(&reply, CONTROL_STATUS_TIMEOUTS));
         printf("Uevent source:  %s\n", field(&reply, CONTROL_STATUS_UEVENT_SOURCE));
         printf("Reload backend: %s\n", field(&reply, CONTROL_STATUS_RELOAD_BACKEND));
+        if (strcmp(field(&reply, CONTROL_STATUS_CPU_INPUT), "none") == 0)
+                printf("CPUs:           not followed (no CPU nodes in the device tree)\n");
+        else
+                printf("CPUs:           %s, consistent: %s, %s online, %s DT threads, %s uevents\n",
+                       field(&reply, CONTROL_STATUS_CPU_INPUT), field(&reply, CONTROL_STATUS_CPUS_CONSISTENT),
+                       field(&reply, CONTROL_STATUS_CPUS_ONLINE), field(&reply, CONTROL_STATUS_CPUS_DT_THREADS),
+                       field(&reply, CONTROL_STATUS_CPU_EVENTS));
         return 0;
 }
 

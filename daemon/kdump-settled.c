@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-config.h"
+#include "manager-cpus.h"
 #include "manager.h"
 #include "startup.h"
 
@@ -97,6 +98,7 @@ static int first_look(Manager *m) {
                          (unsigned long long) cm->dt.n_present, (unsigned long long) cm->blocks.n_present,
                          (unsigned long long) (cm->blocks.block_size >> 20),
                          v.consistent ? "they agree" : "they disagree, a reload is owed once they agree");
+        manager_cpus_log_start(m, &v);
 
         read_boot_id(m);
         facts = (StartupFacts) {

@@ -6,6 +6,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-control.h"
+#include "manager-cpus.h"
 
 static void on_status(void *userdata, FILE *f) {
         Manager *m = userdata;
@@ -33,6 +34,7 @@ static void on_status(void *userdata, FILE *f) {
         fprintf(f, CONTROL_STATUS_UEVENT_SOURCE "=%s\n",
                 manager_kernel_handles_memory(m) ? "none" : uevent_source_to_string(m->config.uevent_source));
         fprintf(f, CONTROL_STATUS_RELOAD_BACKEND "=%s\n", m->reload_backend);
+        manager_cpus_status(m, f);
 }
 
 static void on_reload_request(void *userdata) {

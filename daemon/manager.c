@@ -14,6 +14,7 @@
 #include "log.h"
 #include "manager-config.h"
 #include "manager-control.h"
+#include "manager-cpus.h"
 #include "manager.h"
 #include "strv.h"
 
@@ -309,6 +310,7 @@ void manager_dispatch(Manager *m) {
                         continue;
 
                 case SETTLE_RELOAD:
+                        manager_cpus_request_end(m);
                         (void) manager_refresh_dump_mode(m, false);
                         if (manager_kernel_handles_memory(m) && a.reason != SETTLE_REASON_REQUESTED) {
                                 /* Asked for by name, a reload still runs. */
@@ -328,6 +330,7 @@ void manager_dispatch(Manager *m) {
                                  "already matches, no reload needed.",
                                  (unsigned long long) m->request_events);
                         m->request_events = 0;
+                        manager_cpus_request_end(m);
                         _fallthrough_;
                 case SETTLE_WAIT:
                         manager_update_status(m, now);
@@ -376,7 +379,7 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
         /* Drain what is queued, then ask the engine once: a burst costs one decision. */
         for (;;) {
-                MemoryUevent u;
+                Uevent u;
                 Error e = {};
                 int r;
 
@@ -384,7 +387,8 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 if (r == 0)
                         break;
                 if (r == -ENOBUFS) {
-                        log_warning("Uevent socket overflowed, events were lost; rescanning memory blocks.");
+                        log_warning("Uevent socket overflowed, events were lost; rescanning memory blocks%s.",
+                                    m->cpus ? " and CPUs" : "");
                         capture_model_events_lost(&m->model);
                         settle_event(&m->settle, manager_now(m));
                         continue;
@@ -393,7 +397,10 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         log_warning_errno(r, "Ignoring uevent: %s", error_message(&e, r));
                         continue;
                 }
-                manager_handle_uevent(m, &u);
+                if (u.kind == UEVENT_CPU)
+                        manager_cpus_uevent(m, &u.cpu);
+                else
+                        manager_handle_uevent(m, &u.memory);
         }
 
         manager_dispatch(m);
@@ -475,6 +482,9 @@ int manager_start(Manager *m) {
                 r = capture_model_add(&m->model, &m->memory->base);
         if (r < 0)
                 return log_oom();
+        r = manager_cpus_start(m);
+        if (r < 0)
+                return r;
 
         if (mkdir(m->runtime_dir, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "Cannot create %s: %m", m->runtime_dir);
@@ -489,7 +499,7 @@ int manager_start(Manager *m) {
 
         /* Listen before the caller's first scan, so that nothing happening in between is lost.
          * Also while the kernel updates the crash image itself: that can change (dump-mode.h). */
-        r = monitor_new(m->config.uevent_source, &m->monitor, &e);
+        r = monitor_new(m->config.uevent_source, m->cpus != NULL, &m->monitor, &e);
         if (r < 0)
                 return log_error_errno(r, "%s", error_message(&e, r));
         r = sd_event_add_io(m->event, &m->uevents, monitor_get_fd(m->monitor), EPOLLIN, on_uevent, m);

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <systemd/sd-event.h>
 
+#include "capture-cpus.h"
 #include "capture-memory.h"
 #include "capture-model.h"
 #include "config.h"
@@ -63,6 +64,10 @@ typedef struct Manager {
         Settle settle;
         CaptureModel model;
         CaptureMemory *memory;     /* in model */
+        CaptureCpus *cpus;         /* in model; NULL: no CPU nodes to follow (manager-cpus.c) */
+        uint64_t cpu_events;       /* CPU uevents received */
+        bool cpu_needless;         /* CPU hot-plug needs no reload here, as read ... */
+        usec_t cpu_needless_until; /* ... for the burst that ends then */
 
         Reload *reload;
         uint64_t request_events;   /* uevents since the last reload started */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "monitor.h"
 
 /* A DLPAR of 64 TiB sends half a million uevents; do not drop them while a reload runs. Beyond
@@ -24,7 +25,9 @@ Monitor *monitor_free(Monitor *m) {
         return NULL;
 }
 
-int monitor_new(UeventSource source, Monitor **ret, Error *e) {
+int monitor_new(UeventSource source, bool cpus, Monitor **ret, Error *e) {
+        static const char *const subsystems[] = { "memory", "cpu" };  /* memory first: always */
+        size_t n_subsystems = cpus ? ELEMENTSOF(subsystems) : 1;
         Monitor *m;
         int r;
 
@@ -46,11 +49,14 @@ int monitor_new(UeventSource source, Monitor **ret, Error *e) {
         }
 
         /* On the kernel source libudev filters in user space; on udevd's it installs a socket
-         * filter too. Either way only memory devices get through. */
-        r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "memory", NULL);
-        if (r < 0) {
-                r = error_set(e, r, "Cannot filter the uevent monitor for memory: %s", strerror(-r));
-                goto fail;
+         * filter too. Either way only memory (and CPU) devices get through. */
+        for (size_t i = 0; i < n_subsystems; i++) {
+                r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, subsystems[i], NULL);
+                if (r < 0) {
+                        r = error_set(e, r, "Cannot filter the uevent monitor for %s: %s", subsystems[i],
+                                      strerror(-r));
+                        goto fail;
+                }
         }
 
         (void) udev_monitor_set_receive_buffer_size(m->monitor, MONITOR_RECEIVE_BUFFER);
@@ -74,8 +80,9 @@ int monitor_get_fd(Monitor *m) {
         return udev_monitor_get_fd(m->monitor);
 }
 
-int monitor_receive(Monitor *m, MemoryUevent *ret, Error *e) {
+int monitor_receive(Monitor *m, Uevent *ret, Error *e) {
         struct udev_device *d;
+        const char *subsystem;
         int r;
 
         errno = 0;
@@ -87,8 +94,17 @@ int monitor_receive(Monitor *m, MemoryUevent *ret, Error *e) {
                 return 0;
         }
 
-        r = memory_uevent_parse(udev_device_get_action(d), udev_device_get_subsystem(d),
-                                udev_device_get_devpath(d), ret, e);
+        /* Each parser checks SUBSYSTEM again: this only picks the parser. */
+        subsystem = udev_device_get_subsystem(d);
+        if (subsystem && strcmp(subsystem, "cpu") == 0) {
+                ret->kind = UEVENT_CPU;
+                r = cpu_uevent_parse(udev_device_get_action(d), subsystem, udev_device_get_devpath(d),
+                                     &ret->cpu, e);
+        } else {
+                ret->kind = UEVENT_MEMORY;
+                r = memory_uevent_parse(udev_device_get_action(d), subsystem, udev_device_get_devpath(d),
+                                        &ret->memory, e);
+        }
         udev_device_unref(d);
         return r < 0 ? r : 1;
 }

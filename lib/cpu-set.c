@@ -49,6 +49,16 @@ int cpu_mask_set(CpuMask *m, uint32_t cpu) {
         return 1;
 }
 
+int cpu_mask_clear(CpuMask *m, uint32_t cpu) {
+        assert(m);
+
+        if (!cpu_mask_test(m, cpu))
+                return 0;
+        m->words[cpu / 64] &= ~(UINT64_C(1) << (cpu % 64));
+        m->n_set--;
+        return 1;
+}
+
 uint32_t cpu_mask_next(const CpuMask *m, uint32_t cpu) {
         assert(m);
 

@@ -32,6 +32,8 @@ void cpu_mask_done(CpuMask *m);
 bool cpu_mask_test(const CpuMask *m, uint32_t cpu);
 /* Returns 1 if the mask changed, 0 if not, -ERANGE for cpu >= CPU_SET_MAX_CPUS, -ENOMEM. */
 int cpu_mask_set(CpuMask *m, uint32_t cpu);
+/* Returns 1 if the mask changed, 0 if not. */
+int cpu_mask_clear(CpuMask *m, uint32_t cpu);
 /* First CPU >= cpu in the mask, or UINT32_MAX. */
 uint32_t cpu_mask_next(const CpuMask *m, uint32_t cpu);
 

@@ -154,3 +154,50 @@ int dt_memory_from_dtb(const void *blob, size_t size, DtMemory *ret, Error *e) {
 
         return dt_memory_parse(format, lmb, (size_t) lmb_len, probe.prop, (size_t) probe.prop_len, ret, e);
 }
+
+int dt_cpus_from_dtb(const void *blob, size_t size, DtCpus *ret, Error *e) {
+        DtCpus c = {};
+        int cpus, node, r;
+
+        *ret = (DtCpus) {};
+
+        if (size > DTB_MAX)
+                return error_set(e, -EBADMSG, "device tree blob of %zu bytes is larger than %zu", size, DTB_MAX);
+        r = fdt_check_full(blob, size);
+        if (r < 0)
+                return error_set(e, -EBADMSG, "not a valid device tree blob: %s", fdt_strerror(r));
+
+        cpus = fdt_path_offset(blob, "/cpus");
+        if (cpus < 0)
+                return error_set(e, -ENOENT, "device tree blob has no /cpus node");
+
+        fdt_for_each_subnode(node, blob, cpus) {
+                const char *name = fdt_get_name(blob, node, NULL);
+                const void *type, *reg, *servers;
+                int type_len, reg_len = 0, servers_len = 0;
+
+                /* As dt_cpus_load(): only nodes whose device_type is "cpu". */
+                type = fdt_getprop(blob, node, DT_PROP_DEVICE_TYPE, &type_len);
+                if (!type || type_len != sizeof("cpu") || memcmp(type, "cpu", sizeof("cpu")) != 0)
+                        continue;
+                reg = fdt_getprop(blob, node, DT_PROP_REG, &reg_len);
+                servers = fdt_getprop(blob, node, DT_PROP_INTERRUPT_SERVERS, &servers_len);
+                r = dt_cpus_add_node(&c, name ?: "?", reg, reg ? (size_t) reg_len : 0, servers,
+                                     servers ? (size_t) servers_len : 0, e);
+                if (r < 0)
+                        goto fail;
+        }
+        if (node < 0 && node != -FDT_ERR_NOTFOUND) {
+                r = error_set(e, -EBADMSG, "device tree blob: cannot walk /cpus: %s", fdt_strerror(node));
+                goto fail;
+        }
+        r = dt_cpus_finish(&c, e);
+        if (r < 0)
+                goto fail;
+        *ret = c;
+        return 0;
+
+fail:
+        dt_cpus_done(&c);
+        return r;
+}

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "dt-cpu.h"
 #include "dt-memory.h"
 #include "error.h"
 
@@ -20,3 +21,7 @@ int dtb_from_memory_node(const char *root, void **ret, size_t *ret_size, Error *
 /* Validates the blob (it is untrusted input) and parses its memory node as dt_memory_load()
  * does the live one. */
 int dt_memory_from_dtb(const void *blob, size_t size, DtMemory *ret, Error *e);
+
+/* Validates the blob and parses the children of its /cpus whose device_type is "cpu" as
+ * dt_cpus_load() does the live ones (the boot's DT: /sys/firmware/fdt). -ENOENT without /cpus. */
+int dt_cpus_from_dtb(const void *blob, size_t size, DtCpus *ret, Error *e);

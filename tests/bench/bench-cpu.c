@@ -11,6 +11,10 @@
  *   consistency   cpu_consistency_check() of the two (consistent: the full walk)
  *   per event     cpu_uevent_parse() + cpu_action_changes_set() + cpu_set_forget() of an `online`
  *                 uevent, what the daemon does per CPU uevent (no file is read)
+ *   daemon event  cpu_uevent_parse() + capture_cpus_uevent() (forget, the burst's offlined mark, the
+ *                 nodes marked for a re-read): the daemon's whole per-uevent path (no file is read)
+ *   evaluate      a CPU uevent then capture_model_evaluate() of the CPU resource: what the end of a
+ *                 CPU burst costs (the /cpus nodes read once, present and online, the rule)
  * The fake root lives on the build machine's file system, not kernfs: the file-reading rows are
  * an order of magnitude, not the figure on an LPAR.
  *
@@ -25,6 +29,7 @@
 
 #include "alloc-util.h"
 #include "bench-util.h"
+#include "capture-cpus.h"
 #include "cpu-consistency.h"
 #include "cpu-set.h"
 #include "cpu-uevent.h"
@@ -167,6 +172,29 @@ static void run(unsigned cores, unsigned smt, unsigned reps) {
         if (!cpu_consistency_ok(&c) || c.n_online != cores * smt)
                 die("cpu_consistency_check: not consistent", -EBADMSG, NULL);
 
+        {
+                CaptureModel m;
+                CaptureCpus *cc;
+                SettleVerdict verdict;
+
+                capture_model_init(&m, root);
+                if (capture_cpus_new(root, &cc) < 0 || capture_model_add(&m, &cc->base) < 0)
+                        die("capture_cpus_new", -ENOMEM, NULL);
+                capture_model_evaluate(&m, &verdict, NULL);  /* the start-up scan */
+                for (unsigned i = 0; i < reps; i++) {
+                        CpuUevent u = { .action = CPU_ACTION_ONLINE, .cpu = (i * smt) % (cores * smt) };
+                        uint64_t t = bench_now_ns();
+
+                        (void) capture_cpus_uevent(cc, &u);
+                        capture_model_evaluate(&m, &verdict, NULL);
+                        v[i] = ms_since(t);
+                        if (!verdict.consistent)
+                                die("capture_model_evaluate: not consistent", -EBADMSG, NULL);
+                }
+                print_row("evaluate", cores, smt, v, reps);
+                capture_model_done(&m);
+        }
+
         for (unsigned k = 0; k < cores; k++) {
                 blob_done(&props[k]);
                 blob_done(&regs[k]);
@@ -178,13 +206,56 @@ static void run(unsigned cores, unsigned smt, unsigned reps) {
         (void) fake_root_remove(root);
 }
 
-static void run_events(unsigned n_cpus, unsigned events, unsigned reps) {
+/* What the daemon does with one parsed uevent: the model alone, or the capture model's resource. */
+typedef void (*ApplyEvent)(void *userdata, const CpuUevent *u);
+
+static void apply_forget(void *userdata, const CpuUevent *u) {
+        CpuSet *s = userdata;
+
+        bench_keep(cpu_action_changes_set(u->action));
+        cpu_set_forget(s, u->cpu);
+}
+
+static void apply_capture(void *userdata, const CpuUevent *u) {
+        int r = capture_cpus_uevent(userdata, u);
+
+        if (r < 0)
+                die("capture_cpus_uevent", r, NULL);
+}
+
+/* Alternating online and offline uevents over n_cpus CPUs, parsed and applied: ns per event. */
+static void time_events(const char *what, char (*paths)[48], unsigned n_cpus, unsigned events, unsigned reps,
+                        ApplyEvent apply, void *userdata) {
         _cleanup_free_ double *v = calloc(reps, sizeof(double));
+
+        if (!v)
+                die("setup", -ENOMEM, NULL);
+        for (unsigned i = 0; i < reps; i++) {
+                uint64_t t = bench_now_ns();
+
+                for (unsigned k = 0; k < events; k++) {
+                        CpuUevent u;
+                        Error e = {};
+                        int r = cpu_uevent_parse(k & 1 ? "offline" : "online", "cpu", paths[k % n_cpus], &u, &e);
+
+                        if (r < 0)
+                                die("cpu_uevent_parse", r, &e);
+                        apply(userdata, &u);
+                }
+                v[i] = (double) (bench_now_ns() - t) / events;
+        }
+        BenchStats st = bench_stats(v, reps);
+        printf("%-14s %5u events over %u CPUs  median %6.1f ns/event  min %6.1f ns/event\n",
+               what, events, n_cpus, st.median, st.min);
+}
+
+static void run_events(unsigned n_cpus, unsigned events, unsigned reps) {
         char (*paths)[48] = calloc(n_cpus, sizeof(*paths));
+        CaptureCpus *cc;
         CpuSet s = {};
         char list[32];
 
-        if (!v || !paths)
+        if (!paths || capture_cpus_new("/nonexistent", &cc) < 0)
                 die("setup", -ENOMEM, NULL);
         snprintf(list, sizeof(list), "0-%u", n_cpus - 1);
         if (cpu_mask_parse("present", list, strlen(list), &s.present, NULL) < 0)
@@ -194,26 +265,11 @@ static void run_events(unsigned n_cpus, unsigned events, unsigned reps) {
         for (unsigned c = 0; c < n_cpus; c++)
                 snprintf(paths[c], sizeof(paths[c]), "/devices/system/cpu/cpu%u", c);
 
-        for (unsigned i = 0; i < reps; i++) {
-                uint64_t t = bench_now_ns(), changed = 0;
-
-                for (unsigned k = 0; k < events; k++) {
-                        CpuUevent u;
-                        Error e = {};
-                        int r = cpu_uevent_parse(k & 1 ? "offline" : "online", "cpu", paths[k % n_cpus], &u, &e);
-
-                        if (r < 0)
-                                die("cpu_uevent_parse", r, &e);
-                        changed += cpu_action_changes_set(u.action);
-                        cpu_set_forget(&s, u.cpu);
-                }
-                v[i] = (double) (bench_now_ns() - t) / events;
-                bench_keep(changed);
-        }
-        BenchStats st = bench_stats(v, reps);
-        printf("%-14s %5u events over %u CPUs  median %6.1f ns/event  min %6.1f ns/event\n",
-               "per event", events, n_cpus, st.median, st.min);
-        cpu_set_done(&s);
+        time_events("per event", paths, n_cpus, events, reps, apply_forget, &s);
+        /* The daemon's path: the CPU resource of the capture model, holding this set. */
+        cc->cpus = s;
+        time_events("daemon event", paths, n_cpus, events, reps, apply_capture, cc);
+        cc->base.ops->free(&cc->base);
         free(paths);
 }
 

@@ -2,6 +2,7 @@
 /* Runs distro_rules_mask()/distro_rules_unmask() on a root directory for tests/rules/test-rules:
  *   distro-rules-driver mask|unmask ROOT
  *   distro-rules-driver list
+ *   distro-rules-driver covers     one "NAME SUBSYSTEM ACTION" line per uevent a rule reloads on
  * Exit status 0 on success, 1 when the function failed, 2 on bad usage. */
 
 #include <stdio.h>
@@ -18,8 +19,23 @@ int main(int argc, char *argv[]) {
                         printf("%s\n", d->name);
                 return 0;
         }
+        if (argc == 2 && strcmp(argv[1], "covers") == 0) {
+                for (const DistroRule *d = distro_rules; d->name; d++)
+                        for (const char *p = d->reloads_on; *p;) {
+                                size_t n = strcspn(p, " "), colon = strcspn(p, ":");
+
+                                for (const char *a = p + colon + 1; a < p + n;) {
+                                        size_t k = strcspn(a, "| ");
+
+                                        printf("%s %.*s %.*s\n", d->name, (int) colon, p, (int) k, a);
+                                        a += k + (a[k] == '|');
+                                }
+                                p += n + (p[n] == ' ');
+                        }
+                return 0;
+        }
         if (argc != 3) {
-                fprintf(stderr, "usage: %s mask|unmask ROOT | list\n", argv[0]);
+                fprintf(stderr, "usage: %s mask|unmask ROOT | list | covers\n", argv[0]);
                 return 2;
         }
 

@@ -2,6 +2,7 @@
 
 unit_tests = \
 	tests/unit/test-block-set \
+	tests/unit/test-capture-cpus \
 	tests/unit/test-capture-cmdline \
 	tests/unit/test-capture-model \
 	tests/unit/test-config \
@@ -38,6 +39,11 @@ tests_unit_test_block_set_SOURCES = tests/unit/test-block-set.c
 tests_unit_test_block_set_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_block_set_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_block_set_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_capture_cpus_SOURCES = tests/unit/test-capture-cpus.c
+tests_unit_test_capture_cpus_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_capture_cpus_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_capture_cpus_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_capture_cmdline_SOURCES = tests/unit/test-capture-cmdline.c
 tests_unit_test_capture_cmdline_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -49,6 +49,21 @@ static void test_list_good(void **state) {
         expect_list("63-64,127,16383\n", (const uint32_t[]) { 63, 64, 127, 16383 }, 4);
 }
 
+static void test_mask_clear(void **state) {
+        _cleanup_cpu_mask_ CpuMask m = {};
+
+        assert_int_equal(cpu_mask_clear(&m, 5), 0);  /* empty, never allocated */
+        assert_int_equal(cpu_mask_set(&m, 5), 1);
+        assert_int_equal(cpu_mask_set(&m, 70), 1);
+        assert_int_equal(cpu_mask_clear(&m, 5), 1);
+        assert_int_equal(cpu_mask_clear(&m, 5), 0);
+        assert_int_equal(cpu_mask_clear(&m, 9999), 0);  /* beyond the words */
+        assert_false(cpu_mask_test(&m, 5));
+        assert_true(cpu_mask_test(&m, 70));
+        assert_int_equal(m.n_set, 1);
+        assert_int_equal(cpu_mask_next(&m, 0), 70);
+}
+
 static void expect_bad_list(const char *text, size_t size, const char *detail) {
         _cleanup_cpu_mask_ CpuMask m = {};
         Error e = {};
@@ -225,6 +240,7 @@ static void test_crash_hotplug(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_list_good),
+                cmocka_unit_test(test_mask_clear),
                 cmocka_unit_test(test_list_bad),
                 cmocka_unit_test(test_physical_id),
                 cmocka_unit_test_setup_teardown(test_load, fake_cpus_root_setup, fake_cpus_root_teardown),

@@ -1,0 +1,703 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The real kdump-settled following CPU hot-plug (issue 12) against a fake /sys served by umockdev:
+ * /cpus nodes and the kernel's CPU lists as pseries has them, cpu uevents from the testbed in the
+ * kernel's order (hot-add: the node, then `online` ~100 ms later; hot-remove: `offline`, then the
+ * node goes), and a reload command (tests/integration/record-cpus) recording which /cpus nodes it
+ * saw. Each test prints its figures: uevents sent, reloads, DT change to reload in ms.
+ *
+ * Environment: KDUMP_SETTLED and KDUMP_SETTLE_SRCDIR. Speaks TAP. Re-executes itself under
+ * libumockdev-preload. Every wait is bounded. KDUMP_SETTLE_TEST_ONLY=N runs test N only. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <libfdt.h>
+
+#include "cpu-set.h"
+#include "dt-cpu.h"
+#include "dt-blob.h"
+#include "dt-memory.h"
+#include "dtb.h"
+#include "startup.h"
+#include "fake-cpus.h"
+#include "fake-root.h"
+#include "harness.h"
+#include "macro.h"
+
+/* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
+#include <umockdev.h>
+
+#define WAIT_MAX (10 * SEC)
+#define AFTER_IDLE (300 * MSEC)  /* how long "nothing more happens" is watched */
+
+#define N_BOOT_LMBS 4
+#define N_HOT_LMBS 2
+#define N_POSSIBLE 4  /* cpu0..cpu3 registered at boot, as for -smp 2,maxcpus=4 */
+#define HOT_CORE 2    /* its reg, thread id and logical CPU: one thread per core, as under TCG */
+#define MAX_CALLS 8
+
+typedef struct Call {
+        double time;          /* CLOCK_REALTIME */
+        char reason[32];
+        char nodes[256];      /* the /cpus nodes the reload saw */
+} Call;
+
+typedef struct Test {
+        const char *name;
+        bool failed;
+        UMockdevTestbed *testbed;
+        char *root, *dir, *log;
+        int notify_fd;
+        pid_t pid;
+        bool exited, ready;
+        char status[128];     /* the last STATUS= */
+        unsigned n_uevents;
+} Test;
+
+static const char *arg_daemon, *arg_srcdir;
+static pid_t current_daemon;
+
+static double now_real(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* --- the testbed ------------------------------------------------------------------------------ */
+
+static bool add_device(Test *t, const char *desc) {
+        GError *error = NULL;
+
+        if (umockdev_testbed_add_from_string(t->testbed, desc, &error))
+                return true;
+        TEST_FAIL(t, "umockdev cannot add a device: %s", error->message);
+        g_error_free(error);
+        return false;
+}
+
+static bool add_block(Test *t, unsigned n) {
+        char *desc = harness_umockdev_block(n);
+        bool ok = add_device(t, desc);
+
+        free(desc);
+        return ok;
+}
+
+/* The DT memory property: N_BOOT_LMBS assigned, then N_HOT_LMBS with hot_flags. */
+static void memory_dt(Blob *b, uint32_t hot_flags) {
+        harness_lpar_dt(b, 0, N_BOOT_LMBS, N_HOT_LMBS, DRCONF_MEM_ASSIGNED, hot_flags);
+}
+
+static bool write_memory_dt(Test *t, uint32_t hot_flags) {
+        Blob b;
+        int r;
+
+        memory_dt(&b, hot_flags);
+        r = fake_root_write_dt(t->root, LMB_SIZE, DT_FORMAT_V2, &b);
+        blob_done(&b);
+        return CHECK(t, r >= 0, "cannot write the DT memory property: %s", strerror(-r));
+}
+
+static bool set_cpus(Test *t, const char *present, const char *online) {
+        int r = fake_cpus_set_lists(t->root, present, online);
+
+        return CHECK(t, r >= 0, "cannot write the CPU lists: %s", strerror(-r));
+}
+
+static bool set_hw_id(Test *t, unsigned cpu, int hw_id) {
+        int r = fake_cpus_set_physical_id(t->root, cpu, hw_id);
+
+        return CHECK(t, r >= 0, "cannot write cpu%u/physical_id: %s", cpu, strerror(-r));
+}
+
+/* The node is made aside and renamed into /cpus whole: the daemon polling /cpus must not catch it
+ * half-written (the kernel's window between a node's directory and its properties is microseconds;
+ * this program's, under load, milliseconds). */
+static bool write_core(Test *t, uint32_t reg) {
+        char name[64], *aside = NULL, *from = NULL, *to = NULL;
+        int r;
+
+        fake_cpus_node_name(reg, name, sizeof(name));
+        r = fake_root_create(&aside);
+        if (r >= 0)
+                r = fake_cpus_write_core(aside, reg, 1);
+        if (r >= 0 && (asprintf(&from, "%s/" DT_CPUS_NODE "/%s", aside, name) < 0 ||
+                       asprintf(&to, "%s/" DT_CPUS_NODE "/%s", t->root, name) < 0))
+                abort();
+        if (r >= 0 && rename(from, to) < 0)
+                r = -errno;
+        if (aside)
+                (void) fake_root_remove(aside);
+        free(aside);
+        free(from);
+        free(to);
+        return CHECK(t, r >= 0, "cannot write the /cpus node %u: %s", reg, strerror(-r));
+}
+
+static bool remove_core(Test *t, uint32_t reg) {
+        int r = fake_cpus_remove_core(t->root, reg);
+
+        return CHECK(t, r >= 0, "cannot remove the /cpus node %u: %s", reg, strerror(-r));
+}
+
+static void uevent(Test *t, const char *subsystem, unsigned n, const char *action) {
+        char path[128];
+
+        snprintf(path, sizeof(path), "/sys/devices/system/%s/%s%u", subsystem, subsystem, n);
+        umockdev_testbed_uevent(t->testbed, path, action);
+        t->n_uevents++;
+}
+
+/* The boot's flattened DT (BOOT_FDT_PATH): the memory node and /cpus with the cores there now. */
+static bool write_boot_fdt(Test *t, const uint32_t *cores, size_t n) {
+        void *blob = NULL, *big = NULL;
+        size_t size = 0;
+        int r, cpus;
+
+        r = dtb_from_memory_node(t->root, &blob, &size, NULL);
+        if (r < 0)
+                return CHECK(t, false, "cannot make the boot DT: %s", strerror(-r));
+        big = malloc(size + 4096);
+        if (!big)
+                abort();
+        r = fdt_open_into(blob, big, (int) size + 4096);
+        cpus = r < 0 ? r : fdt_add_subnode(big, 0, "cpus");
+        for (size_t i = 0; i < n && cpus >= 0; i++) {
+                char name[64];
+                fdt32_t cell = cpu_to_fdt32(cores[i]);
+                int node = fdt_add_subnode(big, cpus, fake_cpus_node_name(cores[i], name, sizeof(name)));
+
+                r = node < 0 ? node : fdt_setprop_string(big, node, DT_PROP_DEVICE_TYPE, "cpu");
+                if (r >= 0)
+                        r = fdt_setprop(big, node, DT_PROP_REG, &cell, sizeof(cell));
+                if (r >= 0)
+                        r = fdt_setprop(big, node, DT_PROP_INTERRUPT_SERVERS, &cell, sizeof(cell));
+                if (r < 0)
+                        cpus = r;
+        }
+        if (cpus >= 0)
+                r = fdt_pack(big);
+        if (cpus >= 0 && r >= 0)
+                r = fake_root_write_file(t->root, BOOT_FDT_PATH, big, fdt_totalsize(big));
+        free(blob);
+        free(big);
+        return CHECK(t, cpus >= 0 && r >= 0, "cannot write the boot DT with /cpus");
+}
+
+/* A pseries LPAR: 4 LMBs of memory, cores 0 and 1 (and HOT_CORE if with_hot) of one thread each,
+ * CPUs 0..N_POSSIBLE-1 registered, the ones without a core not present. */
+static bool setup_lpar(Test *t, bool with_hot) {
+        const char *list = with_hot ? "0-2\n" : "0-1\n";
+        char desc[256];
+
+        if (!CHECK(t, fake_root_set_block_size(t->root, LMB_SIZE) >= 0, "cannot write block_size_bytes"))
+                return false;
+        for (unsigned n = 0; n < N_BOOT_LMBS; n++)
+                if (!add_block(t, n))
+                        return false;
+        if (!write_memory_dt(t, 0))
+                return false;
+
+        if (!CHECK(t, fake_root_write_file(t->root, DT_CPUS_NODE "/#address-cells", "\0\0\0\1", 4) >= 0,
+                   "cannot write /cpus"))
+                return false;
+        for (unsigned c = 0; c < N_POSSIBLE; c++) {
+                bool present = c < 2 || (with_hot && c == HOT_CORE);
+
+                snprintf(desc, sizeof(desc), "P: /devices/system/cpu/cpu%u\nE: SUBSYSTEM=cpu\nA: physical_id=%d\n",
+                         c, present ? (int) c : -1);
+                if (!add_device(t, desc))
+                        return false;
+                if (present && !write_core(t, c))
+                        return false;
+        }
+        return set_cpus(t, list, list) &&
+               write_boot_fdt(t, (const uint32_t[]) { 0, 1, HOT_CORE }, with_hot ? 3 : 2);
+}
+
+/* --- the daemon ------------------------------------------------------------------------------- */
+
+static void on_notify(const char *line, void *userdata) {
+        Test *t = userdata;
+
+        if (strcmp(line, "READY=1") == 0)
+                t->ready = true;
+        else if (strncmp(line, "STATUS=", 7) == 0)
+                snprintf(t->status, sizeof(t->status), "%s", line + 7);
+}
+
+static void pump(Test *t, int64_t timeout) {
+        int st;
+
+        (void) harness_notify_read(t->notify_fd, timeout, on_notify, t);
+        if (t->pid > 0 && !t->exited && waitpid(t->pid, &st, WNOHANG) == t->pid) {
+                t->exited = true;
+                current_daemon = 0;
+        }
+}
+
+static void watch(Test *t, int64_t usec) {
+        int64_t end = harness_now_usec() + usec;
+
+        for (int64_t now; (now = harness_now_usec()) < end;)
+                pump(t, end - now);
+}
+
+static size_t read_calls(Test *t, Call *calls) {
+        char *text = harness_read_all(t->log, NULL), *save = NULL;
+        size_t n = 0;
+
+        if (!text)
+                return 0;
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                Call c = {};
+                unsigned number;
+
+                if (sscanf(l, "%u %lf %31s %255s", &number, &c.time, c.reason, c.nodes) != 4)
+                        TEST_FAIL(t, "bad line in the reload log: \"%s\"", l);
+                else if (n < MAX_CALLS)
+                        calls[n++] = c;
+        }
+        free(text);
+        return n;
+}
+
+static size_t n_calls(Test *t) {
+        Call calls[MAX_CALLS];
+
+        return read_calls(t, calls);
+}
+
+/* Whether the daemon logged text. */
+static bool log_has(Test *t, const char *text) {
+        char *err = harness_path_in(t->dir, "daemon.stderr"), *data = harness_read_all(err, NULL);
+        bool found = data && strstr(data, text);
+
+        free(data);
+        free(err);
+        return found;
+}
+
+typedef bool (*Predicate)(Test *t, const void *arg);
+
+static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what) {
+        int64_t end = harness_now_usec() + WAIT_MAX;
+
+        while (!pred(t, arg)) {
+                int64_t now = harness_now_usec();
+
+                if (t->exited)
+                        return CHECK(t, false, "the daemon exited while waiting for %s", what);
+                if (now >= end)
+                        return CHECK(t, false, "no %s within %.0f s (status \"%s\")", what, (double) WAIT_MAX / SEC,
+                                     t->status);
+                pump(t, MIN(end - now, 20 * MSEC));
+        }
+        return true;
+}
+
+static bool pred_idle(Test *t, const void *arg) {
+        return t->ready && strcmp(t->status, "idle") == 0;
+}
+
+static bool pred_calls(Test *t, const void *arg) {
+        return n_calls(t) >= *(const size_t *) arg && strcmp(t->status, "idle") == 0;
+}
+
+static bool pred_log(Test *t, const void *arg) {
+        return log_has(t, arg);
+}
+
+static void spawn_daemon(Test *t) {
+        char *config = harness_path_in(t->dir, "kdump-settle.conf");
+        char *err = harness_path_in(t->dir, "daemon.stderr");
+        char *notify = harness_path_in(t->dir, "notify");
+        char *a_config, *a_reload, *a_notify, *a_runtime;
+        char **envp;
+
+        if (harness_write_text(config, "") < 0 ||
+            asprintf(&a_config, "--config=%s", config) < 0 ||
+            asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-cpus %s", arg_srcdir, t->log) < 0 ||
+            asprintf(&a_notify, "NOTIFY_SOCKET=%s", notify) < 0 ||
+            asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
+                abort();
+        char *argv[] = {
+                (char *) arg_daemon, a_config, a_reload, a_runtime, (char *) "--debug",
+                (char *) "--quiet-sec=50ms", (char *) "--poll-interval-sec=5ms", (char *) "--max-wait-sec=20s", NULL,
+        };
+        envp = harness_environ_with(a_notify, NULL);
+        t->pid = harness_spawn(argv, envp, err, "#");
+        current_daemon = t->pid;
+        free(envp);
+        free(a_config);
+        free(a_reload);
+        free(a_notify);
+        free(a_runtime);
+        free(config);
+        free(err);
+        free(notify);
+}
+
+static bool start_daemon(Test *t) {
+        spawn_daemon(t);
+        /* Consistent at start-up: idle, no reload, and CPUs followed. */
+        if (!wait_for(t, pred_idle, NULL, "READY=1 and idle after start-up"))
+                return false;
+        watch(t, AFTER_IDLE);
+        return CHECK(t, n_calls(t) == 0, "%zu reload(s) at start-up", n_calls(t)) &&
+               CHECK(t, log_has(t, "Watching CPUs: "), "the daemon does not follow CPUs (no \"Watching CPUs\")");
+}
+
+/* Waits until `expected` reloads happened and the daemon is idle, watches a little longer, and
+ * checks there were no more. Prints the figures: DT change (at t0, real time) to the first
+ * reload. */
+static bool expect_reloads(Test *t, size_t expected, double t0, const char *what) {
+        Call calls[MAX_CALLS];
+        size_t n;
+
+        if (expected > 0 && !wait_for(t, pred_calls, &expected, what))
+                return false;
+        watch(t, expected > 0 ? AFTER_IDLE : 500 * MSEC);
+        n = read_calls(t, calls);
+        printf("# %s: %u uevents, %zu reload(s)", what, t->n_uevents, n);
+        if (n > 0 && t0 > 0)
+                printf(", DT change to reload %.1f ms", (calls[0].time - t0) * 1e3);
+        printf("\n");
+        return CHECK(t, n == expected, "%zu reload(s) after %s, expected %zu", n, what, expected) &&
+               CHECK(t, strcmp(t->status, "idle") == 0, "not idle after %s: \"%s\"", what, t->status);
+}
+
+/* Whether reload i (from 0) saw the hot core's node, as wanted. */
+static bool check_saw_core(Test *t, size_t i, bool wanted) {
+        Call calls[MAX_CALLS];
+        char name[64];
+        size_t n = read_calls(t, calls);
+        bool saw;
+
+        if (!CHECK(t, i < n, "no reload %zu", i + 1))
+                return false;
+        fake_cpus_node_name(HOT_CORE, name, sizeof(name));
+        saw = strstr(calls[i].nodes, name);
+        return CHECK(t, strstr(calls[i].nodes, "PowerPC,POWER9@0"),
+                     "reload %zu saw no /cpus nodes (\"%s\"): the command cannot read the testbed?", i + 1,
+                     calls[i].nodes) &&
+               CHECK(t, saw == wanted, "reload %zu saw the /cpus nodes \"%s\": %s should %sbe there", i + 1,
+                     calls[i].nodes, name, wanted ? "" : "not ");
+}
+
+/* --- the tests -------------------------------------------------------------------------------- */
+
+/* The kernel's hot-add: the node appears and the CPU becomes present, then the single `online`
+ * ~100 ms later. One reload, which saw the new node. */
+static bool hot_add(Test *t) {
+        return write_core(t, HOT_CORE) && set_hw_id(t, HOT_CORE, HOT_CORE) && set_cpus(t, "0-2\n", "0-1\n");
+}
+
+static bool hot_add_online(Test *t) {
+        if (!set_cpus(t, "0-2\n", "0-2\n"))
+                return false;
+        uevent(t, "cpu", HOT_CORE, "online");
+        return true;
+}
+
+static void test_hot_add(Test *t) {
+        double t0;
+
+        if (!setup_lpar(t, false) || !start_daemon(t))
+                return;
+        t0 = now_real();
+        if (!hot_add(t))
+                return;
+        harness_sleep_usec(100 * MSEC);
+        if (hot_add_online(t) && expect_reloads(t, 1, t0, "hot-add of a core"))
+                check_saw_core(t, 0, true);
+}
+
+/* The kernel's hot-remove: `offline` first, the node goes later (3 ms on the e2e guest; 150 ms
+ * here, longer than the quiet period, so that only the daemon's knowledge of a core on its way out
+ * keeps it from reloading with the node still there), then present and physical_id. One reload,
+ * which saw no node for the core. */
+static void test_hot_remove(Test *t) {
+        double t0;
+
+        if (!setup_lpar(t, true) || !start_daemon(t))
+                return;
+        if (!set_cpus(t, "0-2\n", "0-1\n"))
+                return;
+        uevent(t, "cpu", HOT_CORE, "offline");
+        harness_sleep_usec(150 * MSEC);
+        t0 = now_real();
+        if (!remove_core(t, HOT_CORE))
+                return;
+        harness_sleep_usec(5 * MSEC);
+        if (!set_cpus(t, "0-1\n", "0-1\n") || !set_hw_id(t, HOT_CORE, -1))
+                return;
+        if (expect_reloads(t, 1, t0, "hot-remove of a core"))
+                check_saw_core(t, 0, false);
+}
+
+/* One request mixing a DIMM (two LMBs: add and online each, the DT replaced 3 ms after) and a core
+ * whose `online` comes in the same burst: one reload, which saw both. */
+static void test_mixed(Test *t) {
+        char *copy = NULL;
+        double t0;
+        size_t size = 0;
+
+        if (!setup_lpar(t, false) || !start_daemon(t))
+                return;
+        if (!hot_add(t))
+                return;
+        for (unsigned n = N_BOOT_LMBS; n < N_BOOT_LMBS + N_HOT_LMBS; n++) {
+                if (!add_block(t, n))  /* "add" */
+                        return;
+                t->n_uevents++;
+                uevent(t, "memory", n, "online");
+        }
+        if (!hot_add_online(t))
+                return;
+        harness_sleep_usec(3 * MSEC);
+        t0 = now_real();
+        if (!write_memory_dt(t, DRCONF_MEM_ASSIGNED))
+                return;
+        if (!expect_reloads(t, 1, t0, "a DIMM and a core in one request") || !check_saw_core(t, 0, true))
+                return;
+
+        char *path = harness_path_in(t->dir, "reload.log.1.dt");
+        Blob want;
+
+        copy = harness_read_all(path, &size);
+        free(path);
+        memory_dt(&want, DRCONF_MEM_ASSIGNED);
+        CHECK(t, copy && size == want.size && memcmp(copy, want.data, size) == 0,
+              "the reload did not see the DT memory property with the DIMM");
+        blob_done(&want);
+        free(copy);
+}
+
+/* A removal that failed and rolled back: offline, then online again, the node never gone. */
+static void test_rollback(Test *t) {
+        if (!setup_lpar(t, true) || !start_daemon(t))
+                return;
+        if (!set_cpus(t, "0-2\n", "0-1\n"))
+                return;
+        uevent(t, "cpu", HOT_CORE, "offline");
+        harness_sleep_usec(100 * MSEC);
+        if (!set_cpus(t, "0-2\n", "0-2\n"))
+                return;
+        uevent(t, "cpu", HOT_CORE, "online");
+        if (!wait_for(t, pred_log, "uevent online cpu2", "the online uevent"))
+                return;
+        expect_reloads(t, 0, 0, "a rolled-back core removal");
+        CHECK(t, log_has(t, "no reload needed"), "the daemon did not say the loaded crash kernel matches");
+}
+
+/* crash_hotplug = 1: the kernel updates the crash image on CPU hot-plug itself. */
+static void test_crash_hotplug(Test *t) {
+        if (!setup_lpar(t, false))
+                return;
+        if (!CHECK(t, fake_root_write_file(t->root, CPU_SYSFS_DIR "/crash_hotplug", "1\n", 2) >= 0,
+                   "cannot write crash_hotplug") || !start_daemon(t))
+                return;
+        if (!hot_add(t))
+                return;
+        harness_sleep_usec(100 * MSEC);
+        if (!hot_add_online(t))
+                return;
+        if (!wait_for(t, pred_log, "uevent online cpu2", "the online uevent"))
+                return;
+        expect_reloads(t, 0, 0, "a core hot-added with crash_hotplug=1");
+        CHECK(t, log_has(t, "CPU hot-plug needs no reload here (crash_hotplug=1)"),
+              "the daemon did not say why it does not reload");
+}
+
+/* The negative control of the CPU rule: an online CPU whose thread no node lists. A reload now
+ * would load an FDT the capture kernel cannot boot on that CPU: the daemon waits, says why, and
+ * reloads once the node is there. */
+static void test_missing_cpu(Test *t) {
+        double t0;
+
+        if (!setup_lpar(t, false) || !start_daemon(t))
+                return;
+        if (!set_hw_id(t, HOT_CORE, HOT_CORE) || !set_cpus(t, "0-2\n", "0-2\n"))
+                return;
+        uevent(t, "cpu", HOT_CORE, "online");
+        if (!wait_for(t, pred_log, "CPU 2 (thread 2) is online, but no /cpus node lists its thread",
+                      "the daemon saying CPU 2 is missing from the DT"))
+                return;
+        watch(t, 500 * MSEC);
+        if (!CHECK(t, n_calls(t) == 0, "reloaded while CPU 2 is missing from the DT") ||
+            !CHECK(t, strncmp(t->status, "waiting for device tree", 23) == 0, "status \"%s\", expected waiting "
+                   "for device tree", t->status))
+                return;
+        t0 = now_real();
+        if (write_core(t, HOT_CORE) && expect_reloads(t, 1, t0, "the missing node arriving"))
+                check_saw_core(t, 0, true);
+}
+
+/* State across restarts: a daemon killed while a CPU request waits for the DT owes a reload, and
+ * its successor does it once the DT agrees; the next start finds that set loaded and reloads
+ * nothing. */
+static void test_restart(Test *t) {
+        if (!setup_lpar(t, false) || !start_daemon(t))
+                return;
+        if (!set_hw_id(t, HOT_CORE, HOT_CORE) || !set_cpus(t, "0-2\n", "0-2\n"))
+                return;
+        uevent(t, "cpu", HOT_CORE, "online");
+        if (!wait_for(t, pred_log, "no /cpus node lists its thread", "the daemon waiting for the node"))
+                return;
+        watch(t, 100 * MSEC);  /* the state file is written when the engine waits */
+        kill(t->pid, SIGKILL);
+        waitpid(t->pid, NULL, 0);
+        t->exited = true;
+        current_daemon = 0;
+        if (!write_core(t, HOT_CORE))
+                return;
+
+        *t->status = '\0';
+        t->ready = t->exited = false;
+        spawn_daemon(t);
+        /* The saved set is the one without the core: the successor's start-up request reloads. */
+        if (!expect_reloads(t, 1, 0, "a restart owing a reload") || !check_saw_core(t, 0, true))
+                return;
+
+        kill(t->pid, SIGTERM);
+        while (!t->exited)
+                pump(t, 10 * MSEC);
+        *t->status = '\0';
+        t->ready = t->exited = false;
+        spawn_daemon(t);
+        if (wait_for(t, pred_idle, NULL, "idle after the second restart"))
+                expect_reloads(t, 1, 0, "a restart with that set loaded");
+}
+
+/* --- set-up, tear-down, main ------------------------------------------------------------------ */
+
+static void test_init(Test *t, const char *name) {
+        char *notify;
+
+        *t = (Test) { .name = name, .notify_fd = -1 };
+        t->testbed = umockdev_testbed_new();
+        if (!umockdev_in_mock_environment()) {
+                printf("Bail out! umockdev's preload library is not active\n");
+                exit(99);
+        }
+        t->root = umockdev_testbed_get_root_dir(t->testbed);
+        if (fake_root_create(&t->dir) < 0) {
+                printf("Bail out! cannot create a temporary directory\n");
+                exit(99);
+        }
+        t->log = harness_path_in(t->dir, "reload.log");
+        notify = harness_path_in(t->dir, "notify");
+        t->notify_fd = harness_notify_socket(notify);
+        if (t->notify_fd < 0) {
+                printf("Bail out! cannot bind %s: %s\n", notify, strerror(-t->notify_fd));
+                exit(99);
+        }
+        free(notify);
+}
+
+static void test_done(Test *t, unsigned number) {
+        if (t->pid > 0 && !t->exited) {
+                int64_t end = harness_now_usec() + WAIT_MAX;
+
+                kill(t->pid, SIGTERM);
+                while (!t->exited && harness_now_usec() < end)
+                        pump(t, 10 * MSEC);
+                if (!CHECK(t, t->exited, "the daemon did not exit on SIGTERM")) {
+                        kill(t->pid, SIGKILL);
+                        waitpid(t->pid, NULL, 0);
+                }
+                current_daemon = 0;
+        }
+        printf("%s %u - %s\n", t->failed ? "not ok" : "ok", number, t->name);
+        if (t->failed) {
+                char *err = harness_path_in(t->dir, "daemon.stderr"), *text = harness_read_all(err, NULL);
+                char *log = harness_read_all(t->log, NULL);
+
+                harness_diag_lines("reload log: ", log ? log : "(none)");
+                harness_diag_lines("daemon: ", text ? text : "(no output)");
+                free(log);
+                free(text);
+                free(err);
+        }
+        fflush(stdout);
+        close(t->notify_fd);
+        (void) fake_root_remove(t->dir);
+        free(t->dir);
+        free(t->log);
+        g_free(t->root);
+        g_object_unref(t->testbed);
+}
+
+static void on_alarm(int sig) {
+        static const char msg[] = "Bail out! test-cpus took longer than its global limit\n";
+
+        if (current_daemon > 0)
+                kill(current_daemon, SIGKILL);
+        (void) !write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+        _exit(99);
+}
+
+static const struct {
+        const char *name;
+        void (*run)(Test *t);
+} tests[] = {
+        { "hot-add of a core: one reload, which saw its node", test_hot_add },
+        { "hot-remove of a core: one reload, which saw no node for it", test_hot_remove },
+        { "a DIMM and a core in one request: one reload", test_mixed },
+        { "a rolled-back core removal: no reload", test_rollback },
+        { "crash_hotplug=1: no reload for a CPU-only burst", test_crash_hotplug },
+        { "an online CPU missing from the DT: no reload until its node comes", test_missing_cpu },
+        { "restarts: a reload owed is done once the DT agrees, a set already loaded is not reloaded", test_restart },
+};
+
+int main(int argc, char **argv) {
+        bool any_failed = false;
+        int r;
+
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        r = harness_ensure_preload(argv, "KDUMP_SETTLE_TEST_REEXEC");
+        if (r < 0) {
+                printf("Bail out! cannot run under libumockdev-preload: %s\n", strerror(-r));
+                return 99;
+        }
+        arg_daemon = getenv("KDUMP_SETTLED");
+        arg_srcdir = getenv("KDUMP_SETTLE_SRCDIR");
+        if (!arg_daemon || !arg_srcdir) {
+                printf("Bail out! set KDUMP_SETTLED and KDUMP_SETTLE_SRCDIR\n");
+                return 99;
+        }
+
+        signal(SIGALRM, on_alarm);
+        alarm(120);
+
+        printf("1..%zu\n", ELEMENTSOF(tests));
+        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
+                const char *only = getenv("KDUMP_SETTLE_TEST_ONLY");
+                Test t;
+
+                if (only && (size_t) atoi(only) != i + 1) {
+                        printf("ok %zu - %s # SKIP not selected\n", i + 1, tests[i].name);
+                        continue;
+                }
+                test_init(&t, tests[i].name);
+                tests[i].run(&t);
+                any_failed |= t.failed;
+                test_done(&t, (unsigned) i + 1);
+        }
+        return any_failed ? 1 : 0;
+}

@@ -93,6 +93,7 @@ void manager_cpus_uevent(Manager *m, const CpuUevent *u) {
                 log_warning_errno(r, "Cannot track cpu%u: %m; rescanning CPUs before the next check.",
                                   (unsigned) u->cpu);
         m->request_events++;
+        m->request_cpus = true;
         if (cpu_action_changes_set(u->action))
                 settle_event(&m->settle, now);
         else
@@ -101,6 +102,7 @@ void manager_cpus_uevent(Manager *m, const CpuUevent *u) {
 
 void manager_cpus_request_end(Manager *m) {
         m->cpu_needless_until = 0;
+        m->request_cpus = false;
         if (m->cpus)
                 capture_cpus_burst_end(m->cpus);
 }

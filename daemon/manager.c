@@ -309,11 +309,15 @@ void manager_dispatch(Manager *m) {
                         settle_model(&m->settle, &v);
                         continue;
 
-                case SETTLE_RELOAD:
+                case SETTLE_RELOAD: {
+                        bool cpus = m->request_cpus;
+
                         manager_cpus_request_end(m);
                         (void) manager_refresh_dump_mode(m, false);
-                        if (manager_kernel_handles_memory(m) && a.reason != SETTLE_REASON_REQUESTED) {
-                                /* Asked for by name, a reload still runs. */
+                        /* The kernel keeps memory current in the crash image; CPUs may still need
+                         * the reload (their crash_hotplug is separate), and asked for by name, a
+                         * reload still runs. */
+                        if (manager_kernel_handles_memory(m) && !cpus && a.reason != SETTLE_REASON_REQUESTED) {
                                 log_debug("The kernel updates the crash image itself; no reload.");
                                 m->request_events = 0;
                                 settle_reload_finished(&m->settle, true, now);
@@ -324,6 +328,7 @@ void manager_dispatch(Manager *m) {
                         if (manager_start_reload(m, a.reason) < 0)
                                 settle_reload_finished(&m->settle, false, now);
                         continue;
+                }
 
                 case SETTLE_SKIP:
                         log_info("Memory settled after %llu uevent(s) as it was: the loaded crash kernel "

@@ -68,6 +68,7 @@ typedef struct Manager {
         uint64_t cpu_events;       /* CPU uevents received */
         bool cpu_needless;         /* CPU hot-plug needs no reload here, as read ... */
         usec_t cpu_needless_until; /* ... for the burst that ends then */
+        bool request_cpus;         /* the current request has CPU uevents that need a reload */
 
         Reload *reload;
         uint64_t request_events;   /* uevents since the last reload started */

@@ -34,6 +34,7 @@
 #include "startup.h"
 #include "fake-cpus.h"
 #include "fake-root.h"
+#include "dump-mode.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -524,6 +525,24 @@ static void test_crash_hotplug(Test *t) {
               "the daemon did not say why it does not reload");
 }
 
+/* Memory's crash_hotplug = 1 but not CPUs': the kernel keeps memory current in the crash image,
+ * not the FDT's CPUs, so a core hot-add still reloads once. */
+static void test_memory_crash_hotplug_only(Test *t) {
+        double t0;
+
+        if (!setup_lpar(t, false))
+                return;
+        if (!CHECK(t, fake_root_write_file(t->root, MEMORY_CRASH_HOTPLUG_PATH, "1\n", 2) >= 0,
+                   "cannot write memory's crash_hotplug") || !start_daemon(t))
+                return;
+        t0 = now_real();
+        if (!hot_add(t))
+                return;
+        harness_sleep_usec(100 * MSEC);
+        if (hot_add_online(t) && expect_reloads(t, 1, t0, "a core hot-added with only memory's crash_hotplug=1"))
+                check_saw_core(t, 0, true);
+}
+
 /* The negative control of the CPU rule: an online CPU whose thread no node lists. A reload now
  * would load an FDT the capture kernel cannot boot on that CPU: the daemon waits, says why, and
  * reloads once the node is there. */
@@ -661,6 +680,7 @@ static const struct {
         { "a DIMM and a core in one request: one reload", test_mixed },
         { "a rolled-back core removal: no reload", test_rollback },
         { "crash_hotplug=1: no reload for a CPU-only burst", test_crash_hotplug },
+        { "memory's crash_hotplug=1 only: a core hot-add still reloads", test_memory_crash_hotplug_only },
         { "an online CPU missing from the DT: no reload until its node comes", test_missing_cpu },
         { "restarts: a reload owed is done once the DT agrees, a set already loaded is not reloaded", test_restart },
 };

@@ -96,9 +96,9 @@ int manager_refresh_dump_mode(Manager *m, bool reconfiguring) {
                 return 0;
 
         if (m->dump_mode_read)
-                log_notice("The dump mode changed: %s", dump_mode_describe(&now));
+                log_notice("The dump mode changed: %s %s", dump_mode_describe(&now), dump_mode_describe_cpus(&now));
         else
-                log_info("%s", dump_mode_describe(&now));
+                log_info("%s %s", dump_mode_describe(&now), dump_mode_describe_cpus(&now));
         fadump_changed = !m->dump_mode_read || now.fadump != m->dump_mode.fadump ||
                 now.fadump_hotplug_ready != m->dump_mode.fadump_hotplug_ready;
         m->dump_mode = now;
@@ -117,8 +117,8 @@ int manager_refresh_dump_mode(Manager *m, bool reconfiguring) {
         return 0;
 }
 
-bool manager_kernel_handles_memory(const Manager *m) {
-        return dump_mode_kernel_handles_memory(&m->dump_mode);
+bool manager_kernel_handles(const Manager *m, DumpResource res) {
+        return dump_mode_kernel_handles(&m->dump_mode, res);
 }
 
 bool manager_poll_dt(Manager *m) {
@@ -317,7 +317,7 @@ void manager_dispatch(Manager *m) {
                         /* The kernel keeps memory current in the crash image; CPUs may still need
                          * the reload (their crash_hotplug is separate), and asked for by name, a
                          * reload still runs. */
-                        if (manager_kernel_handles_memory(m) && !cpus && a.reason != SETTLE_REASON_REQUESTED) {
+                        if (manager_kernel_handles(m, DUMP_RESOURCE_MEMORY) && !cpus && a.reason != SETTLE_REASON_REQUESTED) {
                                 log_debug("The kernel updates the crash image itself; no reload.");
                                 m->request_events = 0;
                                 settle_reload_finished(&m->settle, true, now);

@@ -144,7 +144,15 @@ SettleVerdict manager_evaluate(Manager *m, uint64_t *ret_generation) {
 static void on_reload_done(Reload *r, bool success, const char *how, void *userdata) {
         Manager *m = userdata;
         usec_t now = manager_now(m);
-        bool skipped = reload_skipped(r);  /* kdump is off: reload.c logged it */
+        bool skipped = reload_skipped(r);  /* kdump is off: how says why */
+
+        /* The gate is logged when it closes and opens, not once per request. */
+        if (skipped && !m->kdump_gate_closed)
+                log_notice("Not reloading the crash kernel: %s. Memory hot-plug requests are "
+                           "dropped until it is back; its own start loads the current memory.", how);
+        else if (!skipped && m->kdump_gate_closed)
+                log_info("kdump is on again: reloading the crash kernel on memory hot-plug.");
+        m->kdump_gate_closed = skipped;
 
         m->last_reload_duration = now - reload_started_at(r);
         m->last_reload_time = time(NULL);

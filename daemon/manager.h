@@ -70,6 +70,7 @@ typedef struct Manager {
         bool request_cpus;         /* the current request has CPU uevents that need a reload */
 
         Reload *reload;
+        bool kdump_gate_closed;    /* the last reload was skipped, kdump being off (logged once) */
         uint64_t request_events;   /* uevents since the last reload started */
         usec_t last_reload_duration;
         time_t last_reload_time;   /* wall clock, for people; 0: none yet */

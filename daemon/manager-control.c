@@ -32,7 +32,7 @@ static void on_status(void *userdata, FILE *f) {
         fprintf(f, CONTROL_STATUS_SKIPPED "=%llu\n", (unsigned long long) n->n_skipped);
         fprintf(f, CONTROL_STATUS_TIMEOUTS "=%llu\n", (unsigned long long) n->n_timeouts);
         fprintf(f, CONTROL_STATUS_UEVENT_SOURCE "=%s\n",
-                manager_kernel_handles_memory(m) ? "none" : uevent_source_to_string(m->config.uevent_source));
+                manager_kernel_handles(m, DUMP_RESOURCE_MEMORY) ? "none" : uevent_source_to_string(m->config.uevent_source));
         fprintf(f, CONTROL_STATUS_RELOAD_BACKEND "=%s\n", m->reload_backend);
         manager_cpus_status(m, f);
 }

@@ -39,38 +39,27 @@ void manager_cpus_log_start(Manager *m, const SettleVerdict *v) {
                  cc->last_consistent > 0 ? "they agree" : "they disagree");
 }
 
-/* Why CPU hot-plug needs no reload on this system, or NULL: the kernel updates the crash image
- * itself, or firmware-assisted dump (whose capture kernel firmware boots with the whole DT) is on. */
-static const char *cpu_reload_needless_why(Manager *m) {
-        bool kernel = false;
-        Error e = {};
-        int r;
-
-        r = cpu_crash_hotplug_read(m->root, &kernel, &e);
-        if (r < 0 && r != -ENOENT)
-                log_warning_errno(r, "%s; assuming CPU hot-plug needs a reload.", error_message(&e, r));
-        if (kernel)
-                return "kernel";
-        if (m->dump_mode.fadump)
-                return "fadump";
-        return NULL;
+/* Why CPU hot-plug needs no reload here by the dump mode as read last, for people, or NULL. */
+static const char *cpu_reload_needless_why(const Manager *m) {
+        if (!manager_kernel_handles(m, DUMP_RESOURCE_CPU))
+                return NULL;
+        return m->dump_mode.cpu_crash_hotplug ? "kernel" : "fadump";
 }
 
-/* Read once per burst, where the distributions' rules read it once per uevent. */
+/* The dump mode read once per burst, where the distributions' rules read it once per uevent. */
 static bool cpu_reload_needless(Manager *m, usec_t now) {
         const char *why;
 
-        if (now < m->cpu_needless_until)
-                return m->cpu_needless;
+        if (now < m->cpu_dump_mode_until)
+                return manager_kernel_handles(m, DUMP_RESOURCE_CPU);
 
         (void) manager_refresh_dump_mode(m, false);
+        m->cpu_dump_mode_until = now + settle_config(&m->settle)->quiet;
         why = cpu_reload_needless_why(m);
-        m->cpu_needless = why != NULL;
-        m->cpu_needless_until = now + settle_config(&m->settle)->quiet;
         if (why)
                 log_debug("CPU hot-plug needs no reload here (%s).",
                           strcmp(why, "kernel") == 0 ? "crash_hotplug=1" : "firmware-assisted dump");
-        return m->cpu_needless;
+        return why != NULL;
 }
 
 void manager_cpus_uevent(Manager *m, const CpuUevent *u) {
@@ -101,7 +90,7 @@ void manager_cpus_uevent(Manager *m, const CpuUevent *u) {
 }
 
 void manager_cpus_request_end(Manager *m) {
-        m->cpu_needless_until = 0;
+        m->cpu_dump_mode_until = 0;
         m->request_cpus = false;
         if (m->cpus)
                 capture_cpus_burst_end(m->cpus);

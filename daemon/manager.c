@@ -96,9 +96,9 @@ int manager_refresh_dump_mode(Manager *m, bool reconfiguring) {
                 return 0;
 
         if (m->dump_mode_read)
-                log_notice("The dump mode changed: %s", dump_mode_describe(&now));
+                log_notice("The dump mode changed: %s %s", dump_mode_describe(&now), dump_mode_describe_cpus(&now));
         else
-                log_info("%s", dump_mode_describe(&now));
+                log_info("%s %s", dump_mode_describe(&now), dump_mode_describe_cpus(&now));
         fadump_changed = !m->dump_mode_read || now.fadump != m->dump_mode.fadump ||
                 now.fadump_hotplug_ready != m->dump_mode.fadump_hotplug_ready;
         m->dump_mode = now;
@@ -117,8 +117,8 @@ int manager_refresh_dump_mode(Manager *m, bool reconfiguring) {
         return 0;
 }
 
-bool manager_kernel_handles_memory(const Manager *m) {
-        return dump_mode_kernel_handles_memory(&m->dump_mode);
+bool manager_kernel_handles(const Manager *m, DumpResource res) {
+        return dump_mode_kernel_handles(&m->dump_mode, res);
 }
 
 bool manager_poll_dt(Manager *m) {
@@ -144,7 +144,15 @@ SettleVerdict manager_evaluate(Manager *m, uint64_t *ret_generation) {
 static void on_reload_done(Reload *r, bool success, const char *how, void *userdata) {
         Manager *m = userdata;
         usec_t now = manager_now(m);
-        bool skipped = reload_skipped(r);  /* kdump is off: reload.c logged it */
+        bool skipped = reload_skipped(r);  /* kdump is off: how says why */
+
+        /* The gate is logged when it closes and opens, not once per request. */
+        if (skipped && !m->kdump_gate_closed)
+                log_notice("Not reloading the crash kernel: %s. Memory hot-plug requests are "
+                           "dropped until it is back; its own start loads the current memory.", how);
+        else if (!skipped && m->kdump_gate_closed)
+                log_info("kdump is on again: reloading the crash kernel on memory hot-plug.");
+        m->kdump_gate_closed = skipped;
 
         m->last_reload_duration = now - reload_started_at(r);
         m->last_reload_time = time(NULL);
@@ -317,7 +325,7 @@ void manager_dispatch(Manager *m) {
                         /* The kernel keeps memory current in the crash image; CPUs may still need
                          * the reload (their crash_hotplug is separate), and asked for by name, a
                          * reload still runs. */
-                        if (manager_kernel_handles_memory(m) && !cpus && a.reason != SETTLE_REASON_REQUESTED) {
+                        if (manager_kernel_handles(m, DUMP_RESOURCE_MEMORY) && !cpus && a.reason != SETTLE_REASON_REQUESTED) {
                                 log_debug("The kernel updates the crash image itself; no reload.");
                                 m->request_events = 0;
                                 settle_reload_finished(&m->settle, true, now);

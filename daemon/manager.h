@@ -66,11 +66,11 @@ typedef struct Manager {
         CaptureMemory *memory;     /* in model */
         CaptureCpus *cpus;         /* in model; NULL: no CPU nodes to follow (manager-cpus.c) */
         uint64_t cpu_events;       /* CPU uevents received */
-        bool cpu_needless;         /* CPU hot-plug needs no reload here, as read ... */
-        usec_t cpu_needless_until; /* ... for the burst that ends then */
+        usec_t cpu_dump_mode_until; /* CPU uevents read the dump mode again from then on */
         bool request_cpus;         /* the current request has CPU uevents that need a reload */
 
         Reload *reload;
+        bool kdump_gate_closed;    /* the last reload was skipped, kdump being off (logged once) */
         uint64_t request_events;   /* uevents since the last reload started */
         usec_t last_reload_duration;
         time_t last_reload_time;   /* wall clock, for people; 0: none yet */
@@ -98,8 +98,8 @@ usec_t manager_now(Manager *m);
  * fadump registration also re-resolves the reload backend unless `reconfiguring` (the caller
  * does). 0, or the negative errno of a backend that cannot be resolved any more. */
 int manager_refresh_dump_mode(Manager *m, bool reconfiguring);
-/* Whether memory events need no reload now: the kernel updates the crash image itself. */
-bool manager_kernel_handles_memory(const Manager *m);
+/* Whether hot-plug of `res` needs no reload now (dump_mode_kernel_handles()), as read last. */
+bool manager_kernel_handles(const Manager *m, DumpResource res);
 
 /* Reads the DT generation and feeds it to the engine; true if it moved. */
 bool manager_poll_dt(Manager *m);

@@ -38,10 +38,6 @@ struct Reload {
         void *userdata;
 };
 
-/* Whether the last gated reload was skipped: the gate is logged when it closes and opens, not
- * once per request. */
-static bool gate_closed;
-
 /* The full path of an executable: name itself if it has a slash, else the first match in path. */
 static int find_executable(const char *name, const char *path, char **ret) {
         _cleanup_free_ char *copy = NULL;
@@ -176,10 +172,6 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
                 /* The gate is closed: kdump is off, nothing ran, nothing failed. */
                 how[n] = 0;
                 r->skipped = success = true;
-                if (!gate_closed)
-                        log_notice("Not reloading the crash kernel: %s. Memory hot-plug requests are "
-                                   "dropped until it is back; its own start loads the current memory.", how);
-                gate_closed = true;
         } else if (r->timed_out) {
                 /* Killed at the timeout, or later after waiting for the crash kernel to be back. */
                 snprintf(how, sizeof(how), "timed out after %s and was killed",
@@ -194,11 +186,6 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
                 snprintf(how, sizeof(how), "exit status %d", si->si_status);
         } else
                 snprintf(how, sizeof(how), "killed by signal %s", strsignal(si->si_status));
-
-        if (!r->skipped && gate_closed) {
-                log_info("kdump is on again: reloading the crash kernel on memory hot-plug.");
-                gate_closed = false;
-        }
 
         r->pid = 0;  /* reaped by sd-event */
         r->done(r, success, how, r->userdata);

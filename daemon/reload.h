@@ -30,9 +30,9 @@ typedef void (*reload_done_t)(Reload *r, bool success, const char *how, void *us
 /* Forks and execs argv (no shell) in its own process group, with KDUMP_SETTLE_REASON set; done is
  * called once when it exits, or after it was killed at timeout. backend (reload_argv_resolve()'s
  * name) may replace argv for this reload and gates it on kdump being on: when it is off, the
- * child runs nothing and done gets success with reload_skipped() true. A reload past its timeout
- * is not killed while it has unloaded a crash kernel that was loaded (kexec_crash_loaded under
- * root), until reload_deadline(). */
+ * child runs nothing and done gets success with reload_skipped() true, how saying why. A reload
+ * past its timeout is not killed while it has unloaded a crash kernel that was loaded
+ * (kexec_crash_loaded under root), until reload_deadline(). */
 int reload_start(sd_event *event, const char *root, const char *backend, char * const *argv,
                  const char *fadump_registered, SettleReason reason, usec_t timeout, reload_done_t done,
                  void *userdata, Reload **ret, Error *e);

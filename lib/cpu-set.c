@@ -295,27 +295,3 @@ fail:
         cpu_set_done(&s);
         return r;
 }
-
-int cpu_crash_hotplug_read(const char *root, bool *ret, Error *e) {
-        _cleanup_free_ char *text = NULL;
-        size_t size;
-        int r;
-
-        assert(ret);
-
-        *ret = false;
-
-        r = read_full_file_root(root, CPU_SYSFS_DIR "/crash_hotplug", SMALL_FILE_MAX, &text, &size, NULL);
-        if (r == -ENOENT)
-                return r;
-        if (r < 0)
-                return error_set(e, r, "Cannot read " CPU_SYSFS_DIR "/crash_hotplug: %s", strerror(-r));
-
-        if (size > 0 && text[size - 1] == '\n')
-                size--;
-        if (size != 1 || (text[0] != '0' && text[0] != '1'))
-                return error_set(e, -EBADMSG, CPU_SYSFS_DIR "/crash_hotplug: expected 0 or 1 at byte 0");
-
-        *ret = text[0] == '1';
-        return 0;
-}

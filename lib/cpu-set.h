@@ -69,9 +69,3 @@ void cpu_set_forget(CpuSet *s, uint32_t cpu);
 bool cpu_set_online(const CpuSet *s, uint32_t cpu);
 bool cpu_set_present(const CpuSet *s, uint32_t cpu);
 uint32_t cpu_set_hw_id(const CpuSet *s, uint32_t cpu);
-
-/* /sys/devices/system/cpu/crash_hotplug (Linux 6.5 and later): 1 when the kernel updates the
- * loaded crash image itself on CPU hot-plug, so that no reload is needed. *ret = false and
- * -ENOENT (no message) when the file does not exist; "0" or "1" with an optional newline,
- * -EBADMSG otherwise. */
-int cpu_crash_hotplug_read(const char *root, bool *ret, Error *e);

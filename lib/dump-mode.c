@@ -23,18 +23,28 @@ void dump_mode_read(const char *root, DumpMode *ret) {
                 .fadump = sysfs_flag(root, FADUMP_DIR "/enabled"),
                 .fadump_hotplug_ready = sysfs_flag(root, FADUMP_DIR "/hotplug_ready"),
                 .memory_crash_hotplug = sysfs_flag(root, MEMORY_CRASH_HOTPLUG_PATH),
+                .cpu_crash_hotplug = sysfs_flag(root, CPU_CRASH_HOTPLUG_PATH),
         };
 }
 
 bool dump_mode_equal(const DumpMode *a, const DumpMode *b) {
         return a->fadump == b->fadump && a->fadump_hotplug_ready == b->fadump_hotplug_ready &&
-                a->memory_crash_hotplug == b->memory_crash_hotplug;
+                a->memory_crash_hotplug == b->memory_crash_hotplug &&
+                a->cpu_crash_hotplug == b->cpu_crash_hotplug;
 }
 
-bool dump_mode_kernel_handles_memory(const DumpMode *d) {
+bool dump_mode_kernel_handles(const DumpMode *d, DumpResource res) {
         assert(d);
-        /* With fadump the capture kernel is firmware's business: crash_hotplug says nothing. */
-        return d->fadump ? d->fadump_hotplug_ready : d->memory_crash_hotplug;
+
+        switch (res) {
+        case DUMP_RESOURCE_MEMORY:
+                /* With fadump the capture kernel is firmware's business: crash_hotplug says nothing. */
+                return d->fadump ? d->fadump_hotplug_ready : d->memory_crash_hotplug;
+        case DUMP_RESOURCE_CPU:
+                return d->fadump || d->cpu_crash_hotplug;
+        default:
+                assert_not_reached();
+        }
 }
 
 const char *dump_mode_describe(const DumpMode *d) {
@@ -50,4 +60,15 @@ const char *dump_mode_describe(const DumpMode *d) {
                 "memory events need no reload." :
                 "The kernel leaves the crash image to user space on memory hot-plug (crash_hotplug=0): "
                 "memory events reload it.";
+}
+
+const char *dump_mode_describe_cpus(const DumpMode *d) {
+        assert(d);
+
+        if (d->cpu_crash_hotplug)
+                return "The kernel updates the crash image on CPU hot-plug itself (CPU crash_hotplug=1); "
+                        "CPU events need no reload.";
+        return d->fadump ?
+                "Firmware boots the capture kernel with every CPU: CPU events need no reload." :
+                "CPU events reload the crash image (CPU crash_hotplug=0).";
 }

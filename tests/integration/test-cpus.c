@@ -35,11 +35,14 @@
 #include "fake-cpus.h"
 #include "fake-root.h"
 #include "dump-mode.h"
+#include "alloc-util.h"
+#include "daemon-runner.h"
 #include "harness.h"
 #include "macro.h"
 
 /* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
 #include <umockdev.h>
+#include "daemon-runner-testbed.h"
 
 #define WAIT_MAX (10 * SEC)
 #define AFTER_IDLE (300 * MSEC)  /* how long "nothing more happens" is watched */
@@ -57,19 +60,10 @@ typedef struct Call {
 } Call;
 
 typedef struct Test {
-        const char *name;
-        bool failed;
+        DaemonRun d;          /* root: the testbed's */
         UMockdevTestbed *testbed;
-        char *root, *dir, *log;
-        int notify_fd;
-        pid_t pid;
-        bool exited, ready;
-        char status[128];     /* the last STATUS= */
         unsigned n_uevents;
 } Test;
-
-static const char *arg_daemon, *arg_srcdir;
-static pid_t current_daemon;
 
 static double now_real(void) {
         struct timespec ts;
@@ -85,17 +79,13 @@ static bool add_device(Test *t, const char *desc) {
 
         if (umockdev_testbed_add_from_string(t->testbed, desc, &error))
                 return true;
-        TEST_FAIL(t, "umockdev cannot add a device: %s", error->message);
+        TEST_FAIL(&t->d, "umockdev cannot add a device: %s", error->message);
         g_error_free(error);
         return false;
 }
 
 static bool add_block(Test *t, unsigned n) {
-        char *desc = harness_umockdev_block(n);
-        bool ok = add_device(t, desc);
-
-        free(desc);
-        return ok;
+        return daemon_run_add_block(&t->d, t->testbed, n);
 }
 
 /* The DT memory property: N_BOOT_LMBS assigned, then N_HOT_LMBS with hot_flags. */
@@ -108,21 +98,21 @@ static bool write_memory_dt(Test *t, uint32_t hot_flags) {
         int r;
 
         memory_dt(&b, hot_flags);
-        r = fake_root_write_dt(t->root, LMB_SIZE, DT_FORMAT_V2, &b);
+        r = fake_root_write_dt(t->d.root, LMB_SIZE, DT_FORMAT_V2, &b);
         blob_done(&b);
-        return CHECK(t, r >= 0, "cannot write the DT memory property: %s", strerror(-r));
+        return CHECK(&t->d, r >= 0, "cannot write the DT memory property: %s", strerror(-r));
 }
 
 static bool set_cpus(Test *t, const char *present, const char *online) {
-        int r = fake_cpus_set_lists(t->root, present, online);
+        int r = fake_cpus_set_lists(t->d.root, present, online);
 
-        return CHECK(t, r >= 0, "cannot write the CPU lists: %s", strerror(-r));
+        return CHECK(&t->d, r >= 0, "cannot write the CPU lists: %s", strerror(-r));
 }
 
 static bool set_hw_id(Test *t, unsigned cpu, int hw_id) {
-        int r = fake_cpus_set_physical_id(t->root, cpu, hw_id);
+        int r = fake_cpus_set_physical_id(t->d.root, cpu, hw_id);
 
-        return CHECK(t, r >= 0, "cannot write cpu%u/physical_id: %s", cpu, strerror(-r));
+        return CHECK(&t->d, r >= 0, "cannot write cpu%u/physical_id: %s", cpu, strerror(-r));
 }
 
 /* The node is made aside and renamed into /cpus whole: the daemon polling /cpus must not catch it
@@ -137,7 +127,7 @@ static bool write_core(Test *t, uint32_t reg) {
         if (r >= 0)
                 r = fake_cpus_write_core(aside, reg, 1);
         if (r >= 0 && (asprintf(&from, "%s/" DT_CPUS_NODE "/%s", aside, name) < 0 ||
-                       asprintf(&to, "%s/" DT_CPUS_NODE "/%s", t->root, name) < 0))
+                       asprintf(&to, "%s/" DT_CPUS_NODE "/%s", t->d.root, name) < 0))
                 abort();
         if (r >= 0 && rename(from, to) < 0)
                 r = -errno;
@@ -146,13 +136,13 @@ static bool write_core(Test *t, uint32_t reg) {
         free(aside);
         free(from);
         free(to);
-        return CHECK(t, r >= 0, "cannot write the /cpus node %u: %s", reg, strerror(-r));
+        return CHECK(&t->d, r >= 0, "cannot write the /cpus node %u: %s", reg, strerror(-r));
 }
 
 static bool remove_core(Test *t, uint32_t reg) {
-        int r = fake_cpus_remove_core(t->root, reg);
+        int r = fake_cpus_remove_core(t->d.root, reg);
 
-        return CHECK(t, r >= 0, "cannot remove the /cpus node %u: %s", reg, strerror(-r));
+        return CHECK(&t->d, r >= 0, "cannot remove the /cpus node %u: %s", reg, strerror(-r));
 }
 
 static void uevent(Test *t, const char *subsystem, unsigned n, const char *action) {
@@ -169,9 +159,9 @@ static bool write_boot_fdt(Test *t, const uint32_t *cores, size_t n) {
         size_t size = 0;
         int r, cpus;
 
-        r = dtb_from_memory_node(t->root, &blob, &size, NULL);
+        r = dtb_from_memory_node(t->d.root, &blob, &size, NULL);
         if (r < 0)
-                return CHECK(t, false, "cannot make the boot DT: %s", strerror(-r));
+                return CHECK(&t->d, false, "cannot make the boot DT: %s", strerror(-r));
         big = malloc(size + 4096);
         if (!big)
                 abort();
@@ -193,10 +183,10 @@ static bool write_boot_fdt(Test *t, const uint32_t *cores, size_t n) {
         if (cpus >= 0)
                 r = fdt_pack(big);
         if (cpus >= 0 && r >= 0)
-                r = fake_root_write_file(t->root, BOOT_FDT_PATH, big, fdt_totalsize(big));
+                r = fake_root_write_file(t->d.root, BOOT_FDT_PATH, big, fdt_totalsize(big));
         free(blob);
         free(big);
-        return CHECK(t, cpus >= 0 && r >= 0, "cannot write the boot DT with /cpus");
+        return CHECK(&t->d, cpus >= 0 && r >= 0, "cannot write the boot DT with /cpus");
 }
 
 /* A pseries LPAR: 4 LMBs of memory, cores 0 and 1 (and HOT_CORE if with_hot) of one thread each,
@@ -205,7 +195,7 @@ static bool setup_lpar(Test *t, bool with_hot) {
         const char *list = with_hot ? "0-2\n" : "0-1\n";
         char desc[256];
 
-        if (!CHECK(t, fake_root_set_block_size(t->root, LMB_SIZE) >= 0, "cannot write block_size_bytes"))
+        if (!CHECK(&t->d, fake_root_set_block_size(t->d.root, LMB_SIZE) >= 0, "cannot write block_size_bytes"))
                 return false;
         for (unsigned n = 0; n < N_BOOT_LMBS; n++)
                 if (!add_block(t, n))
@@ -213,7 +203,7 @@ static bool setup_lpar(Test *t, bool with_hot) {
         if (!write_memory_dt(t, 0))
                 return false;
 
-        if (!CHECK(t, fake_root_write_file(t->root, DT_CPUS_NODE "/#address-cells", "\0\0\0\1", 4) >= 0,
+        if (!CHECK(&t->d, fake_root_write_file(t->d.root, DT_CPUS_NODE "/#address-cells", "\0\0\0\1", 4) >= 0,
                    "cannot write /cpus"))
                 return false;
         for (unsigned c = 0; c < N_POSSIBLE; c++) {
@@ -232,34 +222,8 @@ static bool setup_lpar(Test *t, bool with_hot) {
 
 /* --- the daemon ------------------------------------------------------------------------------- */
 
-static void on_notify(const char *line, void *userdata) {
-        Test *t = userdata;
-
-        if (strcmp(line, "READY=1") == 0)
-                t->ready = true;
-        else if (strncmp(line, "STATUS=", 7) == 0)
-                snprintf(t->status, sizeof(t->status), "%s", line + 7);
-}
-
-static void pump(Test *t, int64_t timeout) {
-        int st;
-
-        (void) harness_notify_read(t->notify_fd, timeout, on_notify, t);
-        if (t->pid > 0 && !t->exited && waitpid(t->pid, &st, WNOHANG) == t->pid) {
-                t->exited = true;
-                current_daemon = 0;
-        }
-}
-
-static void watch(Test *t, int64_t usec) {
-        int64_t end = harness_now_usec() + usec;
-
-        for (int64_t now; (now = harness_now_usec()) < end;)
-                pump(t, end - now);
-}
-
 static size_t read_calls(Test *t, Call *calls) {
-        char *text = harness_read_all(t->log, NULL), *save = NULL;
+        char *text = harness_read_all(t->d.log, NULL), *save = NULL;
         size_t n = 0;
 
         if (!text)
@@ -269,7 +233,7 @@ static size_t read_calls(Test *t, Call *calls) {
                 unsigned number;
 
                 if (sscanf(l, "%u %lf %31s %255s", &number, &c.time, c.reason, c.nodes) != 4)
-                        TEST_FAIL(t, "bad line in the reload log: \"%s\"", l);
+                        TEST_FAIL(&t->d, "bad line in the reload log: \"%s\"", l);
                 else if (n < MAX_CALLS)
                         calls[n++] = c;
         }
@@ -285,7 +249,7 @@ static size_t n_calls(Test *t) {
 
 /* Whether the daemon logged text. */
 static bool log_has(Test *t, const char *text) {
-        char *err = harness_path_in(t->dir, "daemon.stderr"), *data = harness_read_all(err, NULL);
+        char *err = daemon_run_path(&t->d, "daemon.stderr"), *data = harness_read_all(err, NULL);
         bool found = data && strstr(data, text);
 
         free(data);
@@ -295,28 +259,17 @@ static bool log_has(Test *t, const char *text) {
 
 typedef bool (*Predicate)(Test *t, const void *arg);
 
+/* Pumps until pred holds, failing the case after WAIT_MAX or if the daemon exits. */
 static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what) {
-        int64_t end = harness_now_usec() + WAIT_MAX;
-
-        while (!pred(t, arg)) {
-                int64_t now = harness_now_usec();
-
-                if (t->exited)
-                        return CHECK(t, false, "the daemon exited while waiting for %s", what);
-                if (now >= end)
-                        return CHECK(t, false, "no %s within %.0f s (status \"%s\")", what, (double) WAIT_MAX / SEC,
-                                     t->status);
-                pump(t, MIN(end - now, 20 * MSEC));
-        }
-        return true;
+        return DAEMON_RUN_WAIT(&t->d, WAIT_MAX, pred(t, arg), what);
 }
 
 static bool pred_idle(Test *t, const void *arg) {
-        return t->ready && strcmp(t->status, "idle") == 0;
+        return t->d.ready && strcmp(t->d.status, "idle") == 0;
 }
 
 static bool pred_calls(Test *t, const void *arg) {
-        return n_calls(t) >= *(const size_t *) arg && strcmp(t->status, "idle") == 0;
+        return n_calls(t) >= *(const size_t *) arg && strcmp(t->d.status, "idle") == 0;
 }
 
 static bool pred_log(Test *t, const void *arg) {
@@ -324,33 +277,10 @@ static bool pred_log(Test *t, const void *arg) {
 }
 
 static void spawn_daemon(Test *t) {
-        char *config = harness_path_in(t->dir, "kdump-settle.conf");
-        char *err = harness_path_in(t->dir, "daemon.stderr");
-        char *notify = harness_path_in(t->dir, "notify");
-        char *a_config, *a_reload, *a_notify, *a_runtime;
-        char **envp;
+        _cleanup_free_ char *a_reload = daemon_run_reload_command(&t->d, "record-cpus");
 
-        if (harness_write_text(config, "") < 0 ||
-            asprintf(&a_config, "--config=%s", config) < 0 ||
-            asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-cpus %s", arg_srcdir, t->log) < 0 ||
-            asprintf(&a_notify, "NOTIFY_SOCKET=%s", notify) < 0 ||
-            asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
-                abort();
-        char *argv[] = {
-                (char *) arg_daemon, a_config, a_reload, a_runtime, (char *) "--debug",
-                (char *) "--quiet-sec=50ms", (char *) "--poll-interval-sec=5ms", (char *) "--max-wait-sec=20s", NULL,
-        };
-        envp = harness_environ_with(a_notify, NULL);
-        t->pid = harness_spawn(argv, envp, err, "#");
-        current_daemon = t->pid;
-        free(envp);
-        free(a_config);
-        free(a_reload);
-        free(a_notify);
-        free(a_runtime);
-        free(config);
-        free(err);
-        free(notify);
+        daemon_run_start(&t->d, (const char *const[]) { a_reload, "--quiet-sec=50ms", "--poll-interval-sec=5ms",
+                                                        "--max-wait-sec=20s", NULL });
 }
 
 static bool start_daemon(Test *t) {
@@ -358,9 +288,9 @@ static bool start_daemon(Test *t) {
         /* Consistent at start-up: idle, no reload, and CPUs followed. */
         if (!wait_for(t, pred_idle, NULL, "READY=1 and idle after start-up"))
                 return false;
-        watch(t, AFTER_IDLE);
-        return CHECK(t, n_calls(t) == 0, "%zu reload(s) at start-up", n_calls(t)) &&
-               CHECK(t, log_has(t, "Watching CPUs: "), "the daemon does not follow CPUs (no \"Watching CPUs\")");
+        daemon_run_watch(&t->d, AFTER_IDLE);
+        return CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) at start-up", n_calls(t)) &&
+               CHECK(&t->d, log_has(t, "Watching CPUs: "), "the daemon does not follow CPUs (no \"Watching CPUs\")");
 }
 
 /* Waits until `expected` reloads happened and the daemon is idle, watches a little longer, and
@@ -372,14 +302,14 @@ static bool expect_reloads(Test *t, size_t expected, double t0, const char *what
 
         if (expected > 0 && !wait_for(t, pred_calls, &expected, what))
                 return false;
-        watch(t, expected > 0 ? AFTER_IDLE : 500 * MSEC);
+        daemon_run_watch(&t->d, expected > 0 ? AFTER_IDLE : 500 * MSEC);
         n = read_calls(t, calls);
         printf("# %s: %u uevents, %zu reload(s)", what, t->n_uevents, n);
         if (n > 0 && t0 > 0)
                 printf(", DT change to reload %.1f ms", (calls[0].time - t0) * 1e3);
         printf("\n");
-        return CHECK(t, n == expected, "%zu reload(s) after %s, expected %zu", n, what, expected) &&
-               CHECK(t, strcmp(t->status, "idle") == 0, "not idle after %s: \"%s\"", what, t->status);
+        return CHECK(&t->d, n == expected, "%zu reload(s) after %s, expected %zu", n, what, expected) &&
+               CHECK(&t->d, strcmp(t->d.status, "idle") == 0, "not idle after %s: \"%s\"", what, t->d.status);
 }
 
 /* Whether reload i (from 0) saw the hot core's node, as wanted. */
@@ -389,14 +319,14 @@ static bool check_saw_core(Test *t, size_t i, bool wanted) {
         size_t n = read_calls(t, calls);
         bool saw;
 
-        if (!CHECK(t, i < n, "no reload %zu", i + 1))
+        if (!CHECK(&t->d, i < n, "no reload %zu", i + 1))
                 return false;
         fake_cpus_node_name(HOT_CORE, name, sizeof(name));
         saw = strstr(calls[i].nodes, name);
-        return CHECK(t, strstr(calls[i].nodes, "PowerPC,POWER9@0"),
+        return CHECK(&t->d, strstr(calls[i].nodes, "PowerPC,POWER9@0"),
                      "reload %zu saw no /cpus nodes (\"%s\"): the command cannot read the testbed?", i + 1,
                      calls[i].nodes) &&
-               CHECK(t, saw == wanted, "reload %zu saw the /cpus nodes \"%s\": %s should %sbe there", i + 1,
+               CHECK(&t->d, saw == wanted, "reload %zu saw the /cpus nodes \"%s\": %s should %sbe there", i + 1,
                      calls[i].nodes, name, wanted ? "" : "not ");
 }
 
@@ -477,13 +407,13 @@ static void test_mixed(Test *t) {
         if (!expect_reloads(t, 1, t0, "a DIMM and a core in one request") || !check_saw_core(t, 0, true))
                 return;
 
-        char *path = harness_path_in(t->dir, "reload.log.1.dt");
+        char *path = harness_path_in(t->d.dir, "reload.log.1.dt");
         Blob want;
 
         copy = harness_read_all(path, &size);
         free(path);
         memory_dt(&want, DRCONF_MEM_ASSIGNED);
-        CHECK(t, copy && size == want.size && memcmp(copy, want.data, size) == 0,
+        CHECK(&t->d, copy && size == want.size && memcmp(copy, want.data, size) == 0,
               "the reload did not see the DT memory property with the DIMM");
         blob_done(&want);
         free(copy);
@@ -503,14 +433,14 @@ static void test_rollback(Test *t) {
         if (!wait_for(t, pred_log, "uevent online cpu2", "the online uevent"))
                 return;
         expect_reloads(t, 0, 0, "a rolled-back core removal");
-        CHECK(t, log_has(t, "no reload needed"), "the daemon did not say the loaded crash kernel matches");
+        CHECK(&t->d, log_has(t, "no reload needed"), "the daemon did not say the loaded crash kernel matches");
 }
 
 /* crash_hotplug = 1: the kernel updates the crash image on CPU hot-plug itself. */
 static void test_crash_hotplug(Test *t) {
         if (!setup_lpar(t, false))
                 return;
-        if (!CHECK(t, fake_root_write_file(t->root, CPU_SYSFS_DIR "/crash_hotplug", "1\n", 2) >= 0,
+        if (!CHECK(&t->d, fake_root_write_file(t->d.root, CPU_SYSFS_DIR "/crash_hotplug", "1\n", 2) >= 0,
                    "cannot write crash_hotplug") || !start_daemon(t))
                 return;
         if (!hot_add(t))
@@ -521,7 +451,7 @@ static void test_crash_hotplug(Test *t) {
         if (!wait_for(t, pred_log, "uevent online cpu2", "the online uevent"))
                 return;
         expect_reloads(t, 0, 0, "a core hot-added with crash_hotplug=1");
-        CHECK(t, log_has(t, "CPU hot-plug needs no reload here (crash_hotplug=1)"),
+        CHECK(&t->d, log_has(t, "CPU hot-plug needs no reload here (crash_hotplug=1)"),
               "the daemon did not say why it does not reload");
 }
 
@@ -532,7 +462,7 @@ static void test_memory_crash_hotplug_only(Test *t) {
 
         if (!setup_lpar(t, false))
                 return;
-        if (!CHECK(t, fake_root_write_file(t->root, MEMORY_CRASH_HOTPLUG_PATH, "1\n", 2) >= 0,
+        if (!CHECK(&t->d, fake_root_write_file(t->d.root, MEMORY_CRASH_HOTPLUG_PATH, "1\n", 2) >= 0,
                    "cannot write memory's crash_hotplug") || !start_daemon(t))
                 return;
         t0 = now_real();
@@ -557,10 +487,10 @@ static void test_missing_cpu(Test *t) {
         if (!wait_for(t, pred_log, "CPU 2 (thread 2) is online, but no /cpus node lists its thread",
                       "the daemon saying CPU 2 is missing from the DT"))
                 return;
-        watch(t, 500 * MSEC);
-        if (!CHECK(t, n_calls(t) == 0, "reloaded while CPU 2 is missing from the DT") ||
-            !CHECK(t, strncmp(t->status, "waiting for device tree", 23) == 0, "status \"%s\", expected waiting "
-                   "for device tree", t->status))
+        daemon_run_watch(&t->d, 500 * MSEC);
+        if (!CHECK(&t->d, n_calls(t) == 0, "reloaded while CPU 2 is missing from the DT") ||
+            !CHECK(&t->d, strncmp(t->d.status, "waiting for device tree", 23) == 0, "status \"%s\", expected waiting "
+                   "for device tree", t->d.status))
                 return;
         t0 = now_real();
         if (write_core(t, HOT_CORE) && expect_reloads(t, 1, t0, "the missing node arriving"))
@@ -578,26 +508,18 @@ static void test_restart(Test *t) {
         uevent(t, "cpu", HOT_CORE, "online");
         if (!wait_for(t, pred_log, "no /cpus node lists its thread", "the daemon waiting for the node"))
                 return;
-        watch(t, 100 * MSEC);  /* the state file is written when the engine waits */
-        kill(t->pid, SIGKILL);
-        waitpid(t->pid, NULL, 0);
-        t->exited = true;
-        current_daemon = 0;
+        daemon_run_watch(&t->d, 100 * MSEC);  /* the state file is written when the engine waits */
+        daemon_run_kill(&t->d);
         if (!write_core(t, HOT_CORE))
                 return;
 
-        *t->status = '\0';
-        t->ready = t->exited = false;
         spawn_daemon(t);
         /* The saved set is the one without the core: the successor's start-up request reloads. */
         if (!expect_reloads(t, 1, 0, "a restart owing a reload") || !check_saw_core(t, 0, true))
                 return;
 
-        kill(t->pid, SIGTERM);
-        while (!t->exited)
-                pump(t, 10 * MSEC);
-        *t->status = '\0';
-        t->ready = t->exited = false;
+        if (!daemon_run_stop(&t->d, WAIT_MAX))
+                return;
         spawn_daemon(t);
         if (wait_for(t, pred_idle, NULL, "idle after the second restart"))
                 expect_reloads(t, 1, 0, "a restart with that set loaded");
@@ -606,75 +528,16 @@ static void test_restart(Test *t) {
 /* --- set-up, tear-down, main ------------------------------------------------------------------ */
 
 static void test_init(Test *t, const char *name) {
-        char *notify;
-
-        *t = (Test) { .name = name, .notify_fd = -1 };
-        t->testbed = umockdev_testbed_new();
-        if (!umockdev_in_mock_environment()) {
-                printf("Bail out! umockdev's preload library is not active\n");
-                exit(99);
-        }
-        t->root = umockdev_testbed_get_root_dir(t->testbed);
-        if (fake_root_create(&t->dir) < 0) {
-                printf("Bail out! cannot create a temporary directory\n");
-                exit(99);
-        }
-        t->log = harness_path_in(t->dir, "reload.log");
-        notify = harness_path_in(t->dir, "notify");
-        t->notify_fd = harness_notify_socket(notify);
-        if (t->notify_fd < 0) {
-                printf("Bail out! cannot bind %s: %s\n", notify, strerror(-t->notify_fd));
-                exit(99);
-        }
-        free(notify);
+        *t = (Test) {};
+        t->testbed = daemon_run_init_testbed(&t->d, name, "reload.log", true);
 }
 
 static void test_done(Test *t, unsigned number) {
-        if (t->pid > 0 && !t->exited) {
-                int64_t end = harness_now_usec() + WAIT_MAX;
-
-                kill(t->pid, SIGTERM);
-                while (!t->exited && harness_now_usec() < end)
-                        pump(t, 10 * MSEC);
-                if (!CHECK(t, t->exited, "the daemon did not exit on SIGTERM")) {
-                        kill(t->pid, SIGKILL);
-                        waitpid(t->pid, NULL, 0);
-                }
-                current_daemon = 0;
-        }
-        printf("%s %u - %s\n", t->failed ? "not ok" : "ok", number, t->name);
-        if (t->failed) {
-                char *err = harness_path_in(t->dir, "daemon.stderr"), *text = harness_read_all(err, NULL);
-                char *log = harness_read_all(t->log, NULL);
-
-                harness_diag_lines("reload log: ", log ? log : "(none)");
-                harness_diag_lines("daemon: ", text ? text : "(no output)");
-                free(log);
-                free(text);
-                free(err);
-        }
-        fflush(stdout);
-        close(t->notify_fd);
-        (void) fake_root_remove(t->dir);
-        free(t->dir);
-        free(t->log);
-        g_free(t->root);
-        g_object_unref(t->testbed);
+        daemon_run_finish(&t->d, number, "reload log: ");
+        daemon_run_free_testbed(&t->d, t->testbed);
 }
 
-static void on_alarm(int sig) {
-        static const char msg[] = "Bail out! test-cpus took longer than its global limit\n";
-
-        if (current_daemon > 0)
-                kill(current_daemon, SIGKILL);
-        (void) !write(STDOUT_FILENO, msg, sizeof(msg) - 1);
-        _exit(99);
-}
-
-static const struct {
-        const char *name;
-        void (*run)(Test *t);
-} tests[] = {
+DAEMON_RUNNER_CASES(Test) tests[] = {
         { "hot-add of a core: one reload, which saw its node", test_hot_add },
         { "hot-remove of a core: one reload, which saw no node for it", test_hot_remove },
         { "a DIMM and a core in one request: one reload", test_mixed },
@@ -685,39 +548,4 @@ static const struct {
         { "restarts: a reload owed is done once the DT agrees, a set already loaded is not reloaded", test_restart },
 };
 
-int main(int argc, char **argv) {
-        bool any_failed = false;
-        int r;
-
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        r = harness_ensure_preload(argv, "KDUMP_SETTLE_TEST_REEXEC");
-        if (r < 0) {
-                printf("Bail out! cannot run under libumockdev-preload: %s\n", strerror(-r));
-                return 99;
-        }
-        arg_daemon = getenv("KDUMP_SETTLED");
-        arg_srcdir = getenv("KDUMP_SETTLE_SRCDIR");
-        if (!arg_daemon || !arg_srcdir) {
-                printf("Bail out! set KDUMP_SETTLED and KDUMP_SETTLE_SRCDIR\n");
-                return 99;
-        }
-
-        signal(SIGALRM, on_alarm);
-        alarm(120);
-
-        printf("1..%zu\n", ELEMENTSOF(tests));
-        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
-                const char *only = getenv("KDUMP_SETTLE_TEST_ONLY");
-                Test t;
-
-                if (only && (size_t) atoi(only) != i + 1) {
-                        printf("ok %zu - %s # SKIP not selected\n", i + 1, tests[i].name);
-                        continue;
-                }
-                test_init(&t, tests[i].name);
-                tests[i].run(&t);
-                any_failed |= t.failed;
-                test_done(&t, (unsigned) i + 1);
-        }
-        return any_failed ? 1 : 0;
-}
+DAEMON_RUNNER_MAIN(Test, tests, .program = "test-cpus", .timeout_sec = 120, .umockdev = true)

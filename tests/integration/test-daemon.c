@@ -32,11 +32,13 @@
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
+#include "daemon-runner.h"
 #include "harness.h"
 #include "macro.h"
 
 /* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
 #include <umockdev.h>
+#include "daemon-runner-testbed.h"
 
 extern char **environ;
 
@@ -59,30 +61,15 @@ typedef struct Call {
 } Call;
 
 typedef struct Test {
-        const char *name;
-        bool failed;
-
+        DaemonRun d;         /* root: the testbed's: holds sys/ */
         UMockdevTestbed *testbed;
-        char *root;          /* the testbed's root: holds sys/ */
-        char *dir;           /* ours: notify socket, reload log, daemon stderr, config */
-        char *log;           /* the reload log */
 
-        int notify_fd;
-        pid_t pid;           /* the daemon, 0 when none runs */
-        bool exited;
-        int wait_status;
-
-        bool ready, stopping;
+        bool stopping;
         bool own_config;     /* the test wrote kdump-settle.conf, ReloadCommand= included */
         char *status[MAX_STATUS];
         size_t n_status;
         size_t n_status_dropped;
 } Test;
-
-static const char *arg_daemon;
-static const char *arg_ctl;
-static const char *arg_srcdir;
-static pid_t current_daemon;
 
 /* --- assertions ------------------------------------------------------------------------------- */
 
@@ -100,7 +87,7 @@ static double now_real(void) {
 
 /* The reload log, parsed. */
 static size_t read_calls(Test *t, Call *calls, size_t max) {
-        char *text = harness_read_all(t->log, NULL), *p, *save = NULL;
+        char *text = harness_read_all(t->d.log, NULL), *p, *save = NULL;
         size_t n = 0;
 
         if (!text)
@@ -109,7 +96,7 @@ static size_t read_calls(Test *t, Call *calls, size_t max) {
                 Call c = {};
 
                 if (sscanf(p, "%u %lf %31s %d %63s", &c.n, &c.time, c.reason, &c.status, c.copy) != 5) {
-                        TEST_FAIL(t, "bad line in the reload log: \"%s\"", p);
+                        TEST_FAIL(&t->d, "bad line in the reload log: \"%s\"", p);
                         continue;
                 }
                 if (n < max)
@@ -135,12 +122,12 @@ static bool check_copy(Test *t, unsigned n, const Blob *expected, const char *wh
         bool ok;
 
         snprintf(name, sizeof(name), "reload.log.%u.dt", n);
-        path = harness_path_in(t->dir, name);
+        path = harness_path_in(t->d.dir, name);
         data = harness_read_all(path, &size);
         free(path);
-        if (!CHECK(t, data, "reload %u left no DT copy (the command could not read the testbed's /sys?)", n))
+        if (!CHECK(&t->d, data, "reload %u left no DT copy (the command could not read the testbed's /sys?)", n))
                 return false;
-        ok = CHECK(t, size == expected->size && memcmp(data, expected->data, size) == 0,
+        ok = CHECK(&t->d, size == expected->size && memcmp(data, expected->data, size) == 0,
                    "reload %u saw a DT of %zu bytes that is not %s (%zu bytes)", n, size, what,
                    expected->size);
         free(data);
@@ -154,15 +141,7 @@ static void make_dt(Blob *b, uint32_t boot_flags, uint32_t hot_flags) {
 }
 
 static bool add_block(Test *t, unsigned n) {
-        _cleanup_free_ char *desc = harness_umockdev_block(n);
-        GError *error = NULL;
-
-        if (!umockdev_testbed_add_from_string(t->testbed, desc, &error)) {
-                TEST_FAIL(t, "umockdev cannot add memory%u: %s", n, error->message);
-                g_error_free(error);
-                return false;
-        }
-        return true;
+        return daemon_run_add_block(&t->d, t->testbed, n);
 }
 
 static void uevent(Test *t, unsigned n, const char *action) {
@@ -200,9 +179,9 @@ static void hot_remove(Test *t, unsigned first, unsigned count) {
 }
 
 static bool write_dt(Test *t, const Blob *b) {
-        int r = fake_root_write_dt(t->root, LMB_SIZE, DT_FORMAT_V2, b);
+        int r = fake_root_write_dt(t->d.root, LMB_SIZE, DT_FORMAT_V2, b);
 
-        return CHECK(t, r >= 0, "cannot write the DT property: %s", strerror(-r));
+        return CHECK(&t->d, r >= 0, "cannot write the DT property: %s", strerror(-r));
 }
 
 /* A whole DLPAR add as the kernel does it: the blocks' uevents, then, 3 ms after the last, the DT
@@ -216,9 +195,9 @@ static bool dlpar_add(Test *t, const Blob *dt) {
 
 /* A fake LPAR: 256 MiB LMBs and blocks, blocks memory0..n_blocks-1, and the DT (if any). */
 static bool setup_lpar(Test *t, unsigned n_blocks, const Blob *dt) {
-        int r = fake_root_set_block_size(t->root, LMB_SIZE);
+        int r = fake_root_set_block_size(t->d.root, LMB_SIZE);
 
-        if (!CHECK(t, r >= 0, "cannot write block_size_bytes: %s", strerror(-r)))
+        if (!CHECK(&t->d, r >= 0, "cannot write block_size_bytes: %s", strerror(-r)))
                 return false;
         for (unsigned n = 0; n < n_blocks; n++)
                 if (!add_block(t, n))
@@ -269,74 +248,30 @@ static size_t status_find_last(Test *t, size_t since, const char *prefix) {
         return found;
 }
 
-static void reap(Test *t) {
-        int st;
-
-        if (t->pid <= 0 || t->exited)
-                return;
-        if (waitpid(t->pid, &st, WNOHANG) == t->pid) {
-                t->exited = true;
-                t->wait_status = st;
-                current_daemon = 0;
-        }
-}
-
 static void on_notify(const char *line, void *userdata) {
         Test *t = userdata;
 
-        if (strcmp(line, "READY=1") == 0)
-                t->ready = true;
-        else if (strcmp(line, "STOPPING=1") == 0)
+        if (strcmp(line, "STOPPING=1") == 0)
                 t->stopping = true;
         else if (strncmp(line, "STATUS=", 7) == 0)
                 record_status(t, line + 7);
 }
 
-/* Reads notify messages for up to timeout (or until one arrives). */
-static void pump(Test *t, int64_t timeout) {
-        (void) harness_notify_read(t->notify_fd, timeout, on_notify, t);
-        reap(t);
-}
-
-/* Watches for a while, reading notifications. */
-static void watch(Test *t, int64_t usec) {
-        int64_t end = harness_now_usec() + usec;
-
-        for (int64_t now; (now = harness_now_usec()) < end;)
-                pump(t, end - now);
-}
-
 typedef bool (*Predicate)(Test *t, const void *arg);
 
-/* Pumps until pred holds (true), or fails the test after WAIT_MAX or if the daemon exits. */
+/* Pumps until pred holds, failing the case after WAIT_MAX or if the daemon exits. */
 static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what) {
-        int64_t start = harness_now_usec(), end = start + WAIT_MAX;
-
-        for (;;) {
-                if (pred(t, arg))
-                        return true;
-                if (t->exited) {
-                        TEST_FAIL(t, "the daemon exited while waiting for %s", what);
-                        return false;
-                }
-                int64_t now = harness_now_usec();
-                if (now >= end) {
-                        TEST_FAIL(t, "no %s within %.1f s (last status \"%s\")", what,
-                             (double) WAIT_MAX / SEC, last_status(t));
-                        return false;
-                }
-                pump(t, MIN(end - now, 20 * MSEC));
-        }
+        return DAEMON_RUN_WAIT(&t->d, WAIT_MAX, pred(t, arg), what);
 }
 
 static bool pred_ready(Test *t, const void *arg) {
         (void) arg;
-        return t->ready;
+        return t->d.ready;
 }
 
 static bool pred_exited(Test *t, const void *arg) {
         (void) arg;
-        return t->exited;
+        return t->d.exited;
 }
 
 /* Idle after activity: a status matching `busy` since `since`, and idle after the last one. */
@@ -367,49 +302,15 @@ static bool pred_status_since(Test *t, const void *arg) {
 }
 
 static bool start_daemon(Test *t, const char *const *extra) {
-        char *argv[32];
-        size_t n = 0;
-        char *config = harness_path_in(t->dir, "kdump-settle.conf");
-        char *err = harness_path_in(t->dir, "daemon.stderr");
-        char *notify = harness_path_in(t->dir, "notify");
-        char *a_config, *a_reload, *a_notify, *a_runtime;
-        char **envp;
+        _cleanup_free_ char *a_reload = daemon_run_reload_command(&t->d, "record-reload");
+        const char *argv[32] = { DAEMON_RUN_FAST_ARGS };
+        size_t n = 3;
 
-        if (!t->own_config && harness_write_text(config, "") < 0)
-                abort();
-        if (asprintf(&a_config, "--config=%s", config) < 0 ||
-            asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s",
-                     arg_srcdir, t->log) < 0 ||
-            asprintf(&a_notify, "NOTIFY_SOCKET=%s", notify) < 0 ||
-            asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
-                abort();
-
-        argv[n++] = (char *) arg_daemon;
-        argv[n++] = a_config;
         if (!t->own_config)  /* the command line wins over the file */
                 argv[n++] = a_reload;
-        argv[n++] = a_runtime;
-        argv[n++] = (char *) "--debug";
-        argv[n++] = (char *) "--quiet-sec=50ms";
-        argv[n++] = (char *) "--poll-interval-sec=5ms";
-        argv[n++] = (char *) "--max-wait-sec=20s";  /* longer than any wait here: only test 6 times out */
         for (; extra && *extra && n < ELEMENTSOF(argv) - 1; extra++)
-                argv[n++] = (char *) *extra;
-        argv[n] = NULL;
-
-        envp = harness_environ_with(a_notify, NULL);
-        pid_t pid = harness_spawn(argv, envp, err, "#");
-        t->pid = current_daemon = pid;
-        t->exited = false;
-
-        free(envp);
-        free(a_notify);
-        free(a_runtime);
-        free(a_reload);
-        free(a_config);
-        free(notify);
-        free(err);
-        free(config);
+                argv[n++] = *extra;
+        daemon_run_start(&t->d, argv);
         return true;
 }
 
@@ -423,53 +324,29 @@ static bool start_and_wait_idle(Test *t, const char *const *extra) {
         /* Consistent at start-up: the first status is idle, and no reload follows. */
         if (!wait_for(t, pred_status_since, &any, "STATUS=idle after start-up"))
                 return false;
-        watch(t, AFTER_IDLE);
-        return CHECK(t, n_calls(t) == 0, "%zu reload(s) at start-up although the DT agrees with sysfs",
+        daemon_run_watch(&t->d, AFTER_IDLE);
+        return CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) at start-up although the DT agrees with sysfs",
                      n_calls(t)) &&
-               CHECK(t, status_is(last_status(t), "idle"), "not idle after start-up: \"%s\"",
+               CHECK(&t->d, status_is(last_status(t), "idle"), "not idle after start-up: \"%s\"",
                      last_status(t));
 }
 
-static bool wait_exit(Test *t, int64_t timeout) {
-        int64_t end = harness_now_usec() + timeout;
-
-        while (!t->exited && harness_now_usec() < end)
-                pump(t, 10 * MSEC);
-        return t->exited;
-}
-
 static bool stop_daemon(Test *t) {
-        if (t->pid <= 0)
-                return true;
-        if (!t->exited) {
-                kill(t->pid, SIGTERM);
-                if (!wait_exit(t, WAIT_MAX)) {
-                        TEST_FAIL(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
-                        kill(t->pid, SIGKILL);
-                        waitpid(t->pid, &t->wait_status, 0);
-                        t->exited = true;
-                        current_daemon = 0;
-                        return false;
-                }
-        }
-        pump(t, 0);
-        return true;
+        bool ok = daemon_run_stop(&t->d, WAIT_MAX);
+
+        daemon_run_pump(&t->d, 0);
+        return ok;
 }
 
 static bool check_exit_0(Test *t, const char *when) {
-        int st = t->wait_status;
-
-        if (WIFSIGNALED(st))
-                return CHECK(t, false, "the daemon was killed by signal %d %s", WTERMSIG(st), when);
-        return CHECK(t, WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with status %d %s",
-                     WEXITSTATUS(st), when);
+        return daemon_run_check_exit_0(&t->d, when);
 }
 
 /* --- the daemon's log ------------------------------------------------------------------------- */
 
 /* How much the daemon has logged so far: a mark to search from. */
 static size_t log_mark(Test *t) {
-        char *err = harness_path_in(t->dir, "daemon.stderr");
+        char *err = harness_path_in(t->d.dir, "daemon.stderr");
         size_t size = 0;
 
         free(harness_read_all(err, &size));
@@ -479,7 +356,7 @@ static size_t log_mark(Test *t) {
 
 /* Whether the daemon logged text after mark; the number of times in *ret_count. */
 static bool log_has(Test *t, size_t mark, const char *text, size_t *ret_count) {
-        char *err = harness_path_in(t->dir, "daemon.stderr"), *data;
+        char *err = harness_path_in(t->d.dir, "daemon.stderr"), *data;
         size_t size = 0, count = 0;
 
         data = harness_read_all(err, &size);
@@ -514,87 +391,28 @@ static bool wait_log(Test *t, size_t mark, const char *text) {
 }
 
 #define CHECK_LOG(t, mark, text) \
-        CHECK((t), log_has((t), (mark), (text), NULL), "the daemon did not log \"%s\"", (text))
+        CHECK(&(t)->d, log_has((t), (mark), (text), NULL), "the daemon did not log \"%s\"", (text))
 
 /* --- set-up and tear-down --------------------------------------------------------------------- */
 
 static void test_init(Test *t, const char *name) {
-        int r;
-
-        *t = (Test) { .name = name, .notify_fd = -1 };
-
-        t->testbed = umockdev_testbed_new();
-        if (!umockdev_in_mock_environment()) {
-                printf("Bail out! umockdev's preload library is not active: /sys is not redirected\n");
-                exit(99);
-        }
-        t->root = umockdev_testbed_get_root_dir(t->testbed);
-
-        r = fake_root_create(&t->dir);
-        if (r < 0) {
-                printf("Bail out! cannot create a temporary directory: %s\n", strerror(-r));
-                exit(99);
-        }
-        t->log = harness_path_in(t->dir, "reload.log");
-
-        char *notify = harness_path_in(t->dir, "notify");
-        t->notify_fd = harness_notify_socket(notify);
-        if (t->notify_fd == -ENAMETOOLONG) {
-                printf("Bail out! temporary directory path too long for a socket: %s\n", notify);
-                exit(99);
-        }
-        if (t->notify_fd < 0) {
-                printf("Bail out! cannot bind the notify socket: %s\n", strerror(-t->notify_fd));
-                exit(99);
-        }
-        free(notify);
+        *t = (Test) {};
+        t->testbed = daemon_run_init_testbed(&t->d, name, "reload.log", true);
+        t->d.on_notify = on_notify;
+        t->d.userdata = t;
 }
 
 static void test_done(Test *t, unsigned number) {
-        char *err;
-
-        if (t->pid > 0) {
-                bool was_running = !t->exited;
-
-                if (stop_daemon(t) && was_running)
-                        check_exit_0(t, "on SIGTERM at the end of the test");
-        }
-
-        printf("%s %u - %s\n", t->failed ? "not ok" : "ok", number, t->name);
-        if (t->failed) {
-                char *log = harness_read_all(t->log, NULL);
-
+        daemon_run_finish(&t->d, number, "reload log: ");
+        if (t->d.failed) {
                 printf("#   statuses:");
                 for (size_t i = 0; i < t->n_status; i++)
                         printf(" \"%s\"", t->status[i]);
                 printf("\n");
-                if (log) {
-                        harness_diag_lines("reload log: ", log);
-                        free(log);
-                }
-                err = harness_path_in(t->dir, "daemon.stderr");
-                char *text = harness_read_all(err, NULL);
-                if (text) {
-                        harness_diag_lines("daemon: ", text);
-                        free(text);
-                }
-                free(err);
         }
-        fflush(stdout);
-
-        if (t->notify_fd >= 0)
-                close(t->notify_fd);
         for (size_t i = 0; i < t->n_status; i++)
                 free(t->status[i]);
-        if (getenv("KDUMP_SETTLE_TEST_KEEP"))
-                printf("#   kept %s and %s\n", t->dir, t->root);
-        else
-                (void) fake_root_remove(t->dir);
-        free(t->dir);
-        free(t->log);
-        g_free(t->root);
-        if (!getenv("KDUMP_SETTLE_TEST_KEEP"))
-                g_object_unref(t->testbed);  /* removes its root */
+        daemon_run_free_testbed(&t->d, t->testbed);
 }
 
 /* --- the tests -------------------------------------------------------------------------------- */
@@ -607,22 +425,22 @@ static bool wait_reloads(Test *t, size_t since, size_t expected, const char *wha
 
         if (!wait_for(t, pred_idle_after, &a, what))
                 return false;
-        watch(t, AFTER_IDLE);
+        daemon_run_watch(&t->d, AFTER_IDLE);
         n = n_calls(t);
-        return CHECK(t, n == expected, "%zu reload(s) in all after %s, expected %zu", n, what, expected);
+        return CHECK(&t->d, n == expected, "%zu reload(s) in all after %s, expected %zu", n, what, expected);
 }
 
 static bool check_call(Test *t, size_t i, const char *reason, int status) {
         Call calls[MAX_CALLS];
         size_t n = read_calls(t, calls, MAX_CALLS);
 
-        if (!CHECK(t, i < n, "no reload %zu", i + 1))
+        if (!CHECK(&t->d, i < n, "no reload %zu", i + 1))
                 return false;
-        return CHECK(t, strcmp(calls[i].reason, reason) == 0, "reload %zu had reason \"%s\", expected \"%s\"",
+        return CHECK(&t->d, strcmp(calls[i].reason, reason) == 0, "reload %zu had reason \"%s\", expected \"%s\"",
                      i + 1, calls[i].reason, reason) &&
-               CHECK(t, calls[i].status == status, "reload %zu exited %d, expected %d", i + 1,
+               CHECK(&t->d, calls[i].status == status, "reload %zu exited %d, expected %d", i + 1,
                      calls[i].status, status) &&
-               CHECK(t, strcmp(calls[i].copy, DT_PROP_DYNAMIC_MEMORY_V2) == 0,
+               CHECK(&t->d, strcmp(calls[i].copy, DT_PROP_DYNAMIC_MEMORY_V2) == 0,
                      "reload %zu could not copy ibm,dynamic-memory-v2 from /sys (got \"%s\")", i + 1,
                      calls[i].copy);
 }
@@ -684,7 +502,7 @@ static void test_retry(Test *t) {
         if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
                 goto out;
 
-        ctl = harness_path_in(t->dir, "reload.log.exit");
+        ctl = harness_path_in(t->d.dir, "reload.log.exit");
         if (harness_write_text(ctl, "1\n") < 0)
                 abort();
 
@@ -694,14 +512,14 @@ static void test_retry(Test *t) {
         if (!wait_reloads(t, seq, 2, "the failed reload and its retry"))
                 goto out;
 
-        CHECK(t, status_find_last(t, seq, "retrying in") != SIZE_MAX, "no \"retrying in N s\" status");
+        CHECK(&t->d, status_find_last(t, seq, "retrying in") != SIZE_MAX, "no \"retrying in N s\" status");
         n = read_calls(t, calls, MAX_CALLS);
         if (n != 2)
                 goto out;
         check_call(t, 0, "settled", 1);
         check_call(t, 1, "retry", 0);
         double gap = calls[1].time - calls[0].time;
-        CHECK(t, gap >= 0.9 && gap <= 3.0, "retry came %.3f s after the failure, expected about 1 s", gap);
+        CHECK(&t->d, gap >= 0.9 && gap <= 3.0, "retry came %.3f s after the failure, expected about 1 s", gap);
         check_copy(t, 2, &after, "the DT after the hot-add");
         /* The failure at error level with its exit status, the retry, the success. */
         CHECK_LOG(t, 0, "<3>Crash kernel reload failed (exit status 1)");
@@ -728,9 +546,9 @@ static void test_rollback(Test *t) {
         uevent(t, N_BOOT, "online");
         if (!wait_for(t, pred_idle_after, &a, "a busy status then idle after offline+online"))
                 goto out;
-        watch(t, 500 * MSEC);
-        CHECK(t, n_calls(t) == 0, "%zu reload(s) after a rolled-back remove", n_calls(t));
-        CHECK(t, status_is(last_status(t), "idle"), "not idle 500 ms later: \"%s\"", last_status(t));
+        daemon_run_watch(&t->d, 500 * MSEC);
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) after a rolled-back remove", n_calls(t));
+        CHECK(&t->d, status_is(last_status(t), "idle"), "not idle 500 ms later: \"%s\"", last_status(t));
 out:
         blob_done(&dt);
 }
@@ -745,14 +563,14 @@ static void test_sigterm(Test *t) {
                 goto out;
 
         start = harness_now_usec();
-        kill(t->pid, SIGTERM);
+        kill(t->d.pid, SIGTERM);
         if (!wait_for(t, pred_exited, NULL, "exit after SIGTERM"))
                 goto out;
         printf("# exited %.0f ms after SIGTERM\n", (double) (harness_now_usec() - start) / MSEC);
         check_exit_0(t, "on SIGTERM");
-        pump(t, 50 * MSEC);
-        CHECK(t, t->stopping, "no STOPPING=1 before exiting");
-        CHECK(t, n_calls(t) == 0, "%zu reload(s)", n_calls(t));
+        daemon_run_pump(&t->d, 50 * MSEC);
+        CHECK(&t->d, t->stopping, "no STOPPING=1 before exiting");
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s)", n_calls(t));
 out:
         blob_done(&dt);
 }
@@ -766,10 +584,10 @@ static void test_not_pseries(Test *t) {
         if (!wait_for(t, pred_exited, NULL, "exit without the DT node"))
                 return;
         check_exit_0(t, "without the DT node");
-        CHECK(t, n_calls(t) == 0, "%zu reload(s)", n_calls(t));
-        err = harness_path_in(t->dir, "daemon.stderr");
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s)", n_calls(t));
+        err = harness_path_in(t->d.dir, "daemon.stderr");
         text = harness_read_all(err, NULL);
-        CHECK(t, text && strstr(text, "ibm,dynamic-reconfiguration-memory"),
+        CHECK(&t->d, text && strstr(text, "ibm,dynamic-reconfiguration-memory"),
               "the daemon did not say the node is missing");
         free(text);
         free(err);
@@ -781,32 +599,32 @@ static void test_not_pseries(Test *t) {
 static size_t check_timeout_reload(Test *t, size_t seq, double t0, size_t err_size, const Blob *stale) {
         Call calls[MAX_CALLS];
         IdleAfter gave_up = { .since = seq, .busy = "waiting for device tree (" };
-        char *err = harness_path_in(t->dir, "daemon.stderr"), *text = NULL;
+        char *err = harness_path_in(t->d.dir, "daemon.stderr"), *text = NULL;
         size_t n;
 
-        watch(t, 500 * MSEC);
-        if (!CHECK(t, n_calls(t) == 0, "reloaded within 0.5 s of the DT going stale, before max wait"))
+        daemon_run_watch(&t->d, 500 * MSEC);
+        if (!CHECK(&t->d, n_calls(t) == 0, "reloaded within 0.5 s of the DT going stale, before max wait"))
                 goto out;
-        CHECK(t, status_find_last(t, seq, "waiting for device tree") != SIZE_MAX,
+        CHECK(&t->d, status_find_last(t, seq, "waiting for device tree") != SIZE_MAX,
               "no \"waiting for device tree\" status while the DT is stale");
 
         /* Max wait is over when the daemon says it watches the DT ("waiting for device tree (...)"),
          * whether or not it reloaded first. */
         if (!wait_for(t, pred_status_since, &gave_up, "the end of max wait (\"waiting for device tree (...)\")"))
                 goto out;
-        watch(t, AFTER_IDLE);
+        daemon_run_watch(&t->d, AFTER_IDLE);
         n = read_calls(t, calls, MAX_CALLS);
-        if (!CHECK(t, n == 1, "%zu reload(s) at max wait, expected 1 with reason timeout (status \"%s\")", n,
+        if (!CHECK(&t->d, n == 1, "%zu reload(s) at max wait, expected 1 with reason timeout (status \"%s\")", n,
                    last_status(t)))
                 goto out;
         check_call(t, 0, "timeout", 0);
-        CHECK(t, calls[0].time - t0 >= 0.95, "the timeout reload came %.3f s after the DT went stale, before max wait",
+        CHECK(&t->d, calls[0].time - t0 >= 0.95, "the timeout reload came %.3f s after the DT went stale, before max wait",
               calls[0].time - t0);
         check_copy(t, 1, stale, "the stale DT");
-        CHECK(t, !status_is(last_status(t), "idle"), "idle after a timeout reload: the late DT would be missed");
+        CHECK(&t->d, !status_is(last_status(t), "idle"), "idle after a timeout reload: the late DT would be missed");
 
         text = harness_read_all(err, NULL);
-        CHECK(t, text && strlen(text) > err_size && strstr(text + err_size, "<4>"),
+        CHECK(&t->d, text && strlen(text) > err_size && strstr(text + err_size, "<4>"),
               "no warning (<4>) logged for the timeout reload");
 out:
         free(text);
@@ -829,7 +647,7 @@ static void test_stale_dt(Test *t) {
         if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, extra))
                 goto out;
 
-        err = harness_path_in(t->dir, "daemon.stderr");
+        err = harness_path_in(t->d.dir, "daemon.stderr");
         free(harness_read_all(err, &err_size));
 
         seq = status_seq(t);
@@ -883,31 +701,20 @@ out:
 
 /* --- main ------------------------------------------------------------------------------------- */
 
-static void on_alarm(int sig) {
-        static const char msg[] = "Bail out! the integration test took longer than its global limit\n";
-
-        (void) sig;
-        if (current_daemon > 0)
-                kill(current_daemon, SIGKILL);
-        (void) !write(STDOUT_FILENO, msg, sizeof(msg) - 1);
-        _exit(99);
-}
-
-
 /* --- the control socket and the saved state ---------------------------------------------------- */
 
 /* Runs kdump-settlectl --runtime-dir=DIR/run ARGS...; its stdout in *ret_out; returns its exit
  * status, or -1 if it did not exit normally. */
 static int run_ctl(Test *t, char **ret_out, const char *const *args) {
-        char *out_path = harness_path_in(t->dir, "ctl.out"), *a_runtime;
+        char *out_path = harness_path_in(t->d.dir, "ctl.out"), *a_runtime;
         char *argv[16];
         size_t n = 0;
         int status;
         pid_t pid;
 
-        if (asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
+        if (asprintf(&a_runtime, "--runtime-dir=%s/run", t->d.dir) < 0)
                 abort();
-        argv[n++] = (char *) arg_ctl;
+        argv[n++] = (char *) daemon_runner_env()->ctl;
         argv[n++] = a_runtime;
         for (; *args && n < ELEMENTSOF(argv) - 1; args++)
                 argv[n++] = (char *) *args;
@@ -919,7 +726,7 @@ static int run_ctl(Test *t, char **ret_out, const char *const *args) {
                 pid_t r = waitpid(pid, &status, WNOHANG);
                 if (r == pid)
                         break;
-                pump(t, 10 * MSEC);
+                daemon_run_pump(&t->d, 10 * MSEC);
         }
         if (ret_out)
                 *ret_out = harness_read_all(out_path, NULL);
@@ -948,7 +755,7 @@ static void raw_request(Test *t, uid_t uid, const void *req, size_t len, char *b
                 close(p[0]);
                 if (uid != 0 && (setgid(uid) < 0 || setuid(uid) < 0))
                         _exit(2);
-                snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/control", t->dir);
+                snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/control", t->d.dir);
                 fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
                 if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
                         dprintf(p[1], "errno=%d", errno);
@@ -985,9 +792,9 @@ static void test_control(Test *t) {
                 goto out;
 
         r = run_ctl(t, &out, status_json);
-        if (!CHECK(t, r == 0 && out, "status --json exited %d", r))
+        if (!CHECK(&t->d, r == 0 && out, "status --json exited %d", r))
                 goto out;
-        CHECK(t, strstr(out, "\"state\": \"idle\"") && strstr(out, "\"reloads\": 0") &&
+        CHECK(&t->d, strstr(out, "\"state\": \"idle\"") && strstr(out, "\"reloads\": 0") &&
                  strstr(out, "\"consistent\": \"yes\""), "status --json said: %s", out);
         free(out);
         out = NULL;
@@ -995,22 +802,22 @@ static void test_control(Test *t) {
         /* An explicit reload with nothing changed still reloads, once. */
         seq = status_seq(t);
         r = run_ctl(t, NULL, reload);
-        CHECK(t, r == 0, "reload exited %d", r);
+        CHECK(&t->d, r == 0, "reload exited %d", r);
         if (!wait_reloads(t, seq, 1, "the requested reload") || !check_call(t, 0, "requested", 0))
                 goto out;
         r = run_ctl(t, NULL, wait);
-        CHECK(t, r == 0, "wait exited %d on an idle daemon", r);
+        CHECK(&t->d, r == 0, "wait exited %d on an idle daemon", r);
 
         /* Malformed and oversized requests: an error reply, and nothing happens. */
         raw_request(t, 0, "explode", 7, reply, sizeof(reply));
-        CHECK(t, strncmp(reply, "result=error\nmessage=unknown request", 36) == 0, "bad request got: %s", reply);
+        CHECK(&t->d, strncmp(reply, "result=error\nmessage=unknown request", 36) == 0, "bad request got: %s", reply);
         memset(big, 'x', sizeof(big));
         raw_request(t, 0, big, sizeof(big), reply, sizeof(reply));
-        CHECK(t, strncmp(reply, "result=error", 12) == 0 && strstr(reply, "larger"), "oversized request got: %s", reply);
+        CHECK(&t->d, strncmp(reply, "result=error", 12) == 0 && strstr(reply, "larger"), "oversized request got: %s", reply);
         raw_request(t, 0, "status", 6, reply, sizeof(reply));
-        CHECK(t, strncmp(reply, "result=ok\nstate=idle\n", 21) == 0, "status after bad requests: %s", reply);
-        watch(t, AFTER_IDLE);
-        CHECK(t, n_calls(t) == 1, "%zu reloads after bad requests, expected 1", n_calls(t));
+        CHECK(&t->d, strncmp(reply, "result=ok\nstate=idle\n", 21) == 0, "status after bad requests: %s", reply);
+        daemon_run_watch(&t->d, AFTER_IDLE);
+        CHECK(&t->d, n_calls(t) == 1, "%zu reloads after bad requests, expected 1", n_calls(t));
 out:
         free(out);
         blob_done(&dt);
@@ -1028,36 +835,36 @@ static void test_control_permissions(Test *t) {
         if (getuid() != 0) {
                 printf("# not root: cannot drop to nobody; only the root side is checked\n");
                 raw_request(t, 0, "status", 6, reply, sizeof(reply));
-                CHECK(t, strncmp(reply, "result=ok", 9) == 0, "status as ourselves: %s", reply);
+                CHECK(&t->d, strncmp(reply, "result=ok", 9) == 0, "status as ourselves: %s", reply);
                 goto out;
         }
 
         /* Let nobody reach the socket's directory, so that only the socket's own mode stops it. */
-        chmod(t->dir, 0755);
-        snprintf(path, sizeof(path), "%s/run", t->dir);
+        chmod(t->d.dir, 0755);
+        snprintf(path, sizeof(path), "%s/run", t->d.dir);
         chmod(path, 0755);
 
         raw_request(t, 65534, "status", 6, reply, sizeof(reply));
-        CHECK(t, strcmp(reply, "errno=13") == 0, "nobody connecting to the 0600 socket got: %s", reply);
+        CHECK(&t->d, strcmp(reply, "errno=13") == 0, "nobody connecting to the 0600 socket got: %s", reply);
 
-        snprintf(path, sizeof(path), "%s/run/control", t->dir);
+        snprintf(path, sizeof(path), "%s/run/control", t->d.dir);
         chmod(path, 0666);
         raw_request(t, 65534, "status", 6, reply, sizeof(reply));
-        CHECK(t, strcmp(reply, "result=error\nmessage=permission denied\n") == 0,
+        CHECK(&t->d, strcmp(reply, "result=error\nmessage=permission denied\n") == 0,
               "nobody past the mode got: %s", reply);
         raw_request(t, 65534, "reload", 6, reply, sizeof(reply));
-        watch(t, AFTER_IDLE);
-        CHECK(t, n_calls(t) == 0, "a reload by nobody ran %zu reload(s)", n_calls(t));
+        daemon_run_watch(&t->d, AFTER_IDLE);
+        CHECK(&t->d, n_calls(t) == 0, "a reload by nobody ran %zu reload(s)", n_calls(t));
 
         raw_request(t, 0, "status", 6, reply, sizeof(reply));
-        CHECK(t, strncmp(reply, "result=ok", 9) == 0, "root got: %s", reply);
+        CHECK(&t->d, strncmp(reply, "result=ok", 9) == 0, "root got: %s", reply);
 out:
         blob_done(&dt);
 }
 
 /* A second daemon in the same test: READY=1 again before anything else. */
 static bool restart_daemon(Test *t) {
-        t->ready = false;
+        t->d.ready = false;
         t->stopping = false;
         return start_daemon(t, NULL) && wait_for(t, pred_ready, NULL, "READY=1 after the restart");
 }
@@ -1084,12 +891,10 @@ static void restart_mid_request(Test *t, bool keep_state) {
         if (!wait_for(t, pred_status_since, &ws, "waiting for the device tree"))
                 goto out;
 
-        kill(t->pid, SIGKILL);
-        waitpid(t->pid, NULL, 0);
-        t->pid = current_daemon = 0;
+        daemon_run_kill(&t->d);
         if (!write_dt(t, &after))
                 goto out;
-        state = harness_path_in(t->dir, "run/state");
+        state = harness_path_in(t->d.dir, "run/state");
         if (!keep_state)
                 unlink(state);
 
@@ -1107,8 +912,8 @@ static void restart_mid_request(Test *t, bool keep_state) {
                 goto out;
         IdleAfter idle = { .since = seq, .busy = "idle" };
         if (wait_for(t, pred_status_since, &idle, "idle after the second restart"))
-                watch(t, AFTER_IDLE);
-        CHECK(t, n_calls(t) == 1, "a restart on the settled system reloaded (%zu in all)", n_calls(t));
+                daemon_run_watch(&t->d, AFTER_IDLE);
+        CHECK(&t->d, n_calls(t) == 1, "a restart on the settled system reloaded (%zu in all)", n_calls(t));
 out:
         free(state);
         blob_done(&before);
@@ -1139,7 +944,7 @@ static void test_reload_hangs(Test *t) {
         if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, extra))
                 goto out;
 
-        ctl = harness_path_in(t->dir, "reload.log.exit");
+        ctl = harness_path_in(t->d.dir, "reload.log.exit");
         if (harness_write_text(ctl, "hang\n") < 0)
                 abort();
 
@@ -1156,17 +961,17 @@ static void test_reload_hangs(Test *t) {
         check_call(t, 1, "retry", 0);
         double gap = calls[1].time - calls[0].time;
         /* 1 s until the kill, 1 s of back-off. */
-        CHECK(t, gap >= 1.8 && gap <= 4.0, "retry came %.3f s after the hung reload began, expected about 2 s", gap);
+        CHECK(&t->d, gap >= 1.8 && gap <= 4.0, "retry came %.3f s after the hung reload began, expected about 2 s", gap);
         check_copy(t, 2, &after, "the DT after the hot-add");
-        CHECK(t, status_find_last(t, seq, "retrying in") != SIZE_MAX, "no \"retrying in N s\" status");
+        CHECK(&t->d, status_find_last(t, seq, "retrying in") != SIZE_MAX, "no \"retrying in N s\" status");
         CHECK_LOG(t, 0, "<3>Crash kernel reload failed (timed out after 1s and was killed)");
 
         /* The hung process is gone, not left behind. */
-        pidfile = harness_path_in(t->dir, "reload.log.hang.pid");
+        pidfile = harness_path_in(t->d.dir, "reload.log.hang.pid");
         pidtext = harness_read_all(pidfile, NULL);
-        if (CHECK(t, pidtext && atoi(pidtext) > 0, "the hung reload left no pid")) {
+        if (CHECK(&t->d, pidtext && atoi(pidtext) > 0, "the hung reload left no pid")) {
                 pid_t pid = (pid_t) atoi(pidtext);
-                CHECK(t, kill(pid, 0) < 0 && errno == ESRCH, "the hung reload (pid %d) still runs", (int) pid);
+                CHECK(&t->d, kill(pid, 0) < 0 && errno == ESRCH, "the hung reload (pid %d) still runs", (int) pid);
         }
 out:
         free(pidtext);
@@ -1177,12 +982,12 @@ out:
 }
 
 static bool write_config(Test *t, const char *text) {
-        char *config = harness_path_in(t->dir, "kdump-settle.conf");
+        char *config = harness_path_in(t->d.dir, "kdump-settle.conf");
         int r = harness_write_text(config, text);
 
         free(config);
         t->own_config = true;
-        return CHECK(t, r >= 0, "cannot write the config file: %s", strerror(-r));
+        return CHECK(&t->d, r >= 0, "cannot write the config file: %s", strerror(-r));
 }
 
 /* 14: ReloadCommand= (in the config file) does not exist: an error naming it, the daemon stays up
@@ -1209,26 +1014,26 @@ static void test_reload_missing(Test *t) {
         if (!wait_for(t, pred_status_since, &backoff, "\"retrying in N s\" after the missing command"))
                 goto out;
         CHECK_LOG(t, 0, "<3>Reload command /nonexistent/reload not found or not executable: No such file or directory");
-        CHECK(t, !t->exited, "the daemon exited");
+        CHECK(&t->d, !t->d.exited, "the daemon exited");
 
         r = run_ctl(t, &out, status_args);
-        if (CHECK(t, r == 0 && out, "status exited %d", r)) {
-                CHECK(t, strstr(out, "State:          backoff (retrying in"), "status does not say it retries:\n%s", out);
-                CHECK(t, strstr(out, "could not start: /nonexistent/reload: No such file or directory"),
+        if (CHECK(&t->d, r == 0 && out, "status exited %d", r)) {
+                CHECK(&t->d, strstr(out, "State:          backoff (retrying in"), "status does not say it retries:\n%s", out);
+                CHECK(&t->d, strstr(out, "could not start: /nonexistent/reload: No such file or directory"),
                       "status does not show the failure:\n%s", out);
                 /* "reloads" counts attempts. */
-                CHECK(t, strstr(out, " 1 reloads, 1 failures,"), "status does not count the failure:\n%s", out);
+                CHECK(&t->d, strstr(out, " 1 reloads, 1 failures,"), "status does not count the failure:\n%s", out);
         }
-        CHECK(t, n_calls(t) == 0, "%zu reload(s) ran", n_calls(t));
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) ran", n_calls(t));
 
         /* The fix: the recorder in the file, then SIGHUP. */
-        if (asprintf(&text, "[Reload]\nReloadCommand=/bin/sh %s/tests/integration/record-reload %s\n", arg_srcdir,
-                     t->log) < 0)
+        if (asprintf(&text, "[Reload]\nReloadCommand=/bin/sh %s/tests/integration/record-reload %s\n", daemon_runner_env()->srcdir,
+                     t->d.log) < 0)
                 abort();
         if (!write_config(t, text))
                 goto out;
         mark = log_mark(t);
-        kill(t->pid, SIGHUP);
+        kill(t->d.pid, SIGHUP);
         if (!wait_log(t, mark, "Configuration reloaded."))
                 goto out;
         CHECK_LOG(t, mark, "record-reload");
@@ -1239,7 +1044,7 @@ static void test_reload_missing(Test *t) {
         free(out);
         out = NULL;
         r = run_ctl(t, &out, status_args);
-        CHECK(t, r == 0 && out && strstr(out, "State:          idle") && strstr(out, ", success\n"),
+        CHECK(&t->d, r == 0 && out && strstr(out, "State:          idle") && strstr(out, ", success\n"),
               "status after the fix:\n%s", out ?: "");
 out:
         free(out);
@@ -1278,13 +1083,13 @@ static void test_bad_dt(Test *t) {
         if (!write_dt(t, &garbage) || !wait_log(t, mark, "<4>Cannot use the device tree memory description"))
                 goto out;
         CHECK_LOG(t, mark, DT_PROP_DYNAMIC_MEMORY_V2);
-        watch(t, 200 * MSEC);
-        CHECK(t, n_calls(t) == 0, "%zu reload(s) with a bad DT", n_calls(t));
-        CHECK(t, status_is(last_status(t), "waiting for device tree"), "status with a bad DT: \"%s\"",
+        daemon_run_watch(&t->d, 200 * MSEC);
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) with a bad DT", n_calls(t));
+        CHECK(&t->d, status_is(last_status(t), "waiting for device tree"), "status with a bad DT: \"%s\"",
               last_status(t));
         size_t count = 0;
         log_has(t, mark, "Cannot use the device tree memory description", &count);
-        CHECK(t, count == 1, "the bad DT was reported %zu times, expected once per generation", count);
+        CHECK(&t->d, count == 1, "the bad DT was reported %zu times, expected once per generation", count);
 
         if (!write_dt(t, &after) || !wait_reloads(t, seq, 1, "the good DT"))
                 goto out;
@@ -1317,17 +1122,17 @@ static void test_dt_node_vanishes(Test *t) {
         if (!wait_for(t, pred_status_since, &waiting, "waiting for the device tree"))
                 goto out;
 
-        node = harness_path_in(t->root, DT_MEMORY_NODE);
-        if (!CHECK(t, fake_root_remove(node) >= 0, "cannot remove %s", node))
+        node = harness_path_in(t->d.root, DT_MEMORY_NODE);
+        if (!CHECK(&t->d, fake_root_remove(node) >= 0, "cannot remove %s", node))
                 goto out;
         if (!wait_log(t, mark, "<4>Device tree node /sys/firmware/devicetree/base/ibm,dynamic-reconfiguration-memory vanished"))
                 goto out;
-        watch(t, 300 * MSEC);
-        CHECK(t, !t->exited, "the daemon exited without the DT node");
-        CHECK(t, n_calls(t) == 0, "%zu reload(s) without the DT node", n_calls(t));
+        daemon_run_watch(&t->d, 300 * MSEC);
+        CHECK(&t->d, !t->d.exited, "the daemon exited without the DT node");
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) without the DT node", n_calls(t));
         size_t count = 0;
         log_has(t, mark, "<4>", &count);
-        CHECK(t, count == 1, "%zu warnings while the node was gone, expected 1", count);
+        CHECK(&t->d, count == 1, "%zu warnings while the node was gone, expected 1", count);
 
         if (!write_dt(t, &after) || !wait_reloads(t, seq, 1, "the DT node's return"))
                 goto out;
@@ -1369,8 +1174,8 @@ static bool system_has_kdump_tool(void) {
 /* Writes "1\n" to each of the testbed files. */
 static bool set_flags(Test *t, const char *const *paths) {
         for (; *paths; paths++) {
-                int r = fake_root_write_file(t->root, *paths, "1\n", 2);
-                if (!CHECK(t, r >= 0, "cannot write %s: %s", *paths, strerror(-r)))
+                int r = fake_root_write_file(t->d.root, *paths, "1\n", 2);
+                if (!CHECK(&t->d, r >= 0, "cannot write %s: %s", *paths, strerror(-r)))
                         return false;
         }
         return true;
@@ -1390,9 +1195,9 @@ static void kernel_handles_hotplug(Test *t, const char *const *flags, const char
 
         if (!dlpar_add(t, &after))
                 goto out;
-        watch(t, 500 * MSEC);
-        CHECK(t, n_calls(t) == 0, "%zu reload(s) although the kernel handles hot-plug", n_calls(t));
-        CHECK(t, status_is(last_status(t), "idle"), "status \"%s\", expected idle", last_status(t));
+        daemon_run_watch(&t->d, 500 * MSEC);
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) although the kernel handles hot-plug", n_calls(t));
+        CHECK(&t->d, status_is(last_status(t), "idle"), "status \"%s\", expected idle", last_status(t));
 out:
         blob_done(&before);
         blob_done(&after);
@@ -1427,7 +1232,7 @@ static void test_fadump_reregister(Test *t) {
         make_dt(&before, FLAGS_QEMU_BOOT, 0);
         make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
         if (!write_config(t, "") || !setup_lpar(t, N_BOOT, &before) || !set_flags(t, flags) ||
-            fake_root_write_file(t->root, "sys/kernel/fadump/registered", "0\n", 2) < 0 ||
+            fake_root_write_file(t->d.root, "sys/kernel/fadump/registered", "0\n", 2) < 0 ||
             !start_and_wait_idle(t, NULL))
                 goto out;
         CHECK_LOG(t, 0, "Firmware-assisted dump is enabled: memory hot-plug re-registers it.");
@@ -1441,10 +1246,10 @@ static void test_fadump_reregister(Test *t) {
                 goto out;
         CHECK_LOG(t, 0, "Crash kernel reloaded in");
 
-        if (asprintf(&registered, "%s/sys/kernel/fadump/registered", t->root) < 0)
+        if (asprintf(&registered, "%s/sys/kernel/fadump/registered", t->d.root) < 0)
                 abort();
         text = harness_read_all(registered, NULL);
-        CHECK(t, text && text[0] == '1', "registered holds \"%s\", expected the re-registration's 1",
+        CHECK(&t->d, text && text[0] == '1', "registered holds \"%s\", expected the re-registration's 1",
               text ? text : "(unreadable)");
 out:
         free(text);
@@ -1453,24 +1258,7 @@ out:
         blob_done(&after);
 }
 
-/* umockdev_testbed_new() and the daemon both need libumockdev-preload: re-exec under it. */
-static void ensure_preload(char **argv) {
-        int r = harness_ensure_preload(argv, "KDUMP_SETTLE_TEST_REEXEC");
-
-        if (r == -ELOOP) {
-                printf("Bail out! LD_PRELOAD lost across re-exec\n");
-                exit(99);
-        }
-        if (r < 0) {
-                printf("Bail out! cannot re-execute under libumockdev-preload: %s\n", strerror(-r));
-                exit(99);
-        }
-}
-
-static const struct {
-        const char *name;
-        void (*run)(Test *t);
-} tests[] = {
+DAEMON_RUNNER_CASES(Test) tests[] = {
         { "burst: a DLPAR add and remove of 4 LMBs give one reload each, after the DT update", test_burst },
         { "retry: a failed reload is retried after 1 s, once", test_retry },
         { "roll-back: offline+online without a DT change gives no reload", test_rollback },
@@ -1492,55 +1280,5 @@ static const struct {
         { "fadump: a hot-add re-registers it through /sys/kernel/fadump/registered, once", test_fadump_reregister },
 };
 
-int main(int argc, char **argv) {
-        bool any_failed = false;
-        struct stat st;
-
-        (void) argc;
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        ensure_preload(argv);
-
-        arg_daemon = getenv("KDUMP_SETTLED");
-        arg_ctl = getenv("KDUMP_SETTLECTL");
-        arg_srcdir = getenv("KDUMP_SETTLE_SRCDIR");
-        if (!arg_daemon || !arg_ctl || !arg_srcdir) {
-                printf("Bail out! set KDUMP_SETTLED, KDUMP_SETTLECTL and KDUMP_SETTLE_SRCDIR\n");
-                return 99;
-        }
-        if (access(arg_daemon, X_OK) < 0) {
-                printf("Bail out! %s: %s\n", arg_daemon, strerror(errno));
-                return 99;
-        }
-        char *script = NULL;
-        if (asprintf(&script, "%s/tests/integration/record-reload", arg_srcdir) < 0)
-                abort();
-        /* stat(), not access(): the preload redirects stat but not faccessat. */
-        if (stat(script, &st) < 0 || strpbrk(script, " \t\n")) {
-                printf("Bail out! %s: missing, or its path has white space (the reload command is split on it)\n",
-                       script);
-                return 99;
-        }
-        free(script);
-
-        signal(SIGALRM, on_alarm);
-        alarm(300);
-
-        printf("1..%zu\n", ELEMENTSOF(tests));
-        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
-                const char *only = getenv("KDUMP_SETTLE_TEST_ONLY");
-                Test t;
-                int64_t start = harness_now_usec();
-
-                if (only && (size_t) atoi(only) != i + 1) {
-                        printf("ok %zu - %s # SKIP not selected by KDUMP_SETTLE_TEST_ONLY\n", i + 1, tests[i].name);
-                        continue;
-                }
-
-                test_init(&t, tests[i].name);
-                tests[i].run(&t);
-                printf("# %.2f s\n", (double) (harness_now_usec() - start) / SEC);
-                any_failed |= t.failed;
-                test_done(&t, (unsigned) i + 1);
-        }
-        return any_failed ? 1 : 0;
-}
+DAEMON_RUNNER_MAIN(Test, tests, .program = "the integration test", .timeout_sec = 300, .umockdev = true,
+                   .need_ctl = true, .time_each = true)

@@ -35,6 +35,8 @@
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
+#include "alloc-util.h"
+#include "daemon-runner.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -53,33 +55,19 @@
 #define OVERFLOW_MAX 2000000
 
 typedef struct Test {
-        const char *name;
-        bool failed;
-
-        char *root;  /* the fake root: sys/devices/system/memory, sys/firmware/devicetree */
-        char *dir;   /* notify socket, reload log, daemon stderr, config, runtime dir */
-        char *log;
-
-        int notify_fd;
-        pid_t pid;
-        bool exited;
-        int wait_status;
-        bool ready;
+        DaemonRun d;  /* root: a fake root: sys/devices/system/memory, sys/firmware/devicetree */
         char **status;
         size_t n_status;
 } Test;
 
-static const char *arg_daemon;
-static const char *arg_srcdir;
 static unsigned first_block;  /* memory<first_block>.. +N_BOOT+N_HOT-1 exist in the real sysfs */
-static pid_t current_daemon;
 
 /* --- assertions, files ------------------------------------------------------------------------ */
 
 
 /* Reloads recorded by record-reload: one line each. */
 static size_t n_calls(Test *t) {
-        char *text = harness_read_all(t->log, NULL);
+        char *text = harness_read_all(t->d.log, NULL);
         size_t n = 0;
 
         if (!text)
@@ -96,12 +84,12 @@ static bool check_copy(Test *t, unsigned n, const Blob *expected, const char *wh
         bool ok;
 
         snprintf(name, sizeof(name), "reload.log.%u.dt", n);
-        path = harness_path_in(t->dir, name);
+        path = harness_path_in(t->d.dir, name);
         data = harness_read_all(path, &size);
         free(path);
-        if (!CHECK(t, data, "reload %u left no DT copy", n))
+        if (!CHECK(&t->d, data, "reload %u left no DT copy", n))
                 return false;
-        ok = CHECK(t, size == expected->size && memcmp(data, expected->data, size) == 0,
+        ok = CHECK(&t->d, size == expected->size && memcmp(data, expected->data, size) == 0,
                    "reload %u saw a DT of %zu bytes that is not %s", n, size, what);
         free(data);
         return ok;
@@ -109,7 +97,7 @@ static bool check_copy(Test *t, unsigned n, const Blob *expected, const char *wh
 
 /* What the daemon logged from mark on contains text. */
 static bool log_has(Test *t, size_t mark, const char *text) {
-        char *err = harness_path_in(t->dir, "daemon.stderr"), *data;
+        char *err = harness_path_in(t->d.dir, "daemon.stderr"), *data;
         size_t size = 0;
         bool found;
 
@@ -121,7 +109,7 @@ static bool log_has(Test *t, size_t mark, const char *text) {
 }
 
 static size_t log_mark(Test *t) {
-        char *err = harness_path_in(t->dir, "daemon.stderr");
+        char *err = harness_path_in(t->d.dir, "daemon.stderr");
         size_t size = 0;
 
         free(harness_read_all(err, &size));
@@ -147,7 +135,7 @@ static int block_uevent_open(unsigned n) {
 
 /* One synthetic uevent from the kernel: the action written to the device's uevent file. */
 static bool emit_fd(Test *t, int fd, const char *action) {
-        return CHECK(t, write(fd, action, strlen(action)) == (ssize_t) strlen(action),
+        return CHECK(&t->d, write(fd, action, strlen(action)) == (ssize_t) strlen(action),
                      "cannot write \"%s\" to a uevent file: %m", action);
 }
 
@@ -155,7 +143,7 @@ static bool emit(Test *t, unsigned block, const char *action) {
         int fd = block_uevent_open(block);
         bool ok;
 
-        if (!CHECK(t, fd >= 0, "cannot open memory%u/uevent: %m", block))
+        if (!CHECK(&t->d, fd >= 0, "cannot open memory%u/uevent: %m", block))
                 return false;
         ok = emit_fd(t, fd, action);
         close(fd);
@@ -286,22 +274,10 @@ static bool status_is(const char *s, const char *prefix) {
         return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static void reap(Test *t) {
-        int st;
-
-        if (t->pid > 0 && !t->exited && waitpid(t->pid, &st, WNOHANG) == t->pid) {
-                t->exited = true;
-                t->wait_status = st;
-                current_daemon = 0;
-        }
-}
-
 static void on_notify(const char *line, void *userdata) {
         Test *t = userdata;
 
-        if (strcmp(line, "READY=1") == 0)
-                t->ready = true;
-        else if (strncmp(line, "STATUS=", 7) == 0) {
+        if (strncmp(line, "STATUS=", 7) == 0) {
                 char **n = realloc(t->status, sizeof(char *) * (t->n_status + 1));
                 if (!n)
                         abort();
@@ -310,34 +286,10 @@ static void on_notify(const char *line, void *userdata) {
         }
 }
 
-static void pump(Test *t, int64_t timeout) {
-        (void) harness_notify_read(t->notify_fd, timeout, on_notify, t);
-        reap(t);
-}
-
-static void watch(Test *t, int64_t usec) {
-        int64_t end = harness_now_usec() + usec;
-
-        for (int64_t now; (now = harness_now_usec()) < end;)
-                pump(t, end - now);
-}
-
 typedef bool (*Predicate)(Test *t, const void *arg);
 
 static bool wait_for_max(Test *t, Predicate pred, const void *arg, const char *what, int64_t max) {
-        int64_t end = harness_now_usec() + max;
-
-        for (;;) {
-                if (pred(t, arg))
-                        return true;
-                if (t->exited)
-                        return CHECK(t, false, "the daemon exited while waiting for %s", what);
-                int64_t now = harness_now_usec();
-                if (now >= end)
-                        return CHECK(t, false, "no %s within %.1f s (last status \"%s\")", what,
-                                     (double) max / SEC, last_status(t));
-                pump(t, MIN(end - now, 20 * MSEC));
-        }
+        return DAEMON_RUN_WAIT(&t->d, max, pred(t, arg), what);
 }
 
 static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what) {
@@ -346,7 +298,7 @@ static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what)
 
 static bool pred_ready(Test *t, const void *arg) {
         (void) arg;
-        return t->ready;
+        return t->d.ready;
 }
 
 /* A status starting with busy since index since, idle last, and at least min_calls reloads. */
@@ -377,43 +329,17 @@ static bool pred_status_since(Test *t, const void *arg) {
 }
 
 static bool start_daemon(Test *t) {
-        char *a_config, *a_reload, *a_runtime, *a_root, *notify, *err, *config;
-        char *e_notify, *e_root, **envp;
-        pid_t pid;
+        _cleanup_free_ char *a_reload = daemon_run_reload_command(&t->d, "record-reload"), *a_root = NULL;
+        _cleanup_free_ char *e_notify = NULL, *e_root = NULL, *notify = daemon_run_path(&t->d, "notify");
+        _cleanup_free_ char **envp = NULL;
 
-        config = harness_path_in(t->dir, "kdump-settle.conf");
-        notify = harness_path_in(t->dir, "notify");
-        err = harness_path_in(t->dir, "daemon.stderr");
-        if (harness_write_text(config, "") < 0 ||
-            asprintf(&a_config, "--config=%s", config) < 0 ||
-            asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s", arg_srcdir,
-                     t->log) < 0 ||
-            asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0 ||
-            asprintf(&a_root, "--root=%s", t->root) < 0)
-                abort();
-
-        char *argv[] = {
-                (char *) arg_daemon, a_config, a_reload, a_runtime, a_root,
-                (char *) "--uevent-source=kernel", (char *) "--debug", (char *) "--quiet-sec=50ms",
-                (char *) "--poll-interval-sec=5ms", (char *) "--max-wait-sec=20s", NULL,
-        };
-        if (asprintf(&e_notify, "NOTIFY_SOCKET=%s", notify) < 0 ||
+        if (asprintf(&a_root, "--root=%s", t->d.root) < 0 || asprintf(&e_notify, "NOTIFY_SOCKET=%s", notify) < 0 ||
             /* record-reload reads the DT under the fake root. */
-            asprintf(&e_root, "RECORD_RELOAD_ROOT=%s", t->root) < 0)
+            asprintf(&e_root, "RECORD_RELOAD_ROOT=%s", t->d.root) < 0)
                 abort();
         envp = harness_environ_with(e_notify, e_root, NULL);
-        pid = harness_spawn(argv, envp, err, "#");
-        free(envp);
-        free(e_notify);
-        free(e_root);
-        t->pid = current_daemon = pid;
-        free(a_config);
-        free(a_reload);
-        free(a_runtime);
-        free(a_root);
-        free(notify);
-        free(err);
-        free(config);
+        daemon_run_start_env(&t->d, envp, (const char *const[]) { a_reload, a_root, "--uevent-source=kernel",
+                                                                  DAEMON_RUN_FAST_ARGS, NULL });
         return true;
 }
 
@@ -423,31 +349,17 @@ static bool start_and_wait_idle(Test *t) {
         if (!start_daemon(t) || !wait_for(t, pred_ready, NULL, "READY=1") ||
             !wait_for(t, pred_status_since, &idle, "STATUS=idle after start-up"))
                 return false;
-        watch(t, AFTER_IDLE);
-        return CHECK(t, n_calls(t) == 0, "%zu reload(s) at start-up", n_calls(t)) &&
-               CHECK(t, status_is(last_status(t), "idle"), "not idle after start-up: \"%s\"", last_status(t));
+        daemon_run_watch(&t->d, AFTER_IDLE);
+        return CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) at start-up", n_calls(t)) &&
+               CHECK(&t->d, status_is(last_status(t), "idle"), "not idle after start-up: \"%s\"", last_status(t));
 }
 
 static void stop_daemon(Test *t) {
-        int64_t end;
-
-        if (t->pid <= 0 || t->exited)
+        if (t->d.pid <= 0 || t->d.exited)
                 return;
-        kill(t->pid, SIGCONT);
-        kill(t->pid, SIGTERM);
-        end = harness_now_usec() + WAIT_MAX;
-        while (!t->exited && harness_now_usec() < end)
-                pump(t, 10 * MSEC);
-        if (!t->exited) {
-                TEST_FAIL(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
-                kill(t->pid, SIGKILL);
-                waitpid(t->pid, &t->wait_status, 0);
-                t->exited = true;
-                current_daemon = 0;
-                return;
-        }
-        CHECK(t, WIFEXITED(t->wait_status) && WEXITSTATUS(t->wait_status) == 0,
-              "the daemon ended with wait status 0x%x on SIGTERM", (unsigned) t->wait_status);
+        kill(t->d.pid, SIGCONT);  /* a case may have stopped it */
+        if (daemon_run_stop(&t->d, WAIT_MAX))
+                daemon_run_check_exit_0(&t->d, "on SIGTERM");
 }
 
 /* "status" on the control socket; the value of field (e.g. "events") in *ret. */
@@ -459,7 +371,7 @@ static bool control_field(Test *t, const char *field, unsigned long long *ret) {
         ssize_t n;
         int fd;
 
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/control", t->dir);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/control", t->d.dir);
         fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 abort();
@@ -467,13 +379,13 @@ static bool control_field(Test *t, const char *field, unsigned long long *ret) {
         if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || send(fd, "status", 6, MSG_NOSIGNAL) < 0 ||
             (n = recv(fd, reply, sizeof(reply) - 1, 0)) <= 0) {
                 close(fd);
-                return CHECK(t, false, "no status from the control socket: %m");
+                return CHECK(&t->d, false, "no status from the control socket: %m");
         }
         close(fd);
         reply[n] = 0;
         snprintf(key, sizeof(key), "\n%s=", field);
         p = strstr(reply, key);
-        if (!CHECK(t, p, "no %s in the status reply: %s", field, reply))
+        if (!CHECK(&t->d, p, "no %s in the status reply: %s", field, reply))
                 return false;
         *ret = strtoull(p + strlen(key), NULL, 10);
         return true;
@@ -487,17 +399,17 @@ static void make_dt(Blob *b, uint32_t hot_flags) {
 }
 
 static bool write_dt(Test *t, const Blob *b) {
-        int r = fake_root_write_dt(t->root, LMB_SIZE, DT_FORMAT_V2, b);
+        int r = fake_root_write_dt(t->d.root, LMB_SIZE, DT_FORMAT_V2, b);
 
-        return CHECK(t, r >= 0, "cannot write the DT: %s", strerror(-r));
+        return CHECK(&t->d, r >= 0, "cannot write the DT: %s", strerror(-r));
 }
 
 static bool setup_lpar(Test *t, const Blob *dt) {
-        int r = fake_root_set_block_size(t->root, LMB_SIZE);
+        int r = fake_root_set_block_size(t->d.root, LMB_SIZE);
 
         for (unsigned n = first_block; r >= 0 && n < first_block + N_BOOT; n++)
-                r = fake_root_add_block(t->root, n);
-        return CHECK(t, r >= 0, "cannot build the fake sysfs: %s", strerror(-r)) && write_dt(t, dt);
+                r = fake_root_add_block(t->d.root, n);
+        return CHECK(&t->d, r >= 0, "cannot build the fake sysfs: %s", strerror(-r)) && write_dt(t, dt);
 }
 
 /* The fake side of a DLPAR add: the hot blocks appear in the fake sysfs. */
@@ -505,8 +417,8 @@ static bool add_hot_blocks(Test *t) {
         int r = 0;
 
         for (unsigned n = first_block + N_BOOT; r >= 0 && n < first_block + N_BOOT + N_HOT; n++)
-                r = fake_root_add_block(t->root, n);
-        return CHECK(t, r >= 0, "cannot add the hot blocks: %s", strerror(-r));
+                r = fake_root_add_block(t->d.root, n);
+        return CHECK(&t->d, r >= 0, "cannot add the hot blocks: %s", strerror(-r));
 }
 
 /* Waits for idle after "reloading", watches a little longer, and checks the count. */
@@ -515,8 +427,8 @@ static bool wait_reloads(Test *t, size_t since, size_t expected, const char *wha
 
         if (!wait_for(t, pred_idle_after, &a, what))
                 return false;
-        watch(t, AFTER_IDLE);
-        return CHECK(t, n_calls(t) == expected, "%zu reload(s) after %s, expected %zu", n_calls(t), what, expected);
+        daemon_run_watch(&t->d, AFTER_IDLE);
+        return CHECK(&t->d, n_calls(t) == expected, "%zu reload(s) after %s, expected %zu", n_calls(t), what, expected);
 }
 
 /* --- the cases -------------------------------------------------------------------------------- */
@@ -548,8 +460,8 @@ static void test_burst(Test *t) {
 
         char text[64];
         snprintf(text, sizeof(text), "uevent add memory%u\n", first_block + N_BOOT);
-        CHECK(t, log_has(t, mark, text), "the daemon did not log \"%s\"", text);
-        CHECK(t, log_has(t, mark, "Memory settled after 9 uevent(s)"), "the daemon did not count 9 uevents");
+        CHECK(&t->d, log_has(t, mark, text), "the daemon did not log \"%s\"", text);
+        CHECK(&t->d, log_has(t, mark, "Memory settled after 9 uevent(s)"), "the daemon did not count 9 uevents");
 out:
         blob_done(&before);
         blob_done(&after);
@@ -570,15 +482,15 @@ static void test_overflow(Test *t) {
         make_dt(&after, DRCONF_MEM_ASSIGNED);
         if (!setup_lpar(t, &before) || !start_and_wait_idle(t))
                 goto out;
-        if (!CHECK(t, daemon_netlink(t->pid, &inode, &nlfd), "cannot find the daemon's uevent socket"))
+        if (!CHECK(&t->d, daemon_netlink(t->d.pid, &inode, &nlfd), "cannot find the daemon's uevent socket"))
                 goto out;
-        printf("# the daemon's uevent socket: receive buffer %d bytes (SO_RCVBUF)\n", daemon_rcvbuf(t->pid, nlfd));
+        printf("# the daemon's uevent socket: receive buffer %d bytes (SO_RCVBUF)\n", daemon_rcvbuf(t->d.pid, nlfd));
 
         seq = t->n_status;
         mark = log_mark(t);
-        kill(t->pid, SIGSTOP);
+        kill(t->d.pid, SIGSTOP);
         fd = block_uevent_open(first_block);
-        if (!CHECK(t, fd >= 0, "cannot open memory%u/uevent: %m", first_block))
+        if (!CHECK(&t->d, fd >= 0, "cannot open memory%u/uevent: %m", first_block))
                 goto out;
         start = harness_now_usec();
         while (emitted < OVERFLOW_MAX) {
@@ -586,14 +498,14 @@ static void test_overflow(Test *t) {
                         if (!emit_fd(t, fd, "change"))
                                 goto out;
                 emitted += OVERFLOW_CHUNK;
-                if (!CHECK(t, netlink_stats(inode, &rmem, &drops), "the daemon's socket is gone"))
+                if (!CHECK(&t->d, netlink_stats(inode, &rmem, &drops), "the daemon's socket is gone"))
                         goto out;
                 if (drops > 0)
                         break;
         }
         printf("# overflow after %llu events in %.2f s: %lu bytes queued, %lu dropped\n", emitted,
                (double) (harness_now_usec() - start) / SEC, rmem, drops);
-        if (!CHECK(t, drops > 0, "no drop after %llu events", emitted))
+        if (!CHECK(&t->d, drops > 0, "no drop after %llu events", emitted))
                 goto out;
 
         /* The hot-add, whose events the full socket drops. */
@@ -604,25 +516,25 @@ static void test_overflow(Test *t) {
                 if (!emit(t, n, "add") || !emit(t, n, "online"))
                         goto out;
         (void) netlink_stats(inode, &rmem, &drops);
-        CHECK(t, drops >= drops_before_add + 2 * N_HOT, "the hot-add's events were not dropped (%lu -> %lu)",
+        CHECK(&t->d, drops >= drops_before_add + 2 * N_HOT, "the hot-add's events were not dropped (%lu -> %lu)",
               drops_before_add, drops);
         if (!write_dt(t, &after))
                 goto out;
 
         start = harness_now_usec();
-        kill(t->pid, SIGCONT);
+        kill(t->d.pid, SIGCONT);
         if (!wait_reloads(t, seq, 1, "the reload after the overflow"))
                 goto out;
         printf("# drained, rescanned and reloaded %.2f s after SIGCONT (including %.2f s of watching)\n",
                (double) (harness_now_usec() - start) / SEC, (double) AFTER_IDLE / SEC);
         check_copy(t, 1, &after, "the DT after the hot-add");
-        CHECK(t, log_has(t, mark, "<4>Uevent socket overflowed, events were lost; rescanning memory blocks."),
+        CHECK(&t->d, log_has(t, mark, "<4>Uevent socket overflowed, events were lost; rescanning memory blocks."),
               "the daemon did not log the overflow");
 out:
         if (fd >= 0)
                 close(fd);
-        if (t->pid > 0)
-                kill(t->pid, SIGCONT);
+        if (t->d.pid > 0)
+                kill(t->d.pid, SIGCONT);
         blob_done(&before);
         blob_done(&after);
 }
@@ -647,13 +559,13 @@ static void test_flood(Test *t) {
         make_dt(&after, DRCONF_MEM_ASSIGNED);
         if (!setup_lpar(t, &before) || !start_and_wait_idle(t))
                 goto out;
-        if (!CHECK(t, daemon_netlink(t->pid, &inode, &nlfd), "cannot find the daemon's uevent socket") ||
+        if (!CHECK(&t->d, daemon_netlink(t->d.pid, &inode, &nlfd), "cannot find the daemon's uevent socket") ||
             !control_field(t, "events", &events0))
                 goto out;
         for (unsigned i = 0; i < N_BOOT; i++)
-                if (!CHECK(t, (fds[i] = block_uevent_open(first_block + i)) >= 0, "cannot open a uevent file: %m"))
+                if (!CHECK(&t->d, (fds[i] = block_uevent_open(first_block + i)) >= 0, "cannot open a uevent file: %m"))
                         goto out;
-        rss0 = harness_proc_status_kb(t->pid, "VmRSS");
+        rss0 = harness_proc_status_kb(t->d.pid, "VmRSS");
 
         seq = t->n_status;
         mark = log_mark(t);
@@ -684,10 +596,10 @@ static void test_flood(Test *t) {
                         goto out;
                 if (events - events0 >= emitted || harness_now_usec() >= end)
                         break;
-                pump(t, 5 * MSEC);
+                daemon_run_pump(&t->d, 5 * MSEC);
         }
         drained_at = harness_now_usec();
-        CHECK(t, events - events0 == emitted, "the daemon counted %llu events of %llu", events - events0, emitted);
+        CHECK(&t->d, events - events0 == emitted, "the daemon counted %llu events of %llu", events - events0, emitted);
         printf("# the daemon drained them %.3f s after the last write (%.3f s after the first)\n",
                (double) (drained_at - emitted_at) / SEC, (double) (drained_at - start) / SEC);
 
@@ -695,11 +607,11 @@ static void test_flood(Test *t) {
                 goto out;
         check_copy(t, 1, &after, "the DT after the hot-add");
         (void) netlink_stats(inode, &rmem, &drops);
-        CHECK(t, drops == 0, "%lu events dropped: the daemon did not keep up", drops);
-        CHECK(t, !log_has(t, mark, "overflowed"), "the daemon saw an overflow");
+        CHECK(&t->d, drops == 0, "%lu events dropped: the daemon did not keep up", drops);
+        CHECK(&t->d, !log_has(t, mark, "overflowed"), "the daemon saw an overflow");
 
-        rss1 = harness_proc_status_kb(t->pid, "VmRSS");
-        hwm = harness_proc_status_kb(t->pid, "VmHWM");
+        rss1 = harness_proc_status_kb(t->d.pid, "VmRSS");
+        hwm = harness_proc_status_kb(t->d.pid, "VmHWM");
         printf("# daemon memory: VmRSS %ld kB before, %ld kB after, peak %ld kB\n", rss0, rss1, hwm);
         /* Each event is parsed and freed: nothing may pile up (2 MiB of slack for stdio and malloc).
          * Under AddressSanitizer, whose quarantine keeps freed memory on purpose, RSS says nothing
@@ -707,7 +619,7 @@ static void test_flood(Test *t) {
         if (getenv("ASAN_OPTIONS"))
                 printf("# memory not compared under AddressSanitizer (its quarantine holds freed memory)\n");
         else
-                CHECK(t, rss0 > 0 && rss1 > 0 && hwm > 0 && rss1 - rss0 < 2048 && hwm - rss0 < 4096,
+                CHECK(&t->d, rss0 > 0 && rss1 > 0 && hwm > 0 && rss1 - rss0 < 2048 && hwm - rss0 < 4096,
                       "the daemon's memory grew: VmRSS %ld -> %ld kB, peak %ld kB", rss0, rss1, hwm);
 out:
         for (unsigned i = 0; i < N_BOOT; i++)
@@ -744,14 +656,14 @@ static void test_other_subsystems(Test *t) {
                         sent += emit_fd(t, fd, "change");
                 close(fd);
         }
-        if (!CHECK(t, sent > 0, "no uevent of another subsystem could be made"))
+        if (!CHECK(&t->d, sent > 0, "no uevent of another subsystem could be made"))
                 goto out;
-        watch(t, AFTER_IDLE);
-        CHECK(t, t->n_status == seq, "the status changed (to \"%s\") on %u uevents of other subsystems",
+        daemon_run_watch(&t->d, AFTER_IDLE);
+        CHECK(&t->d, t->n_status == seq, "the status changed (to \"%s\") on %u uevents of other subsystems",
               last_status(t), sent);
-        CHECK(t, log_mark(t) == mark, "the daemon logged something on uevents of other subsystems");
+        CHECK(&t->d, log_mark(t) == mark, "the daemon logged something on uevents of other subsystems");
         if (control_field(t, "events", &events))
-                CHECK(t, events == events0, "the daemon counted %llu events of other subsystems", events - events0);
+                CHECK(&t->d, events == events0, "the daemon counted %llu events of other subsystems", events - events0);
 
         /* Negative control: a memory uevent the same way is seen. */
         if (!emit(t, first_block, "change"))
@@ -761,170 +673,63 @@ static void test_other_subsystems(Test *t) {
                 goto out;
         char text[64];
         snprintf(text, sizeof(text), "uevent change memory%u\n", first_block);
-        CHECK(t, log_has(t, mark, text), "the daemon did not log \"%s\"", text);
-        watch(t, AFTER_IDLE);
-        CHECK(t, n_calls(t) == 0, "%zu reload(s) on a change event", n_calls(t));
+        CHECK(&t->d, log_has(t, mark, text), "the daemon did not log \"%s\"", text);
+        daemon_run_watch(&t->d, AFTER_IDLE);
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) on a change event", n_calls(t));
 out:
         blob_done(&dt);
 }
 
 /* --- main ------------------------------------------------------------------------------------- */
 
-static void on_alarm(int sig) {
-        static const char msg[] = "Bail out! test-kernel-uevents took longer than its global limit\n";
-
-        (void) sig;
-        if (current_daemon > 0) {
-                kill(current_daemon, SIGKILL);
-        }
-        (void) !write(STDOUT_FILENO, msg, sizeof(msg) - 1);
-        _exit(99);
-}
-
 static void test_init(Test *t, const char *name) {
-        char *notify;
-
-        *t = (Test) { .name = name, .notify_fd = -1 };
-        if (fake_root_create(&t->root) < 0 || fake_root_create(&t->dir) < 0) {
-                printf("Bail out! cannot create a temporary directory\n");
-                exit(99);
-        }
-        t->log = harness_path_in(t->dir, "reload.log");
-        notify = harness_path_in(t->dir, "notify");
-        t->notify_fd = harness_notify_socket(notify);
-        if (t->notify_fd == -ENAMETOOLONG) {
-                printf("Bail out! temporary directory path too long for a socket: %s\n", notify);
-                exit(99);
-        }
-        if (t->notify_fd < 0) {
-                printf("Bail out! cannot bind the notify socket: %s\n", strerror(-t->notify_fd));
-                exit(99);
-        }
-        free(notify);
-}
-
-static void diag_file(const char *prefix, const char *path, size_t max_lines) {
-        char *text = harness_read_all(path, NULL);
-        size_t lines = 0, skipped = 0;
-
-        if (!text)
-                return;
-        for (const char *p = text; *p; p++)
-                lines += *p == '\n';
-        /* A flood logs 100,000 lines: show the end. */
-        const char *p = text;
-        for (; lines > max_lines && *p; p++)
-                if (*p == '\n') {
-                        lines--;
-                        skipped++;
-                }
-        if (skipped)
-                printf("#   %s(%zu lines left out)\n", prefix, skipped);
-        harness_diag_lines(prefix, p);
-        free(text);
+        *t = (Test) {};
+        daemon_run_init(&t->d, name, NULL, "reload.log", true);
+        t->d.on_notify = on_notify;
+        t->d.userdata = t;
+        t->d.diag_lines = 40;
 }
 
 static void test_done(Test *t, unsigned number) {
         stop_daemon(t);
-        printf("%s %u - %s\n", t->failed ? "not ok" : "ok", number, t->name);
-        if (t->failed) {
-                char *err = harness_path_in(t->dir, "daemon.stderr");
-
+        daemon_run_finish(&t->d, number, "reload log: ");
+        if (t->d.failed) {
                 printf("#   statuses:");
                 for (size_t i = 0; i < t->n_status; i++)
                         printf(" \"%s\"", t->status[i]);
                 printf("\n");
-                diag_file("reload log: ", t->log, 20);
-                diag_file("daemon: ", err, 40);
-                free(err);
         }
-        fflush(stdout);
-        if (t->notify_fd >= 0)
-                close(t->notify_fd);
         for (size_t i = 0; i < t->n_status; i++)
                 free(t->status[i]);
         free(t->status);
-        if (getenv("KDUMP_SETTLE_TEST_KEEP"))
-                printf("#   kept %s and %s\n", t->dir, t->root);
-        else {
-                (void) fake_root_remove(t->dir);
-                (void) fake_root_remove(t->root);
-        }
-        free(t->dir);
-        free(t->root);
-        free(t->log);
+        daemon_run_free(&t->d);
 }
 
-static const struct {
-        const char *name;
-        void (*run)(Test *t);
-} tests[] = {
+DAEMON_RUNNER_CASES(Test) tests[] = {
         { "kernel uevents: a DLPAR add's add, online and change events give one reload, after the DT update", test_burst },
         { "socket overflow (ENOBUFS): logged, sysfs rescanned, one reload with the final DT", test_overflow },
         { "flood of 100,000 uevents: no overflow, memory flat, one reload after the DT update", test_flood },
         { "other subsystems' uevents are dropped: no status change, no log line, no reload", test_other_subsystems },
 };
 
-int main(void) {
-        const char *skip = NULL;
-        bool any_failed = false;
-        struct stat st;
-        char *script = NULL;
+/* Real kernel uevents need root, no udevd, and real memory blocks to name. */
+static const char *skip_all(void) {
         int fd;
 
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        printf("1..%zu\n", ELEMENTSOF(tests));
-
-        arg_daemon = getenv("KDUMP_SETTLED");
-        arg_srcdir = getenv("KDUMP_SETTLE_SRCDIR");
-        if (!arg_daemon || !arg_srcdir) {
-                printf("Bail out! set KDUMP_SETTLED and KDUMP_SETTLE_SRCDIR\n");
-                return 99;
-        }
-        if (asprintf(&script, "%s/tests/integration/record-reload", arg_srcdir) < 0)
-                abort();
-        if (stat(script, &st) < 0 || strpbrk(script, " \t\n")) {
-                printf("Bail out! %s: missing, or its path has white space\n", script);
-                return 99;
-        }
-        free(script);
-
         if (geteuid() != 0)
-                skip = "needs root to make kernel uevents";
-        else if (access("/run/udev/control", F_OK) == 0)
+                return "needs root to make kernel uevents";
+        if (access("/run/udev/control", F_OK) == 0)
                 /* It would run its rules for every one of several hundred thousand events. */
-                skip = "udevd runs (/run/udev/control exists)";
-        else if ((fd = open(SYSFS_MEMORY "/memory0/uevent", O_WRONLY | O_CLOEXEC)) < 0)
-                skip = "/sys/devices/system/memory/memory0/uevent is not writable";
-        else {
-                close(fd);
-                if (!find_block_run(N_BOOT + N_HOT, &first_block))
-                        skip = "no run of 8 consecutive memory blocks in /sys/devices/system/memory";
-        }
-        if (skip) {
-                for (size_t i = 0; i < ELEMENTSOF(tests); i++)
-                        printf("ok %zu - %s # SKIP %s\n", i + 1, tests[i].name, skip);
-                return 0;
-        }
+                return "udevd runs (/run/udev/control exists)";
+        fd = open(SYSFS_MEMORY "/memory0/uevent", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return "/sys/devices/system/memory/memory0/uevent is not writable";
+        close(fd);
+        if (!find_block_run(N_BOOT + N_HOT, &first_block))
+                return "no run of 8 consecutive memory blocks in /sys/devices/system/memory";
         printf("# real memory blocks used: memory%u..memory%u\n", first_block, first_block + N_BOOT + N_HOT - 1);
-
-        signal(SIGALRM, on_alarm);
-        alarm(120);
-
-        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
-                const char *only = getenv("KDUMP_SETTLE_TEST_ONLY");
-                int64_t start = harness_now_usec();
-                Test t;
-
-                if (only && (size_t) atoi(only) != i + 1) {
-                        printf("ok %zu - %s # SKIP not selected by KDUMP_SETTLE_TEST_ONLY\n", i + 1, tests[i].name);
-                        continue;
-                }
-                test_init(&t, tests[i].name);
-                tests[i].run(&t);
-                printf("# %.2f s\n", (double) (harness_now_usec() - start) / SEC);
-                any_failed |= t.failed;
-                test_done(&t, (unsigned) i + 1);
-        }
-        return any_failed ? 1 : 0;
+        return NULL;
 }
+
+DAEMON_RUNNER_MAIN(Test, tests, .program = "test-kernel-uevents", .timeout_sec = 120, .time_each = true,
+                   .skip_all = skip_all)

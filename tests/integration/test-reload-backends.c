@@ -31,6 +31,8 @@
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
+#include "alloc-util.h"
+#include "daemon-runner.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -41,40 +43,25 @@
 #define LOADED "sys/kernel/kexec_crash_loaded"
 
 typedef struct Test {
-        const char *name;
-        bool failed;
-
-        char *root;    /* the fake root */
-        char *dir;     /* notify socket, tool log, daemon stderr, config, runtime dir, bin/ */
-        char *log;     /* fake-kdump-tool's log */
-
-        int notify_fd;
-        pid_t pid;
-        bool exited;
-        int wait_status;
-        bool ready;
-        char notify[8192]; /* every sd_notify message, one per line */
+        DaemonRun d;       /* root: a fake root; dir: also bin/; log: fake-kdump-tool's */
+        char notify[8192]; /* every sd_notify line */
 } Test;
-
-static const char *arg_daemon;
-static const char *arg_srcdir;
-static pid_t current_daemon;
 
 /* --- files ------------------------------------------------------------------------------------ */
 
 static void put(Test *t, const char *path, const char *text) {
-        int r = fake_root_write_file(t->root, path, text, strlen(text));
+        int r = fake_root_write_file(t->d.root, path, text, strlen(text));
 
-        CHECK(t, r >= 0, "cannot write %s: %s", path, strerror(-r));
+        CHECK(&t->d, r >= 0, "cannot write %s: %s", path, strerror(-r));
 }
 
 static char *in_dir(Test *t, const char *name) {
-        return harness_path_in(t->dir, name);
+        return harness_path_in(t->d.dir, name);
 }
 
 /* How many lines of the tool log start with prefix ("kdumpctl|reload", "kexec|-p"). */
 static size_t calls(Test *t, const char *prefix) {
-        char *text = harness_read_all(t->log, NULL), *save = NULL;
+        char *text = harness_read_all(t->d.log, NULL), *save = NULL;
         size_t n = 0;
 
         if (!text)
@@ -87,7 +74,7 @@ static size_t calls(Test *t, const char *prefix) {
 
 /* Calls other than systemctl's. */
 static size_t loads(Test *t) {
-        char *text = harness_read_all(t->log, NULL), *save = NULL;
+        char *text = harness_read_all(t->d.log, NULL), *save = NULL;
         size_t n = 0;
 
         if (!text)
@@ -99,7 +86,7 @@ static size_t loads(Test *t) {
 }
 
 static bool tool_log_has(Test *t, const char *text) {
-        char *all = harness_read_all(t->log, NULL);
+        char *all = harness_read_all(t->d.log, NULL);
         bool found = all && strstr(all, text);
 
         free(all);
@@ -119,67 +106,28 @@ static size_t daemon_log_count(Test *t, const char *text) {
 
 /* --- the daemon ------------------------------------------------------------------------------- */
 
-static void reap(Test *t) {
-        if (t->pid > 0 && !t->exited && waitpid(t->pid, &t->wait_status, WNOHANG) == t->pid) {
-                t->exited = true;
-                current_daemon = 0;
+static void on_notify(const char *line, void *userdata) {
+        Test *t = userdata;
+
+        if (strlen(t->notify) + strlen(line) + 2 < sizeof(t->notify)) {
+                strcat(t->notify, line);
+                strcat(t->notify, "\n");
         }
-}
-
-static void pump(Test *t, int64_t timeout) {
-        struct pollfd p = { .fd = t->notify_fd, .events = POLLIN };
-
-        if (poll(&p, 1, (int) ((timeout + 999) / 1000)) > 0)
-                for (;;) {
-                        char buf[4096];
-                        ssize_t k = recv(t->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-
-                        if (k < 0)
-                                break;
-                        buf[k] = 0;
-                        if (strstr(buf, "READY=1"))
-                                t->ready = true;
-                        if (strlen(t->notify) + (size_t) k + 2 < sizeof(t->notify)) {
-                                strcat(t->notify, buf);
-                                strcat(t->notify, "\n");
-                        }
-                }
-        reap(t);
-}
-
-static void watch(Test *t, int64_t usec) {
-        int64_t end = harness_now_usec() + usec;
-
-        for (int64_t now; (now = harness_now_usec()) < end;)
-                pump(t, end - now);
 }
 
 typedef bool (*Predicate)(Test *t, const void *arg);
 
+/* Pumps until pred holds, failing the case after WAIT_MAX or if the daemon exits. */
 static bool wait_for(Test *t, Predicate pred, const void *arg, const char *what) {
-        int64_t end = harness_now_usec() + WAIT_MAX;
-
-        for (;;) {
-                if (pred(t, arg))
-                        return true;
-                if (t->exited)
-                        return CHECK(t, false, "the daemon exited while waiting for %s", what);
-                if (harness_now_usec() >= end)
-                        return CHECK(t, false, "no %s within %.0f s", what, (double) WAIT_MAX / SEC);
-                pump(t, 20 * MSEC);
-        }
+        return DAEMON_RUN_WAIT(&t->d, WAIT_MAX, pred(t, arg), what);
 }
 
 static bool pred_ready(Test *t, const void *arg) {
-        return t->ready;
+        return t->d.ready;
 }
 
 static bool pred_idle(Test *t, const void *arg) {
-        const char *last = NULL;
-
-        for (const char *p = t->notify; (p = strstr(p, "STATUS=")); p++)
-                last = p + 7;
-        return last && strncmp(last, "idle", 4) == 0;
+        return strncmp(t->d.status, "idle", 4) == 0;
 }
 
 static bool pred_loads(Test *t, const void *arg) {
@@ -189,73 +137,34 @@ static bool pred_loads(Test *t, const void *arg) {
 /* Starts the daemon with PATH=DIR/bin:/usr/bin:/bin and the config text; waits for READY=1 unless
  * expect_exit. */
 static bool start_daemon(Test *t, const char *config, bool expect_exit) {
-        char *a_config, *a_runtime, *a_root, *notify, *err, *conf, *path, *bin;
-        pid_t pid;
-        int fd;
+        _cleanup_free_ char *conf = in_dir(t, "kdump-settle.conf"), *notify = in_dir(t, "notify"), *bin = in_dir(t, "bin");
+        _cleanup_free_ char *a_root = NULL, *e_notify = NULL, *e_path = NULL, *e_log = NULL, *e_root = NULL;
+        _cleanup_free_ char **envp = NULL;
 
-        conf = in_dir(t, "kdump-settle.conf");
-        notify = in_dir(t, "notify");
-        err = in_dir(t, "daemon.stderr");
-        bin = in_dir(t, "bin");
-        if (harness_write_text(conf, config) < 0 || asprintf(&a_config, "--config=%s", conf) < 0 ||
-            asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0 || asprintf(&a_root, "--root=%s", t->root) < 0 ||
-            asprintf(&path, "%s:/usr/bin:/bin", bin) < 0)
+        if (harness_write_text(conf, config) < 0 || asprintf(&a_root, "--root=%s", t->d.root) < 0 ||
+            asprintf(&e_notify, "NOTIFY_SOCKET=%s", notify) < 0 || asprintf(&e_path, "PATH=%s:/usr/bin:/bin", bin) < 0 ||
+            asprintf(&e_log, "FAKE_TOOL_LOG=%s", t->d.log) < 0 || asprintf(&e_root, "FAKE_TOOL_ROOT=%s", t->d.root) < 0)
                 abort();
-        char *argv[] = { (char *) arg_daemon, a_config, a_runtime, a_root, (char *) "--uevent-source=udev",
-                         (char *) "--debug", NULL };
-
-        fd = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                abort();
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0) {
-                dup2(fd, STDOUT_FILENO);
-                dup2(fd, STDERR_FILENO);
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                setenv("NOTIFY_SOCKET", notify, 1);
-                setenv("PATH", path, 1);
-                setenv("FAKE_TOOL_LOG", t->log, 1);
-                setenv("FAKE_TOOL_ROOT", t->root, 1);
-                execv(arg_daemon, argv);
-                _exit(127);
-        }
-        close(fd);
-        t->pid = current_daemon = pid;
-        free(a_config), free(a_runtime), free(a_root), free(notify), free(err), free(conf), free(path), free(bin);
+        envp = harness_environ_with(e_notify, e_path, e_log, e_root, NULL);
+        daemon_run_start_env(&t->d, envp, (const char *const[]) { a_root, "--uevent-source=udev", NULL });
         if (expect_exit)
                 return true;
         return wait_for(t, pred_ready, NULL, "READY=1") && wait_for(t, pred_idle, NULL, "idle after start-up");
 }
 
 static void stop_daemon(Test *t) {
-        int64_t end;
-
-        if (t->pid <= 0 || t->exited)
-                return;
-        kill(t->pid, SIGTERM);
-        end = harness_now_usec() + WAIT_MAX;
-        while (!t->exited && harness_now_usec() < end)
-                pump(t, 10 * MSEC);
-        if (!t->exited) {
-                TEST_FAIL(t, "the daemon did not exit within %.0f s of SIGTERM", (double) WAIT_MAX / SEC);
-                kill(t->pid, SIGKILL);
-                waitpid(t->pid, &t->wait_status, 0);
-                t->exited = true;
-                current_daemon = 0;
-        }
+        (void) daemon_run_stop(&t->d, WAIT_MAX);
 }
 
 static int control_connect(Test *t) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/control", t->dir);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/control", t->d.dir);
         if (fd < 0)
                 abort();
         if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                TEST_FAIL(t, "cannot connect to %s: %m", sa.sun_path);
+                TEST_FAIL(&t->d, "cannot connect to %s: %m", sa.sun_path);
                 close(fd);
                 return -1;
         }
@@ -273,7 +182,7 @@ static bool control(Test *t, const char *request, char *buf, size_t size) {
         (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         if (send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 || (n = recv(fd, buf, size - 1, 0)) <= 0) {
                 close(fd);
-                return CHECK(t, false, "no reply to \"%s\": %m", request);
+                return CHECK(&t->d, false, "no reply to \"%s\": %m", request);
         }
         close(fd);
         buf[n] = 0;
@@ -284,7 +193,7 @@ static bool request_reload(Test *t) {
         char reply[4096];
 
         return control(t, "reload", reply, sizeof(reply)) &&
-               CHECK(t, strstr(reply, "result=ok"), "reload refused: %s", reply);
+               CHECK(&t->d, strstr(reply, "result=ok"), "reload refused: %s", reply);
 }
 
 /* The status field's value (up to the line's end) in buf. */
@@ -296,7 +205,7 @@ static bool status_field(Test *t, const char *field, char *buf, size_t size) {
                 return false;
         snprintf(key, sizeof(key), "\n%s=", field);
         p = strstr(reply, key);
-        if (!CHECK(t, p, "no %s in the status reply", field))
+        if (!CHECK(&t->d, p, "no %s in the status reply", field))
                 return false;
         p += strlen(key);
         snprintf(buf, size, "%.*s", (int) strcspn(p, "\n"), p);
@@ -309,10 +218,10 @@ static bool wait_result_change(Test *t, const char *before, char *result, size_t
 
         while (status_field(t, "last_reload_result", result, size) && strcmp(result, before) == 0) {
                 if (harness_now_usec() >= end)
-                        return CHECK(t, false, "no reload result within %.0f s", (double) WAIT_MAX / SEC);
-                watch(t, 50 * MSEC);
+                        return CHECK(&t->d, false, "no reload result within %.0f s", (double) WAIT_MAX / SEC);
+                daemon_run_watch(&t->d, 50 * MSEC);
         }
-        return !t->failed;
+        return !t->d.failed;
 }
 
 /* --- the fake LPAR and tools ------------------------------------------------------------------- */
@@ -324,19 +233,19 @@ static bool setup(Test *t, const char *const *tools, const char *loaded) {
         int r;
 
         dt_blob_v2(&dt, sets, ELEMENTSOF(sets));
-        r = fake_root_set_block_size(t->root, LMB_SIZE);
+        r = fake_root_set_block_size(t->d.root, LMB_SIZE);
         for (unsigned n = 0; r >= 0 && n < N_LMBS; n++)
-                r = fake_root_add_block(t->root, n);
+                r = fake_root_add_block(t->d.root, n);
         if (r >= 0)
-                r = fake_root_write_dt(t->root, LMB_SIZE, DT_FORMAT_V2, &dt);
+                r = fake_root_write_dt(t->d.root, LMB_SIZE, DT_FORMAT_V2, &dt);
         blob_done(&dt);
-        if (!CHECK(t, r >= 0, "cannot build the fake root: %s", strerror(-r)))
+        if (!CHECK(&t->d, r >= 0, "cannot build the fake root: %s", strerror(-r)))
                 return false;
         if (loaded)
                 put(t, LOADED, loaded);
         put(t, "proc/cmdline", "BOOT_IMAGE=/boot/vmlinux-6.1.0 root=/dev/sda2 ro crashkernel=512M hugepages=8 quiet\n");
 
-        if (mkdir(bin, 0755) < 0 || asprintf(&script, "%s/tests/integration/fake-kdump-tool", arg_srcdir) < 0)
+        if (mkdir(bin, 0755) < 0 || asprintf(&script, "%s/tests/integration/fake-kdump-tool", daemon_runner_env()->srcdir) < 0)
                 abort();
         for (; tools && *tools; tools++) {
                 char *link = harness_path_in(bin, *tools);
@@ -346,16 +255,16 @@ static bool setup(Test *t, const char *const *tools, const char *loaded) {
         }
         free(script);
         free(bin);
-        return !t->failed;
+        return !t->d.failed;
 }
 
 static void set_active(Test *t, const char *unit, bool active) {
         char *path;
 
-        if (asprintf(&path, "%s/active/%s", t->root, unit) < 0)
+        if (asprintf(&path, "%s/active/%s", t->d.root, unit) < 0)
                 abort();
         if (active)
-                put(t, path + strlen(t->root) + 1, "");
+                put(t, path + strlen(t->d.root) + 1, "");
         else
                 (void) unlink(path);
         free(path);
@@ -364,17 +273,17 @@ static void set_active(Test *t, const char *unit, bool active) {
 static void set_modes(Test *t, const char *modes) {
         char *ctl;
 
-        if (asprintf(&ctl, "%s.ctl", t->log) < 0)
+        if (asprintf(&ctl, "%s.ctl", t->d.log) < 0)
                 abort();
-        CHECK(t, harness_write_text(ctl, modes) >= 0, "cannot write %s", ctl);
+        CHECK(&t->d, harness_write_text(ctl, modes) >= 0, "cannot write %s", ctl);
         free(ctl);
 }
 
 static bool wait_loads(Test *t, size_t n, const char *what) {
         if (!wait_for(t, pred_loads, &n, what) || !wait_for(t, pred_idle, NULL, "idle"))
                 return false;
-        watch(t, 300 * MSEC);
-        return CHECK(t, loads(t) == n, "%zu tool call(s) after %s, expected %zu", loads(t), what, n);
+        daemon_run_watch(&t->d, 300 * MSEC);
+        return CHECK(&t->d, loads(t) == n, "%zu tool call(s) after %s, expected %zu", loads(t), what, n);
 }
 
 /* --- the cases -------------------------------------------------------------------------------- */
@@ -390,19 +299,19 @@ static void test_fire_and_forget(Test *t) {
                 int fd = control_connect(t);
                 if (fd < 0)
                         return;
-                CHECK(t, send(fd, "reload", 6, MSG_NOSIGNAL) == 6, "send: %m");
+                CHECK(&t->d, send(fd, "reload", 6, MSG_NOSIGNAL) == 6, "send: %m");
                 close(fd);
         }
         {
                 char result[256];
                 (void) wait_result_change(t, "none", result, sizeof(result));
         }
-        watch(t, 300 * MSEC);
-        CHECK(t, daemon_log_count(t, "Reload requested over the control socket.") == 5,
+        daemon_run_watch(&t->d, 300 * MSEC);
+        CHECK(&t->d, daemon_log_count(t, "Reload requested over the control socket.") == 5,
               "%zu of 5 fire-and-forget requests were read",
               daemon_log_count(t, "Reload requested over the control socket."));
         /* The first starts a reload, the others join the one after it. */
-        CHECK(t, calls(t, "kdumpctl|reload|") >= 1, "no reload for 5 requests");
+        CHECK(&t->d, calls(t, "kdumpctl|reload|") >= 1, "no reload for 5 requests");
 }
 
 /* 2 (issue 11.2): the kexec fallback's capture kernel gets a capture command line built from
@@ -412,19 +321,19 @@ static void test_kexec_cmdline(Test *t) {
             !start_daemon(t, "[Reload]\nKexecKernel=/boot/vmlinux-capture\nKexecInitrd=/boot/initrd-capture\n", false) ||
             !request_reload(t) || !wait_loads(t, 1, "the requested reload"))
                 return;
-        CHECK(t, calls(t, "kexec|-p|/boot/vmlinux-capture|--append=root=/dev/sda2 ro irqpoll nr_cpus=16 ") == 1,
+        CHECK(&t->d, calls(t, "kexec|-p|/boot/vmlinux-capture|--append=root=/dev/sda2 ro irqpoll nr_cpus=16 ") == 1,
               "kexec did not get the capture command line");
-        CHECK(t, !tool_log_has(t, "crashkernel") && !tool_log_has(t, "--reuse-cmdline") && !tool_log_has(t, "hugepages=8"),
+        CHECK(&t->d, !tool_log_has(t, "crashkernel") && !tool_log_has(t, "--reuse-cmdline") && !tool_log_has(t, "hugepages=8"),
               "the capture kernel would get this kernel's crashkernel=, hugepages= or whole line");
-        CHECK(t, tool_log_has(t, "|--initrd=/boot/initrd-capture|"), "no --initrd=");
+        CHECK(&t->d, tool_log_has(t, "|--initrd=/boot/initrd-capture|"), "no --initrd=");
 
         /* KexecAppend= still overrides it entirely. */
         stop_daemon(t);
-        t->exited = false, t->ready = false, t->notify[0] = 0;
+        t->d.exited = false, t->d.ready = false, t->notify[0] = 0;
         if (!start_daemon(t, "[Reload]\nKexecKernel=/k\nKexecAppend=console=hvc0 maxcpus=1\n", false) ||
             !request_reload(t) || !wait_loads(t, 2, "the second requested reload"))
                 return;
-        CHECK(t, calls(t, "kexec|-p|/k|--append=console=hvc0 maxcpus=1|") == 1, "KexecAppend= was not used as is");
+        CHECK(&t->d, calls(t, "kexec|-p|/k|--append=console=hvc0 maxcpus=1|") == 1, "KexecAppend= was not used as is");
 }
 
 /* 3 (issue 14.3): Debian with a crash kernel loaded: the kexec command kdump-config recorded is
@@ -437,30 +346,30 @@ static void test_debian_loads_over(Test *t) {
         set_active(t, "kdump-tools.service", true);
         put(t, "etc/default/kdump-tools", "USE_KDUMP=1\nKDUMP_COREDIR=\"/var/crash\"\n");
         if (asprintf(&cmd, "%s/bin/kexec -p --command-line=\"root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb\" "
-                     "--initrd=/var/lib/kdump/initrd.img /var/lib/kdump/vmlinuz\n", t->dir) < 0)
+                     "--initrd=/var/lib/kdump/initrd.img /var/lib/kdump/vmlinuz\n", t->d.dir) < 0)
                 abort();
         put(t, "var/crash/kexec_cmd", cmd);
         free(cmd);
 
         if (!start_daemon(t, "", false) || !request_reload(t) || !wait_loads(t, 1, "the requested reload"))
                 return;
-        CHECK(t, calls(t, "kexec|-p|--command-line=root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb|"
+        CHECK(&t->d, calls(t, "kexec|-p|--command-line=root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb|"
                           "--initrd=/var/lib/kdump/initrd.img|/var/lib/kdump/vmlinuz|loaded=1") == 1,
               "the recorded kexec command was not replayed over the loaded image");
-        CHECK(t, calls(t, "kdump-config|") == 0, "kdump-config ran (reload unloads first)");
+        CHECK(&t->d, calls(t, "kdump-config|") == 0, "kdump-config ran (reload unloads first)");
 
         /* Nothing loaded: kdump-config load (which refuses while one is loaded). */
         put(t, LOADED, "0\n");
         if (!request_reload(t) || !wait_loads(t, 2, "a reload with nothing loaded"))
                 return;
-        CHECK(t, calls(t, "kdump-config|load|loaded=0") == 1, "not kdump-config load with nothing loaded");
+        CHECK(&t->d, calls(t, "kdump-config|load|loaded=0") == 1, "not kdump-config load with nothing loaded");
 
         /* Loaded, but no record: kdump-config reload, as before, and why. */
         put(t, "var/crash/kexec_cmd", "/sbin/kexec -p \"broken\n");
         if (!request_reload(t) || !wait_loads(t, 3, "a reload without a usable record"))
                 return;
-        CHECK(t, calls(t, "kdump-config|reload|loaded=1") == 1, "no kdump-config reload without a usable record");
-        CHECK(t, daemon_log_count(t, "Cannot load over the old crash kernel") == 1, "the fallback was not logged");
+        CHECK(&t->d, calls(t, "kdump-config|reload|loaded=1") == 1, "no kdump-config reload without a usable record");
+        CHECK(&t->d, daemon_log_count(t, "Cannot load over the old crash kernel") == 1, "the fallback was not logged");
 }
 
 /* 4 (issue 11.11): kdump turned off (Debian USE_KDUMP=0; kdump.service inactive): no reload, no
@@ -473,22 +382,22 @@ static void test_gate(Test *t) {
         for (int i = 0; i < 2; i++) {
                 if (!request_reload(t) || !wait_for(t, pred_idle, NULL, "idle after a request"))
                         return;
-                watch(t, 400 * MSEC);
+                daemon_run_watch(&t->d, 400 * MSEC);
         }
-        CHECK(t, calls(t, "kdumpctl|") == 0, "kdumpctl reload ran with kdump.service inactive");
-        CHECK(t, daemon_log_count(t, "Not reloading the crash kernel: kdump.service is not active") == 1,
+        CHECK(&t->d, calls(t, "kdumpctl|") == 0, "kdumpctl reload ran with kdump.service inactive");
+        CHECK(&t->d, daemon_log_count(t, "Not reloading the crash kernel: kdump.service is not active") == 1,
               "the closed gate was logged %zu times over 2 requests, expected once",
               daemon_log_count(t, "Not reloading the crash kernel: kdump.service is not active"));
-        CHECK(t, daemon_log_count(t, "Retrying") == 0 && daemon_log_count(t, "reload failed") == 0,
+        CHECK(&t->d, daemon_log_count(t, "Retrying") == 0 && daemon_log_count(t, "reload failed") == 0,
               "a skipped reload counted as a failure");
         if (status_field(t, "last_reload_result", result, sizeof(result)))
-                CHECK(t, strncmp(result, "skipped: ", 9) == 0, "last_reload_result=%s", result);
+                CHECK(&t->d, strncmp(result, "skipped: ", 9) == 0, "last_reload_result=%s", result);
 
         set_active(t, "kdump.service", true);
         if (!request_reload(t) || !wait_loads(t, 1, "a reload with kdump.service active"))
                 return;
-        CHECK(t, calls(t, "kdumpctl|reload|") == 1, "kdumpctl reload did not run once kdump.service was active");
-        CHECK(t, daemon_log_count(t, "kdump is on again") == 1, "the open gate was not logged");
+        CHECK(&t->d, calls(t, "kdumpctl|reload|") == 1, "kdumpctl reload did not run once kdump.service was active");
+        CHECK(&t->d, daemon_log_count(t, "kdump is on again") == 1, "the open gate was not logged");
 }
 
 static void test_gate_debian(Test *t) {
@@ -500,9 +409,9 @@ static void test_gate_debian(Test *t) {
         put(t, "etc/default/kdump-tools", "# off\nUSE_KDUMP=0\n");
         if (!start_daemon(t, "", false) || !request_reload(t) || !wait_result_change(t, "none", result, sizeof(result)))
                 return;
-        CHECK(t, calls(t, "kdump-config|") == 0, "kdump-config ran with USE_KDUMP=0");
-        CHECK(t, strncmp(result, "skipped: ", 9) == 0, "last_reload_result=%s", result);
-        CHECK(t, daemon_log_count(t, "kdump is turned off (USE_KDUMP=0 in /etc/default/kdump-tools)") == 1,
+        CHECK(&t->d, calls(t, "kdump-config|") == 0, "kdump-config ran with USE_KDUMP=0");
+        CHECK(&t->d, strncmp(result, "skipped: ", 9) == 0, "last_reload_result=%s", result);
+        CHECK(&t->d, daemon_log_count(t, "kdump is turned off (USE_KDUMP=0 in /etc/default/kdump-tools)") == 1,
               "USE_KDUMP=0 was not logged once");
 }
 
@@ -510,7 +419,7 @@ static void test_gate_debian(Test *t) {
 static void test_suse(Test *t) {
         if (!setup(t, (const char *[]) { "kdumptool", NULL }, "1\n") || !start_daemon(t, "", false))
                 return;
-        CHECK(t, daemon_log_count(t, "Reload command (suse-kdump): /usr/lib/kdump/load.sh --update") == 1,
+        CHECK(&t->d, daemon_log_count(t, "Reload command (suse-kdump): /usr/lib/kdump/load.sh --update") == 1,
               "no SUSE backend");
 }
 
@@ -536,7 +445,7 @@ static pid_t start_unload_hang(Test *t) {
         set_modes(t, "unload-hang\nok\n");
         if (!start_daemon(t, "[Reload]\nReloadTimeoutSec=3s\n", false) || !request_reload(t))
                 return 0;
-        if (asprintf(&pidfile, "%s.pid", t->log) < 0)
+        if (asprintf(&pidfile, "%s.pid", t->d.log) < 0)
                 abort();
         if (wait_for(t, pred_file, pidfile, "the reload's unload") && (text = harness_read_all(pidfile, NULL))) {
                 hung = atoi(text);
@@ -555,17 +464,17 @@ static void test_timeout_unloaded(Test *t) {
         /* Past the timeout: the daemon says it waits, and the reload still runs. */
         if (!wait_for(t, pred_log, "not killing it before it loads", "the wait at the timeout"))
                 return;
-        watch(t, 500 * MSEC);
-        CHECK(t, harness_now_usec() - start >= 3 * SEC, "the wait began before the timeout");
-        CHECK(t, kill(hung, 0) == 0 && daemon_log_count(t, "timed out") == 0,
+        daemon_run_watch(&t->d, 500 * MSEC);
+        CHECK(&t->d, harness_now_usec() - start >= 3 * SEC, "the wait began before the timeout");
+        CHECK(&t->d, kill(hung, 0) == 0 && daemon_log_count(t, "timed out") == 0,
               "the reload was killed between its unload and its load");
-        CHECK(t, daemon_log_count(t, "not killing it before it loads") == 1, "the wait was not logged once");
+        CHECK(&t->d, daemon_log_count(t, "not killing it before it loads") == 1, "the wait was not logged once");
 
         /* It has loaded (but hangs on): now a kill loses nothing, and the retry runs. */
         put(t, LOADED, "1\n");
         if (!wait_loads(t, 2, "the kill and the retry"))
                 return;
-        CHECK(t, kill(hung, 0) < 0, "the hung reload still runs");
+        CHECK(&t->d, kill(hung, 0) < 0, "the hung reload still runs");
 }
 
 /* 7 (issue 11.3): one that never loads is killed at twice the timeout, and the retry loads. */
@@ -574,9 +483,9 @@ static void test_timeout_hard_limit(Test *t) {
 
         if (!start_unload_hang(t) || !wait_loads(t, 2, "the kill at the hard limit and the retry"))
                 return;
-        CHECK(t, harness_now_usec() - start >= 6 * SEC, "killed before twice the timeout");
-        CHECK(t, daemon_log_count(t, "leaving no crash kernel loaded") == 1, "the kill's consequence was not logged");
-        CHECK(t, calls(t, "kdumpctl|reload|loaded=0") == 1, "the retry did not run with nothing loaded");
+        CHECK(&t->d, harness_now_usec() - start >= 6 * SEC, "killed before twice the timeout");
+        CHECK(&t->d, daemon_log_count(t, "leaving no crash kernel loaded") == 1, "the kill's consequence was not logged");
+        CHECK(&t->d, calls(t, "kdumpctl|reload|loaded=0") == 1, "the retry did not run with nothing loaded");
 }
 
 /* 8 (issue 11.3): stopped during a reload, the daemon asks systemd for time (EXTEND_TIMEOUT_USEC),
@@ -586,40 +495,33 @@ static void test_stop_extends(Test *t) {
 
         if (!start_unload_hang(t))
                 return;
-        kill(t->pid, SIGTERM);
-        watch(t, 300 * MSEC);
+        kill(t->d.pid, SIGTERM);
+        daemon_run_watch(&t->d, 300 * MSEC);
         p = strstr(t->notify, "EXTEND_TIMEOUT_USEC=");
-        if (CHECK(t, p, "no EXTEND_TIMEOUT_USEC= at SIGTERM during a reload")) {
+        if (CHECK(&t->d, p, "no EXTEND_TIMEOUT_USEC= at SIGTERM during a reload")) {
                 unsigned long long v = strtoull(p + 20, NULL, 10);
                 /* The reload's hard limit (6 s from its start) plus 10 s, from now. */
-                CHECK(t, v > 10 * (unsigned long long) SEC && v <= 16 * (unsigned long long) SEC,
+                CHECK(&t->d, v > 10 * (unsigned long long) SEC && v <= 16 * (unsigned long long) SEC,
                       "EXTEND_TIMEOUT_USEC=%llu, expected 10..16 s", v);
         }
 }
 
 /* --- main ------------------------------------------------------------------------------------- */
 
-static void on_alarm(int sig) {
-        static const char msg[] = "Bail out! test-reload-backends took longer than its global limit\n";
-
-        if (current_daemon > 0)
-                kill(current_daemon, SIGKILL);
-        (void) !write(STDOUT_FILENO, msg, sizeof(msg) - 1);
-        _exit(99);
+static void test_init(Test *t, const char *name) {
+        *t = (Test) {};
+        daemon_run_init(&t->d, name, NULL, "tools.log", true);
+        t->d.on_notify = on_notify;
+        t->d.userdata = t;
 }
 
-static void diag_file(const char *prefix, const char *path) {
-        char *text = harness_read_all(path, NULL);
-
-        for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
-                printf("#   %s%s\n", prefix, l);
-        free(text);
+static void test_done(Test *t, unsigned number) {
+        stop_daemon(t);
+        daemon_run_finish(&t->d, number, "tools: ");
+        daemon_run_free(&t->d);
 }
 
-static const struct {
-        const char *name;
-        void (*run)(Test *t);
-} tests[] = {
+DAEMON_RUNNER_CASES(Test) tests[] = {
         { "control: fire-and-forget reload requests (IN|HUP) each count", test_fire_and_forget },
         { "kexec fallback: a capture command line from /proc/cmdline; KexecAppend= overrides", test_kexec_cmdline },
         { "Debian: loaded, the recorded kexec command loads over the old image; else load / reload", test_debian_loads_over },
@@ -631,60 +533,4 @@ static const struct {
         { "stop during a reload: EXTEND_TIMEOUT_USEC= covers the reload's hard limit", test_stop_extends },
 };
 
-int main(void) {
-        bool any_failed = false;
-
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        printf("1..%zu\n", ELEMENTSOF(tests));
-        arg_daemon = getenv("KDUMP_SETTLED");
-        arg_srcdir = getenv("KDUMP_SETTLE_SRCDIR");
-        if (!arg_daemon || !arg_srcdir) {
-                printf("Bail out! set KDUMP_SETTLED and KDUMP_SETTLE_SRCDIR\n");
-                return 99;
-        }
-        signal(SIGALRM, on_alarm);
-        alarm(240);
-
-        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
-                const char *only = getenv("KDUMP_SETTLE_TEST_ONLY");
-                Test t = { .name = tests[i].name, .notify_fd = -1 };
-                char *notify, *err;
-
-                if (only && (size_t) atoi(only) != i + 1) {
-                        printf("ok %zu - %s # SKIP not selected\n", i + 1, tests[i].name);
-                        continue;
-                }
-                if (fake_root_create(&t.root) < 0 || fake_root_create(&t.dir) < 0) {
-                        printf("Bail out! cannot create a temporary directory\n");
-                        return 99;
-                }
-                t.log = harness_path_in(t.dir, "tools.log");
-                notify = harness_path_in(t.dir, "notify");
-                t.notify_fd = harness_notify_socket(notify);
-                free(notify);
-                if (t.notify_fd < 0) {
-                        printf("Bail out! cannot bind the notify socket: %s\n", strerror(-t.notify_fd));
-                        return 99;
-                }
-
-                tests[i].run(&t);
-                stop_daemon(&t);
-                printf("%s %zu - %s\n", t.failed ? "not ok" : "ok", i + 1, t.name);
-                if (t.failed) {
-                        err = harness_path_in(t.dir, "daemon.stderr");
-                        diag_file("tools: ", t.log);
-                        diag_file("daemon: ", err);
-                        free(err);
-                }
-                any_failed |= t.failed;
-                close(t.notify_fd);
-                if (getenv("KDUMP_SETTLE_TEST_KEEP"))
-                        printf("#   kept %s and %s\n", t.dir, t.root);
-                else {
-                        (void) fake_root_remove(t.dir);
-                        (void) fake_root_remove(t.root);
-                }
-                free(t.dir), free(t.root), free(t.log);
-        }
-        return any_failed ? 1 : 0;
-}
+DAEMON_RUNNER_MAIN(Test, tests, .program = "test-reload-backends", .timeout_sec = 240)

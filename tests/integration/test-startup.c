@@ -23,6 +23,8 @@
 #include "dt-blob.h"
 #include "dt-memory.h"
 #include "fake-root.h"
+#include "alloc-util.h"
+#include "daemon-runner.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -30,6 +32,7 @@ extern char **environ;
 
 /* After macro.h: glib redefines MIN and MAX the same way, with #undef. */
 #include <umockdev.h>
+#include "daemon-runner-testbed.h"
 
 #define N_BOOT 8
 #define N_HOT 4
@@ -38,17 +41,10 @@ extern char **environ;
 #define AFTER_IDLE (300 * MSEC)
 
 typedef struct Test {
-        const char *name;
-        bool failed;
+        DaemonRun d;  /* root: the testbed's; no notify socket: the cases read the daemon's log */
         UMockdevTestbed *testbed;
-        char *root;  /* the testbed's */
-        char *dir;   /* ours: reload log, daemon logs, config, run/ */
-        char *log;   /* the reload log */
-        pid_t pid;   /* the daemon */
+        char *reload_arg;  /* --reload-command= recording into the reload log */
 } Test;
-
-static const char *arg_daemon, *arg_ctl, *arg_srcdir;
-static pid_t current_daemon;
 
 /* --- the testbed ------------------------------------------------------------------------------- */
 
@@ -75,23 +71,13 @@ static bool write_dt(Test *t, uint32_t hot_flags, unsigned hole) {
         int r;
 
         make_dt(&b, hot_flags, hole);
-        r = fake_root_write_dt(t->root, LMB_SIZE, DT_FORMAT_V2, &b);
+        r = fake_root_write_dt(t->d.root, LMB_SIZE, DT_FORMAT_V2, &b);
         blob_done(&b);
-        return CHECK(t, r >= 0, "cannot write the DT property: %s", strerror(-r));
+        return CHECK(&t->d, r >= 0, "cannot write the DT property: %s", strerror(-r));
 }
 
-/* memoryN appears, with umockdev's "add" uevent. */
 static bool add_block(Test *t, unsigned n) {
-        char *desc = harness_umockdev_block(n);
-        GError *error = NULL;
-        bool ok = umockdev_testbed_add_from_string(t->testbed, desc, &error);
-
-        free(desc);
-        if (!ok) {
-                TEST_FAIL(t, "umockdev cannot add memory%u: %s", n, error->message);
-                g_error_free(error);
-        }
-        return ok;
+        return daemon_run_add_block(&t->d, t->testbed, n);
 }
 
 /* memoryN goes; with its "remove" uevent unless silent (a uevent lost upstream). */
@@ -123,9 +109,9 @@ static bool dlpar_remove(Test *t) {
 
 /* The system as booted: the boot LMBs, their blocks, the DT (and so the boot's flattened DT). */
 static bool setup_lpar(Test *t) {
-        int r = fake_root_set_block_size(t->root, LMB_SIZE);
+        int r = fake_root_set_block_size(t->d.root, LMB_SIZE);
 
-        if (!CHECK(t, r >= 0, "cannot write block_size_bytes: %s", strerror(-r)))
+        if (!CHECK(&t->d, r >= 0, "cannot write block_size_bytes: %s", strerror(-r)))
                 return false;
         for (unsigned n = 0; n < N_BOOT; n++)
                 if (!add_block(t, n))
@@ -135,47 +121,18 @@ static bool setup_lpar(Test *t) {
 
 /* --- the daemon -------------------------------------------------------------------------------- */
 
-/* Starts the daemon with its stderr in dir/<err>, in the environment envp (NULL: ours); extra:
- * more arguments. */
-static pid_t spawn_daemon_env(Test *t, const char *err, const char *const *extra, char **envp) {
-        char *config = harness_path_in(t->dir, "kdump-settle.conf"), *errpath = harness_path_in(t->dir, err);
-        char *a_config, *a_reload, *a_runtime, *argv[24];
-        size_t n = 0;
-        pid_t pid;
+static void start_daemon(Test *t, const char *const *extra) {
+        const char *argv[24] = { t->reload_arg, DAEMON_RUN_FAST_ARGS };
+        size_t n = 4;
 
-        if (harness_write_text(config, "") < 0 || asprintf(&a_config, "--config=%s", config) < 0 ||
-            asprintf(&a_reload, "--reload-command=/bin/sh %s/tests/integration/record-reload %s", arg_srcdir,
-                     t->log) < 0 ||
-            asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
-                abort();
-        argv[n++] = (char *) arg_daemon;
-        argv[n++] = a_config;
-        argv[n++] = a_reload;
-        argv[n++] = a_runtime;
-        argv[n++] = (char *) "--debug";
-        argv[n++] = (char *) "--quiet-sec=50ms";
-        argv[n++] = (char *) "--poll-interval-sec=5ms";
-        argv[n++] = (char *) "--max-wait-sec=20s";  /* longer than any wait: only when a case says so */
         for (; extra && *extra && n < ELEMENTSOF(argv) - 1; extra++)
-                argv[n++] = (char *) *extra;
-        argv[n] = NULL;
-
-        pid = harness_spawn(argv, envp ?: environ, errpath, "#");
-        free(a_runtime);
-        free(a_reload);
-        free(a_config);
-        free(errpath);
-        free(config);
-        return pid;
-}
-
-static pid_t spawn_daemon(Test *t, const char *err, const char *const *extra) {
-        return spawn_daemon_env(t, err, extra, NULL);
+                argv[n++] = *extra;
+        daemon_run_start(&t->d, argv);
 }
 
 /* How often text is in dir/<err>. */
 static size_t log_count(Test *t, const char *err, const char *text) {
-        char *path = harness_path_in(t->dir, err), *data = harness_read_all(path, NULL);
+        char *path = harness_path_in(t->d.dir, err), *data = harness_read_all(path, NULL);
         size_t count = 0;
 
         for (const char *p = data; p && (p = strstr(p, text)); p += strlen(text))
@@ -187,7 +144,7 @@ static size_t log_count(Test *t, const char *err, const char *text) {
 
 /* Reload log lines. */
 static size_t n_calls(Test *t) {
-        char *data = harness_read_all(t->log, NULL);
+        char *data = harness_read_all(t->d.log, NULL);
         size_t n = 0;
 
         for (const char *p = data; p && *p; p++)
@@ -198,7 +155,7 @@ static size_t n_calls(Test *t) {
 
 /* The reason of reload i (from 0), "" if none. */
 static void call_reason(Test *t, size_t i, char *buf, size_t size) {
-        char *data = harness_read_all(t->log, NULL), *line = data;
+        char *data = harness_read_all(t->d.log, NULL), *line = data;
 
         snprintf(buf, size, "%s", "");
         for (size_t k = 0; line && k < i; k++) {
@@ -220,19 +177,17 @@ static bool wait_log(Test *t, const char *text, size_t count) {
         while (harness_now_usec() < end) {
                 if (log_count(t, "daemon.stderr", text) >= count)
                         return true;
-                if (waitpid(t->pid, NULL, WNOHANG) == t->pid) {
-                        t->pid = current_daemon = 0;
+                if (t->d.exited)
                         break;
-                }
-                harness_sleep_usec(10 * MSEC);
+                daemon_run_pump(&t->d, 10 * MSEC);
         }
-        TEST_FAIL(t, "no \"%s\" (%zu times) in the daemon's log within %.0f s", text, count, (double) WAIT_MAX / SEC);
+        TEST_FAIL(&t->d, "no \"%s\" (%zu times) in the daemon's log within %.0f s", text, count, (double) WAIT_MAX / SEC);
         return false;
 }
 
 /* Whether the daemon's last status was idle. */
 static bool idle_now(Test *t) {
-        char *path = harness_path_in(t->dir, "daemon.stderr"), *data = harness_read_all(path, NULL), *last = NULL;
+        char *path = harness_path_in(t->d.dir, "daemon.stderr"), *data = harness_read_all(path, NULL), *last = NULL;
         bool idle;
 
         for (char *p = data; p && (p = strstr(p, "Status: ")); p++)
@@ -249,52 +204,38 @@ static bool wait_reloads(Test *t, size_t reloads, const char *what) {
 
         while ((n_calls(t) < reloads || !idle_now(t)) && harness_now_usec() < end)
                 harness_sleep_usec(10 * MSEC);
-        if (!CHECK(t, n_calls(t) >= reloads && idle_now(t), "%zu reload(s) after %s, expected %zu, and %s",
+        if (!CHECK(&t->d, n_calls(t) >= reloads && idle_now(t), "%zu reload(s) after %s, expected %zu, and %s",
                    n_calls(t), what, reloads, idle_now(t) ? "idle" : "not idle"))
                 return false;
         harness_sleep_usec(AFTER_IDLE);
-        return CHECK(t, n_calls(t) == reloads && idle_now(t), "%zu reload(s) after %s, expected %zu",
+        return CHECK(&t->d, n_calls(t) == reloads && idle_now(t), "%zu reload(s) after %s, expected %zu",
                      n_calls(t), what, reloads);
 }
 
 /* Started on a system whose DT is as booted: idle and no reload. */
 static bool start_idle(Test *t, const char *const *extra) {
-        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
+        start_daemon(t, extra);
         if (!wait_log(t, "Status: idle", 1))
                 return false;
         harness_sleep_usec(AFTER_IDLE);
-        return CHECK(t, n_calls(t) == 0, "%zu reload(s) at start-up on a system as booted", n_calls(t));
+        return CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) at start-up on a system as booted", n_calls(t));
 }
 
 static bool stop_daemon(Test *t) {
-        int st = 0;
-
-        if (t->pid <= 0)
+        if (t->d.pid <= 0 || t->d.exited)
                 return true;
-        kill(t->pid, SIGTERM);
-        for (int64_t end = harness_now_usec() + WAIT_MAX; harness_now_usec() < end;) {
-                if (waitpid(t->pid, &st, WNOHANG) == t->pid) {
-                        t->pid = current_daemon = 0;
-                        return CHECK(t, WIFEXITED(st) && WEXITSTATUS(st) == 0, "the daemon exited with %d", st);
-                }
-                harness_sleep_usec(10 * MSEC);
-        }
-        kill(t->pid, SIGKILL);
-        waitpid(t->pid, NULL, 0);
-        t->pid = current_daemon = 0;
-        TEST_FAIL(t, "the daemon did not exit on SIGTERM");
-        return false;
+        return daemon_run_stop(&t->d, WAIT_MAX) && daemon_run_check_exit_0(&t->d, "on SIGTERM");
 }
 
 /* kdump-settlectl --runtime-dir=DIR/run ARGS: its exit status, -1 if it did not exit. */
 static int run_ctl(Test *t, const char *const *args) {
-        char *a_runtime, *out = harness_path_in(t->dir, "ctl.out"), *argv[8];
+        char *a_runtime, *out = harness_path_in(t->d.dir, "ctl.out"), *argv[8];
         size_t n = 0;
         int status = 0;
 
-        if (asprintf(&a_runtime, "--runtime-dir=%s/run", t->dir) < 0)
+        if (asprintf(&a_runtime, "--runtime-dir=%s/run", t->d.dir) < 0)
                 abort();
-        argv[n++] = (char *) arg_ctl;
+        argv[n++] = (char *) daemon_runner_env()->ctl;
         argv[n++] = a_runtime;
         for (; *args && n < ELEMENTSOF(argv) - 1; args++)
                 argv[n++] = (char *) *args;
@@ -309,7 +250,7 @@ static int run_ctl(Test *t, const char *const *args) {
 
 /* Stops the daemon as `systemctl stop` does: SIGTERM, then its runtime directory goes. */
 static bool stop_and_clean(Test *t) {
-        char *run = harness_path_in(t->dir, "run");
+        char *run = harness_path_in(t->d.dir, "run");
         bool ok = stop_daemon(t);
 
         (void) fake_root_remove(run);
@@ -320,10 +261,10 @@ static bool stop_and_clean(Test *t) {
 /* A start that should not reload: idle, and the reloads so far stay `reloads`. */
 static void start_expect_none(Test *t, const char *const *extra, size_t reloads, const char *what) {
         /* Each start truncates the daemon's log. */
-        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
+        start_daemon(t, extra);
         if (wait_log(t, "Status: idle", 1))
                 harness_sleep_usec(AFTER_IDLE);
-        CHECK(t, n_calls(t) == reloads, "%s reloaded (%zu in all, expected %zu)", what, n_calls(t), reloads);
+        CHECK(&t->d, n_calls(t) == reloads, "%s reloaded (%zu in all, expected %zu)", what, n_calls(t), reloads);
 }
 
 /* 11.1: DLPARs while the daemon is stopped (its runtime directory gone, as `systemctl stop` does):
@@ -333,7 +274,7 @@ static void start_expect_none(Test *t, const char *const *extra, size_t reloads,
 static void test_start_after_unseen_dlpar(Test *t) {
         char *a_state = NULL, *state = NULL, reason[32];
 
-        if (asprintf(&a_state, "--state-dir=%s/lib", t->dir) < 0)
+        if (asprintf(&a_state, "--state-dir=%s/lib", t->d.dir) < 0)
                 abort();
         const char *const extra[] = { a_state, NULL };
 
@@ -343,12 +284,12 @@ static void test_start_after_unseen_dlpar(Test *t) {
         /* A hot-add while stopped: the state of this boot says what is loaded, and it differs. */
         if (!dlpar_add(t, N_BOOT))
                 goto out;
-        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
+        start_daemon(t, extra);
         if (!wait_reloads(t, 1, "a start after an unseen hot-add"))
                 goto out;
         call_reason(t, 0, reason, sizeof(reason));
-        CHECK(t, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
-        CHECK(t, log_count(t, "daemon.stderr", "may not match the memory (the state file of this boot)") == 1,
+        CHECK(&t->d, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
+        CHECK(&t->d, log_count(t, "daemon.stderr", "may not match the memory (the state file of this boot)") == 1,
               "the start did not say why it reloads");
 
         /* Nothing changed since: no reload. */
@@ -362,12 +303,12 @@ static void test_start_after_unseen_dlpar(Test *t) {
         remove_block(t, N_BOOT - 1, false);
         if (!write_dt(t, DRCONF_MEM_ASSIGNED, N_BOOT - 1))
                 goto out;
-        state = harness_path_in(t->dir, "lib/state");
+        state = harness_path_in(t->d.dir, "lib/state");
         (void) unlink(state);
-        t->pid = current_daemon = spawn_daemon(t, "daemon.stderr", extra);
+        start_daemon(t, extra);
         if (!wait_reloads(t, 2, "a start without state after an unseen hot-remove"))
                 goto out;
-        CHECK(t, log_count(t, "daemon.stderr", "may not match the memory (the device tree changed since boot") == 1,
+        CHECK(&t->d, log_count(t, "daemon.stderr", "may not match the memory (the device tree changed since boot") == 1,
               "the start without state did not say why it reloads");
 out:
         free(state);
@@ -380,19 +321,19 @@ out:
 static void test_crash_hotplug_per_request(Test *t) {
         static const char path[] = "sys/devices/system/memory/crash_hotplug";
 
-        if (!setup_lpar(t) || fake_root_write_file(t->root, path, "1\n", 2) < 0 || !start_idle(t, NULL))
+        if (!setup_lpar(t) || fake_root_write_file(t->d.root, path, "1\n", 2) < 0 || !start_idle(t, NULL))
                 return;
         if (!dlpar_add(t, N_BOOT))
                 return;
         harness_sleep_usec(500 * MSEC);
-        if (!CHECK(t, n_calls(t) == 0, "%zu reload(s) with crash_hotplug=1", n_calls(t)))
+        if (!CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) with crash_hotplug=1", n_calls(t)))
                 return;
 
-        if (fake_root_write_file(t->root, path, "0\n", 2) < 0 || !dlpar_remove(t))
+        if (fake_root_write_file(t->d.root, path, "0\n", 2) < 0 || !dlpar_remove(t))
                 return;
         if (!wait_reloads(t, 1, "a hot-remove with crash_hotplug=0"))
                 return;
-        CHECK(t, log_count(t, "daemon.stderr", "The dump mode changed") == 1,
+        CHECK(&t->d, log_count(t, "daemon.stderr", "The dump mode changed") == 1,
               "the change of crash_hotplug was logged %zu times, expected once",
               log_count(t, "daemon.stderr", "The dump mode changed"));
 }
@@ -410,9 +351,9 @@ static void test_lost_uevent(Test *t) {
         if (!dlpar_add(t, N_BOOT - 1) || !wait_reloads(t, 1, "a hot-add after a lost uevent"))
                 return;
         call_reason(t, 0, reason, sizeof(reason));
-        CHECK(t, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
+        CHECK(&t->d, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
         r = run_ctl(t, wait);
-        CHECK(t, r == 0, "kdump-settlectl wait exited %d", r);
+        CHECK(&t->d, r == 0, "kdump-settlectl wait exited %d", r);
 }
 
 /* 11.6, the other half: a DLPAR remove of memory8 fails and the kernel puts the block back; its
@@ -429,17 +370,17 @@ static void test_lost_uevent_no_dt_change(Test *t) {
         for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++)
                 if (!add_block(t, n))
                         goto out;
-        if (!write_dt(t, DRCONF_MEM_ASSIGNED, N_BOOT) || fake_root_write_boot_fdt(t->root) < 0 ||
+        if (!write_dt(t, DRCONF_MEM_ASSIGNED, N_BOOT) || fake_root_write_boot_fdt(t->d.root) < 0 ||
             !start_idle(t, extra))
                 goto out;
 
         umockdev_testbed_uevent(t->testbed, p, "remove");  /* the block stays: its "add" was lost */
         harness_sleep_usec(1500 * MSEC);
         r = run_ctl(t, wait);
-        CHECK(t, r == 0, "kdump-settlectl wait exited %d", r);
-        CHECK(t, n_calls(t) == 0, "%zu reload(s) for a change that was undone", n_calls(t));
-        CHECK(t, idle_now(t), "not idle");
-        CHECK(t, log_count(t, "daemon.stderr", "differed from what uevents said") == 1, "the rescan was not said once");
+        CHECK(&t->d, r == 0, "kdump-settlectl wait exited %d", r);
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) for a change that was undone", n_calls(t));
+        CHECK(&t->d, idle_now(t), "not idle");
+        CHECK(&t->d, log_count(t, "daemon.stderr", "differed from what uevents said") == 1, "the rescan was not said once");
 out:
         free(p);
 }
@@ -459,7 +400,7 @@ static void test_rollback_after_timeout(Test *t) {
         if (!wait_log(t, "waiting for device tree (crash kernel loaded at max wait)", 1))
                 return;
         call_reason(t, 0, reason, sizeof(reason));
-        if (!CHECK(t, n_calls(t) == 1 && strcmp(reason, "timeout") == 0, "%zu reload(s), the first \"%s\"; "
+        if (!CHECK(&t->d, n_calls(t) == 1 && strcmp(reason, "timeout") == 0, "%zu reload(s), the first \"%s\"; "
                    "expected one timeout", n_calls(t), reason))
                 return;
 
@@ -468,31 +409,31 @@ static void test_rollback_after_timeout(Test *t) {
         if (!wait_reloads(t, 2, "the roll-back"))
                 return;
         call_reason(t, 1, reason, sizeof(reason));
-        CHECK(t, strcmp(reason, "settled") == 0, "the roll-back's reload has reason \"%s\"", reason);
+        CHECK(&t->d, strcmp(reason, "settled") == 0, "the roll-back's reload has reason \"%s\"", reason);
 }
 
 /* 11.9: the state file cannot be written (run/state is a directory): said once, not per dispatch;
  * retried, and said when it works again. */
 static void test_state_write_fails(Test *t) {
         static const char *const reload[] = { "reload", NULL };
-        char *state = harness_path_in(t->dir, "run/state");
+        char *state = harness_path_in(t->d.dir, "run/state");
         size_t n;
 
         if (!setup_lpar(t) || !start_idle(t, NULL))
                 goto out;
-        if (!CHECK(t, unlink(state) == 0 && mkdir(state, 0755) == 0, "cannot make run/state a directory: %m"))
+        if (!CHECK(&t->d, unlink(state) == 0 && mkdir(state, 0755) == 0, "cannot make run/state a directory: %m"))
                 goto out;
         for (size_t i = 1; i <= 3; i++) {
-                if (!CHECK(t, run_ctl(t, reload) == 0, "kdump-settlectl reload failed") ||
+                if (!CHECK(&t->d, run_ctl(t, reload) == 0, "kdump-settlectl reload failed") ||
                     !wait_reloads(t, i, "a reload request"))
                         goto out;
         }
         n = log_count(t, "daemon.stderr", "Cannot save state");
-        CHECK(t, n == 1, "the failing state file was warned about %zu times, expected once", n);
+        CHECK(&t->d, n == 1, "the failing state file was warned about %zu times, expected once", n);
 
         (void) rmdir(state);
         if (run_ctl(t, reload) == 0 && wait_reloads(t, 4, "a reload request"))
-                CHECK(t, log_count(t, "daemon.stderr", "State saved again.") == 1, "no \"State saved again.\"");
+                CHECK(&t->d, log_count(t, "daemon.stderr", "State saved again.") == 1, "no \"State saved again.\"");
 out:
         free(state);
 }
@@ -501,14 +442,15 @@ out:
  * leaves the first one's control socket alone. */
 static void test_second_instance(Test *t) {
         static const char *const status[] = { "status", NULL };
-        char *sock = harness_path_in(t->dir, "run/control");
+        char *sock = harness_path_in(t->d.dir, "run/control");
         struct stat before, after;
         pid_t second;
         int st = 0;
 
-        if (!setup_lpar(t) || !start_idle(t, NULL) || !CHECK(t, stat(sock, &before) == 0, "no control socket"))
+        if (!setup_lpar(t) || !start_idle(t, NULL) || !CHECK(&t->d, stat(sock, &before) == 0, "no control socket"))
                 goto out;
-        second = spawn_daemon(t, "second.stderr", NULL);
+        second = daemon_run_spawn(&t->d, "second.stderr", NULL,
+                                  (const char *const[]) { t->reload_arg, DAEMON_RUN_FAST_ARGS, NULL });
         for (int64_t end = harness_now_usec() + WAIT_MAX; harness_now_usec() < end;) {
                 if (waitpid(second, &st, WNOHANG) == second) {
                         second = 0;
@@ -519,14 +461,14 @@ static void test_second_instance(Test *t) {
         if (second > 0) {
                 kill(second, SIGKILL);
                 waitpid(second, NULL, 0);
-                TEST_FAIL(t, "the second daemon did not exit");
+                TEST_FAIL(&t->d, "the second daemon did not exit");
         } else
-                CHECK(t, WIFEXITED(st) && WEXITSTATUS(st) != 0, "the second daemon exited with status 0");
-        CHECK(t, log_count(t, "second.stderr", "Another kdump-settled is running") == 1,
+                CHECK(&t->d, WIFEXITED(st) && WEXITSTATUS(st) != 0, "the second daemon exited with status 0");
+        CHECK(&t->d, log_count(t, "second.stderr", "Another kdump-settled is running") == 1,
               "the second daemon did not say why it stops");
-        CHECK(t, stat(sock, &after) == 0 && after.st_ino == before.st_ino, "the control socket was replaced");
-        CHECK(t, run_ctl(t, status) == 0, "the first daemon does not answer status any more");
-        CHECK(t, kill(t->pid, 0) == 0, "the first daemon is gone");
+        CHECK(&t->d, stat(sock, &after) == 0 && after.st_ino == before.st_ino, "the control socket was replaced");
+        CHECK(&t->d, run_ctl(t, status) == 0, "the first daemon does not answer status any more");
+        CHECK(&t->d, kill(t->d.pid, 0) == 0, "the first daemon is gone");
 out:
         free(sock);
 }
@@ -536,19 +478,19 @@ out:
  * memory8..11 exist already, so the old DT disagrees; the new one agrees. The engine must see the
  * replacement as news: one settled reload, not a wait for max wait. */
 static void test_dt_replaced_after_first_look(Test *t) {
-        char *shim = NULL, *preload = NULL, *next = harness_path_in(t->dir, "next-dt"), *target = NULL;
+        char *shim = NULL, *preload = NULL, *next = harness_path_in(t->d.dir, "next-dt"), *target = NULL;
         const char *old_preload = getenv("LD_PRELOAD");
         char reason[32];
         Blob b;
 
         /* Built next to the daemon: BUILDDIR/daemon/kdump-settled. */
-        const char *slash = strrchr(arg_daemon, '/');
-        int dir_len = slash ? (int) (slash - arg_daemon) : 1;
-        if (asprintf(&shim, "%.*s/../tests/integration/stat-shim.so", dir_len, slash ? arg_daemon : ".") < 0 ||
+        const char *slash = strrchr(daemon_runner_env()->daemon, '/');
+        int dir_len = slash ? (int) (slash - daemon_runner_env()->daemon) : 1;
+        if (asprintf(&shim, "%.*s/../tests/integration/stat-shim.so", dir_len, slash ? daemon_runner_env()->daemon : ".") < 0 ||
             asprintf(&preload, "%s%s%s", shim, old_preload ? ":" : "", old_preload ?: "") < 0 ||
-            asprintf(&target, "%s/%s/%s", t->root, DT_MEMORY_NODE, DT_PROP_DYNAMIC_MEMORY_V2) < 0)
+            asprintf(&target, "%s/%s/%s", t->d.root, DT_MEMORY_NODE, DT_PROP_DYNAMIC_MEMORY_V2) < 0)
                 abort();
-        if (!CHECK(t, access(shim, F_OK) == 0, "no %s", shim) || !setup_lpar(t))
+        if (!CHECK(&t->d, access(shim, F_OK) == 0, "no %s", shim) || !setup_lpar(t))
                 goto out;
         for (unsigned n = N_BOOT; n < N_BOOT + N_HOT; n++)
                 if (!add_block(t, n))
@@ -571,7 +513,7 @@ static void test_dt_replaced_after_first_look(Test *t) {
                     asprintf(&a_to, "STAT_SHIM_TARGET=%s", target) < 0)
                         abort();
                 envp = harness_environ_with(a_preload, "STAT_SHIM_AT=3", a_from, a_to, NULL);
-                t->pid = current_daemon = spawn_daemon_env(t, "daemon.stderr", NULL, envp);
+                daemon_run_start_env(&t->d, envp, (const char *const[]) { t->reload_arg, DAEMON_RUN_FAST_ARGS, NULL });
                 free(envp);
                 free(a_to);
                 free(a_from);
@@ -581,8 +523,8 @@ static void test_dt_replaced_after_first_look(Test *t) {
         if (!wait_reloads(t, 1, "a DT replaced right after the first look"))
                 goto out;
         call_reason(t, 0, reason, sizeof(reason));
-        CHECK(t, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
-        CHECK(t, access(next, F_OK) < 0, "the shim did not replace the DT (the test is void)");
+        CHECK(&t->d, strcmp(reason, "settled") == 0, "the reload's reason is \"%s\", expected settled", reason);
+        CHECK(&t->d, access(next, F_OK) < 0, "the shim did not replace the DT (the test is void)");
 out:
         free(target);
         free(next);
@@ -592,42 +534,21 @@ out:
 
 /* --- main -------------------------------------------------------------------------------------- */
 
-static void on_alarm(int sig) {
-        static const char msg[] = "Bail out! the test took longer than its global limit\n";
-
-        (void) sig;
-        if (current_daemon > 0)
-                kill(current_daemon, SIGKILL);
-        (void) !write(STDOUT_FILENO, msg, sizeof(msg) - 1);
-        _exit(99);
+static void test_init(Test *t, const char *name) {
+        *t = (Test) {};
+        t->testbed = daemon_run_init_testbed(&t->d, name, "reload.log", false);
+        t->reload_arg = daemon_run_reload_command(&t->d, "record-reload");
 }
 
 static void test_done(Test *t, unsigned number) {
-        if (t->pid > 0)
+        if (t->d.pid > 0)
                 (void) stop_daemon(t);
-        printf("%s %u - %s\n", t->failed ? "not ok" : "ok", number, t->name);
-        if (t->failed) {
-                char *err = harness_path_in(t->dir, "daemon.stderr"), *text = harness_read_all(err, NULL);
-
-                for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-                        nl = strchr(line, '\n');
-                        printf("#   daemon: %.*s\n", (int) (nl ? nl - line : (long) strlen(line)), line);
-                }
-                free(text);
-                free(err);
-        }
-        fflush(stdout);
-        (void) fake_root_remove(t->dir);
-        free(t->dir);
-        free(t->log);
-        g_free(t->root);
-        g_object_unref(t->testbed);
+        daemon_run_finish(&t->d, number, "reload log: ");
+        free(t->reload_arg);
+        daemon_run_free_testbed(&t->d, t->testbed);
 }
 
-static const struct {
-        const char *name;
-        void (*run)(Test *t);
-} tests[] = {
+DAEMON_RUNNER_CASES(Test) tests[] = {
         { "starts after DLPARs it did not see reload once, by the kept state or the boot DT; others do not", test_start_after_unseen_dlpar },
         { "crash_hotplug is read per request: from 1 to 0, the next hot-plug reloads, logged once", test_crash_hotplug_per_request },
         { "a uevent lost upstream: the DT update is checked against sysfs, one settled reload, wait returns", test_lost_uevent },
@@ -638,50 +559,4 @@ static const struct {
         { "a DT replaced right after the start-up evaluation is news to the engine: one settled reload", test_dt_replaced_after_first_look },
 };
 
-int main(int argc, char **argv) {
-        bool any_failed = false;
-        int r;
-
-        (void) argc;
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        r = harness_ensure_preload(argv, "KDUMP_SETTLE_TEST_REEXEC");
-        if (r < 0) {
-                printf("Bail out! cannot run under libumockdev-preload: %s\n", strerror(-r));
-                return 99;
-        }
-        arg_daemon = getenv("KDUMP_SETTLED");
-        arg_ctl = getenv("KDUMP_SETTLECTL");
-        arg_srcdir = getenv("KDUMP_SETTLE_SRCDIR");
-        if (!arg_daemon || !arg_ctl || !arg_srcdir) {
-                printf("Bail out! set KDUMP_SETTLED, KDUMP_SETTLECTL and KDUMP_SETTLE_SRCDIR\n");
-                return 99;
-        }
-        signal(SIGALRM, on_alarm);
-        alarm(240);
-
-        printf("1..%zu\n", ELEMENTSOF(tests));
-        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
-                const char *only = getenv("KDUMP_SETTLE_TEST_ONLY");
-                Test t = { .name = tests[i].name };
-
-                if (only && (size_t) atoi(only) != i + 1) {
-                        printf("ok %zu - %s # SKIP not selected by KDUMP_SETTLE_TEST_ONLY\n", i + 1, tests[i].name);
-                        continue;
-                }
-                t.testbed = umockdev_testbed_new();
-                if (!umockdev_in_mock_environment()) {
-                        printf("Bail out! umockdev's preload library is not active\n");
-                        return 99;
-                }
-                t.root = umockdev_testbed_get_root_dir(t.testbed);
-                if (fake_root_create(&t.dir) < 0) {
-                        printf("Bail out! cannot create a temporary directory\n");
-                        return 99;
-                }
-                t.log = harness_path_in(t.dir, "reload.log");
-                tests[i].run(&t);
-                any_failed |= t.failed;
-                test_done(&t, (unsigned) i + 1);
-        }
-        return any_failed ? 1 : 0;
-}
+DAEMON_RUNNER_MAIN(Test, tests, .program = "test-startup", .timeout_sec = 240, .umockdev = true, .need_ctl = true)

@@ -1,5 +1,5 @@
 # Included from Makefile.am: checks that read the source.
 if ENABLE_TESTS
-TESTS += tests/static/test-no-shell
+TESTS += tests/static/test-no-shell tests/static/test-no-statics
 endif
-EXTRA_DIST += tests/static/test-no-shell
+EXTRA_DIST += tests/static/test-no-shell tests/static/test-no-statics

@@ -211,32 +211,6 @@ static void test_load_errors(void **state) {
         assert_null(s.hw_ids);
 }
 
-static void test_crash_hotplug(void **state) {
-        const char *root = *state;
-        bool v = true;
-        Error e = {};
-
-        assert_int_equal(cpu_crash_hotplug_read(root, &v, &e), -ENOENT);
-        assert_false(v);
-
-        assert_int_equal(fake_root_write_file(root, CPU_SYSFS_DIR "/crash_hotplug", "1\n", 2), 0);
-        assert_int_equal(cpu_crash_hotplug_read(root, &v, &e), 0);
-        assert_true(v);
-        assert_int_equal(fake_root_write_file(root, CPU_SYSFS_DIR "/crash_hotplug", "0", 1), 0);
-        assert_int_equal(cpu_crash_hotplug_read(root, &v, &e), 0);
-        assert_false(v);
-
-        v = true;
-        assert_int_equal(fake_root_write_file(root, CPU_SYSFS_DIR "/crash_hotplug", "2\n", 2), 0);
-        assert_int_equal(cpu_crash_hotplug_read(root, &v, &e), -EBADMSG);
-        assert_false(v);
-        assert_non_null(strstr(e.message, "crash_hotplug"));
-        assert_int_equal(fake_root_write_file(root, CPU_SYSFS_DIR "/crash_hotplug", "", 0), 0);
-        assert_int_equal(cpu_crash_hotplug_read(root, &v, &e), -EBADMSG);
-        assert_int_equal(fake_root_write_file(root, CPU_SYSFS_DIR "/crash_hotplug", "11\n", 3), 0);
-        assert_int_equal(cpu_crash_hotplug_read(root, &v, &e), -EBADMSG);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_list_good),
@@ -246,7 +220,6 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_load, fake_cpus_root_setup, fake_cpus_root_teardown),
                 cmocka_unit_test_setup_teardown(test_load_reuse_and_forget, fake_cpus_root_setup, fake_cpus_root_teardown),
                 cmocka_unit_test_setup_teardown(test_load_errors, fake_cpus_root_setup, fake_cpus_root_teardown),
-                cmocka_unit_test_setup_teardown(test_crash_hotplug, fake_cpus_root_setup, fake_cpus_root_teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,8 @@ import subprocess
 import threading
 import time
 
+# The guest kernel's command line (QEMU -append): crashkernel= for kexec -p.
+APPEND = "console=hvc0 crashkernel=384M loglevel=3"
 MACHINE = ("pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,"
            "cap-ccf-assist=off,cap-large-decr=off")
 
@@ -95,7 +97,7 @@ class Lpar:
     """
 
     def __init__(self, work, name="guest", kernel=None, initrd=None, mem="2G", slots=8,
-                 maxmem="16G", smp=1, append="console=hvc0 crashkernel=384M loglevel=3", devices=()):
+                 maxmem="16G", smp=1, append=APPEND, devices=()):
         self.work = work
         self.name = name
         self.kernel = kernel or os.path.join(work, "vmlinux")

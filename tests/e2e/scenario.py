@@ -133,6 +133,34 @@ class DrmgrRun:
         return out
 
 
+# --- the kexec fallback's capture command line (scenario 17) ----------------------
+
+# Added to the guest's boot command line for scenario 17, so that the daemon has
+# something to drop: what GRUB adds, and huge page reservations (2M: radix MMU).
+CAPTURE_BOOT_EXTRA = "BOOT_IMAGE=/boot/vmlinux default_hugepagesz=2M hugepagesz=2M hugepages=2"
+# The capture kernel's /proc/cmdline must not have these (README, "Reload backends")...
+CAPTURE_DROPPED = ("crashkernel", "BOOT_IMAGE", "hugepages", "hugepagesz", "default_hugepagesz")
+# ... and must have these, which the daemon appends (nr_cpus= as it documents it).
+CAPTURE_APPENDED = ("reset_devices", "irqpoll", "nr_cpus=16")
+
+
+def capture_cmdline_problems(cmdline, boot):
+    """What is wrong with a capture kernel's command line that the daemon
+    built from the guest's boot command line `boot`: a parameter to drop is
+    there, one it appends is missing, one of the guest's others (console=)
+    did not survive, or one is given twice."""
+    words = cmdline.split()
+    names = [w.split("=", 1)[0] for w in words]
+    problems = [f"{w} not dropped" for w in words if w.split("=", 1)[0] in CAPTURE_DROPPED]
+    problems += [f"{w} missing" for w in CAPTURE_APPENDED if w not in words]
+    problems += [f"{w} of the boot command line missing" for w in boot.split()
+                 if w.split("=", 1)[0] not in CAPTURE_DROPPED and w not in words]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        problems.append(f"given more than once: {' '.join(twice)}")
+    return problems
+
+
 def dt_lmbs(hexdata, lmb_size):
     """Parse ibm,dynamic-memory-v2: (hot-pluggable region ranges, assigned ranges)."""
     data = bytes.fromhex(hexdata)

@@ -1,0 +1,124 @@
+"""Debian 13's 6.12 kernel (issue 13.4) for `run --kernel 6.12`: since 6.10
+powerpc updates a loaded crash image on hot-plug itself (memory: the
+elfcorehdr; CPUs: the FDT's /cpus) when it was loaded with `kexec -p
+--hotplug` (kexec-tools >= 2.0.29; Debian's 6.12 has no CONFIG_KEXEC_FILE, so
+`kexec -s -p` is not possible), and crash_hotplug then reads 1. One boot of
+work/k6.12 (prepare --kernel 6.12), the daemon as in `run`:
+
+  b) plain `kexec -p` (the reload command as on 6.1): 21 hot-add 1 GiB,
+     22 hot-remove it, 23 hot-add a core: one reload each, crash_hotplug 0.
+  24 `kdump-settlectl reload` with the reload command's kexec given --hotplug:
+     one reload, then crash_hotplug reads 1 for memory and CPUs.
+  a) 25 hot-add 1 GiB, 26 hot-remove it, 27 hot-add 1 GiB, 28 hot-add a core:
+     no reload at all; 29 crash on that core's CPU: the capture kernel boots
+     and the vmcore holds the memory of 27, though nothing reloaded: the
+     kernel's own update.
+
+--plain: b) only, then 25b hot-add 1 GiB (one reload) and 29b the crash on
+the CPU of 23: the dump right after the daemon's reloads, as on 6.1.
+"""
+import os
+import time
+
+from cpus import CpuScenarios
+from lpar import GuestError, Lpar
+from scenario import GiB, Session
+
+WORK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "work")
+K612 = os.path.join(WORK, "k6.12")
+FLAGS = "/sys/devices/system/memory/crash_hotplug /sys/devices/system/cpu/crash_hotplug"
+
+
+class Kernel612:
+    def __init__(self, runner):
+        self.r = runner
+        self.c = CpuScenarios(runner)
+        self.g = self.s = None
+
+    def flags(self):
+        """crash_hotplug of memory and of CPUs, as the guest reads them ("?" if absent)."""
+        out = self.g.run(f"for f in {FLAGS}; do cat $f 2>/dev/null || echo '?'; done")[1].split()
+        return out[0], out[1]
+
+    def boot(self, name):
+        self.g = Lpar(WORK, name=name, kernel=os.path.join(K612, "vmlinux"),
+                      initrd=os.path.join(K612, "guest.cpio"), smp="2,maxcpus=4", maxmem="8G")
+        self.s = Session(self.g, self.r.note)
+        self.c.g, self.c.s = self.g, self.s
+        self.r.g, self.r.s = self.g, self.s     # the runner's memory and crash scenarios
+        seconds = self.g.boot()
+        uname = self.g.run("uname -r")[1].strip()
+        kexec = self.g.run("kexec --version", check=False)[1].strip()
+        self.r.say(f"boot {name}: {seconds:.1f}s to guest shell; kernel {uname}; {kexec}; "
+                   f"crash_hotplug memory, cpu = {', '.join(self.flags())} (nothing loaded)")
+        self.g.run("/e2e/e2e-start daemon " + " ".join(f"'{x}'" for x in self.r.daemon_args()))
+        time.sleep(2)
+        for core in (2, 3):
+            self.c.watch_node(core)
+
+    def flags_check(self, want):
+        got = self.flags()
+        return [] if got == (want, want) else [f"crash_hotplug memory, cpu = {', '.join(got)}, expected {want}, {want}"]
+
+    def mem(self, name, action, reloads, want_flag):
+        """A memory request through the runner's checks, and the flags after it."""
+        def more(req):
+            return self.flags_check(want_flag), [f"crash_hotplug {want_flag}"], None
+        self.r.hotplug_scenario(name, action, reloads, reloads, more=more)
+
+    def core(self, name, core_id, n_online, reloads):
+        t0, t = self.s.guest_now(), time.monotonic()
+        self.c.core_add(core_id)
+        self.c.wait_online(n_online)
+        self.c.scenario(name, t0, time.monotonic() - t, core_id, True, reloads=reloads)
+
+    def switch(self, name):
+        """The reload command's kexec gets --hotplug; a requested reload loads with it."""
+        t_wall, t0 = time.monotonic(), self.s.guest_now()
+        self.g.run("echo --hotplug >/run/e2e/kexec-flags")
+        rc, out = self.s.settlectl("reload")
+        self.s.settle(None, quiet=3.0, timeout=90)
+        rel = self.s.snapshot().reloads_since(t0)
+        problems = [] if rc == 0 else [f"kdump-settlectl reload: exit {rc}: {out.strip()[:200]!r}"]
+        if len(rel) != 1:
+            problems.append(f"{len(rel)} reloads for one request, expected 1")
+        for r in rel:
+            if r.get("kexec.rc") != "0" or r.get("flags") != "--hotplug":
+                problems.append(f"reload {r['slot']}: kexec -p {r.get('flags')} exit {r.get('kexec.rc')}")
+        problems += self.flags_check("1")
+        took = ", ".join(f"{1000 * (float(r['end']) - r['start_t']):.0f}" for r in rel if r.get("end"))
+        self.r.result(name, problems, f"reloads={len(rel)}; kexec -p --hotplug took {took} ms; "
+                      f"crash_hotplug memory, cpu = {', '.join(self.flags())}", time.monotonic() - t_wall)
+
+    def run(self, plain):
+        self.boot("k612-plain" if plain else "k612")
+        try:
+            self.mem("21 6.12, kexec -p: hot-add 1 GiB", lambda: self.g.add_dimm(1, GiB), 1, "0")
+            self.mem("22 6.12, kexec -p: hot-remove 1 GiB", lambda: self.g.del_dimm(1), 1, "0")
+            self.core("23 6.12, kexec -p: hot-add a core (core-id 2)", 2, 3, 1)
+            if plain:
+                self.mem("25b 6.12, kexec -p: hot-add 1 GiB", lambda: self.g.add_dimm(3, GiB), 1, "0")
+                self.r.save_guest_logs()
+                self.r.crash_scenario("29b 6.12, kexec -p: crash on the CPU of 23 -> capture kernel",
+                                      trigger=lambda: self.c.crash_on(2))
+                return
+            self.switch("24 6.12: kdump-settlectl reload, the reload's kexec -p with --hotplug")
+            self.mem("25 6.12, kexec -p --hotplug: hot-add 1 GiB", lambda: self.g.add_dimm(2, GiB), 0, "1")
+            self.mem("26 6.12, kexec -p --hotplug: hot-remove 1 GiB", lambda: self.g.del_dimm(2), 0, "1")
+            self.mem("27 6.12, kexec -p --hotplug: hot-add 1 GiB", lambda: self.g.add_dimm(3, GiB), 0, "1")
+            self.core("28 6.12, kexec -p --hotplug: hot-add a core (core-id 3)", 3, 4, 0)
+            self.r.save_guest_logs()
+            self.r.crash_scenario("29 6.12, kexec -p --hotplug: crash on the CPU of 28, no reload since 24 "
+                                  "-> capture kernel", trigger=lambda: self.c.crash_on(3))
+        finally:
+            self.g.close()
+
+
+def main(runner, plain):
+    if not os.path.exists(os.path.join(K612, "guest.cpio")):
+        raise SystemExit(f"run: {K612}/guest.cpio missing: run prepare --kernel 6.12")
+    try:
+        Kernel612(runner).run(plain)
+    except GuestError as e:
+        runner.say(f"[FAIL] harness (6.12): {e}")
+        runner.failed += 1

@@ -201,7 +201,11 @@ static int verb_status(const Args *args, char **argv) {
                field(&reply, CONTROL_STATUS_EVENTS), field(&reply, CONTROL_STATUS_REQUESTS), field(&reply, CONTROL_STATUS_RELOADS),
                field(&reply, CONTROL_STATUS_FAILURES), field(&reply, CONTROL_STATUS_SKIPPED), field(&reply, CONTROL_STATUS_TIMEOUTS));
         printf("Uevent source:  %s\n", field(&reply, CONTROL_STATUS_UEVENT_SOURCE));
-        printf("Reload backend: %s\n", field(&reply, CONTROL_STATUS_RELOAD_BACKEND));
+        if (strcmp(field(&reply, CONTROL_STATUS_KEXEC_HOTPLUG), "unused") == 0)
+                printf("Reload backend: %s\n", field(&reply, CONTROL_STATUS_RELOAD_BACKEND));
+        else  /* the kexec fallback: does the kernel keep the image current (kexec -p --hotplug)? */
+                printf("Reload backend: %s, --hotplug: %s\n", field(&reply, CONTROL_STATUS_RELOAD_BACKEND),
+                       field(&reply, CONTROL_STATUS_KEXEC_HOTPLUG));
         if (strcmp(field(&reply, CONTROL_STATUS_CPU_INPUT), "none") == 0)
                 printf("CPUs:           not followed (no CPU nodes in the device tree)\n");
         else

@@ -167,8 +167,10 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
 }
 
 /* The configuration as it would be now, without applying it. */
-static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **ret_backend) {
+static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **ret_backend,
+                       KexecHotplug *ret_hotplug) {
         _cleanup_strv_free_ char **argv = NULL;
+        KexecHotplug hotplug = KEXEC_HOTPLUG_UNUSED;
         const char *backend = NULL;
         Config c;
         Error e = {};
@@ -184,13 +186,14 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                         goto fail;
         }
 
-        r = reload_argv_resolve(&c, m->root, getenv("PATH") ?: RELOAD_DEFAULT_PATH, &argv, &backend, &e);
+        r = reload_argv_resolve(&c, m->root, getenv("PATH") ?: RELOAD_DEFAULT_PATH, &argv, &backend, &hotplug, &e);
         if (r < 0 && !(r == -ENOENT && m->fadump_registered))
                 goto fail;
         if (m->fadump_registered && !c.reload_command && (!argv || strcmp(argv[0], "kdumpctl") != 0)) {
                 /* Only kdumpctl knows fadump; for the rest, re-register it ourselves. */
                 strv_free(TAKE_PTR(argv));
                 backend = "fadump re-registration";
+                hotplug = KEXEC_HOTPLUG_UNUSED;
         }
         if (argv) {
                 _cleanup_free_ char *line = strv_join(argv, " ");
@@ -203,9 +206,14 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
         } else
                 log_info("Reload: %s.", backend);
 
+        /* Said at start and when it changes (kexec-tools upgraded, then SIGHUP). */
+        if (hotplug != KEXEC_HOTPLUG_UNUSED && (hotplug != m->kexec_hotplug || !m->reload_backend))
+                log_info("%s", kexec_hotplug_describe(hotplug));
+
         *ret = c;
         *ret_argv = TAKE_PTR(argv);
         *ret_backend = backend;
+        *ret_hotplug = hotplug;
         return 0;
 
 fail:
@@ -214,7 +222,7 @@ fail:
 }
 
 int manager_load_config(Manager *m) {
-        return read_config(m, &m->config, &m->reload_argv, &m->reload_backend);
+        return read_config(m, &m->config, &m->reload_argv, &m->reload_backend, &m->kexec_hotplug);
 }
 
 SettleConfig manager_settle_config(const Manager *m) {
@@ -228,6 +236,7 @@ SettleConfig manager_settle_config(const Manager *m) {
 
 int manager_reconfigure(Manager *m) {
         SettleConfig timings;
+        KexecHotplug hotplug;
         const char *backend;
         char **argv = NULL;
         Config c;
@@ -235,7 +244,7 @@ int manager_reconfigure(Manager *m) {
 
         r = manager_refresh_dump_mode(m, true);
         if (r >= 0)
-                r = read_config(m, &c, &argv, &backend);
+                r = read_config(m, &c, &argv, &backend, &hotplug);
         if (r < 0) {
                 log_warning("Keeping the previous configuration.");
                 return r;
@@ -249,6 +258,7 @@ int manager_reconfigure(Manager *m) {
         strv_free(m->reload_argv);
         m->reload_argv = argv;
         m->reload_backend = backend;
+        m->kexec_hotplug = hotplug;
         timings = manager_settle_config(m);
         settle_set_config(&m->settle, &timings);
         log_info("Configuration reloaded.");

@@ -34,6 +34,7 @@ static void on_status(void *userdata, FILE *f) {
         fprintf(f, CONTROL_STATUS_UEVENT_SOURCE "=%s\n",
                 manager_kernel_handles(m, DUMP_RESOURCE_MEMORY) ? "none" : uevent_source_to_string(m->config.uevent_source));
         fprintf(f, CONTROL_STATUS_RELOAD_BACKEND "=%s\n", m->reload_backend);
+        fprintf(f, CONTROL_STATUS_KEXEC_HOTPLUG "=%s\n", kexec_hotplug_to_string(m->kexec_hotplug));
         manager_cpus_status(m, f);
 }
 

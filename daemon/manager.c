@@ -23,6 +23,7 @@ void manager_init(Manager *m) {
                 .root = "/",
                 .last_reload_ok = true,
                 .lock_fd = -1,
+                .kexec_hotplug = KEXEC_HOTPLUG_UNUSED,
         };
 }
 

@@ -50,6 +50,7 @@ typedef struct Manager {
         Config config;
         char **reload_argv;
         const char *reload_backend;
+        KexecHotplug kexec_hotplug; /* the kexec fallback loads with --hotplug (reload.h) */
         char *fadump_registered;   /* set: a reload is a firmware-assisted dump re-registration */
         DumpMode dump_mode;        /* as read last: manager_refresh_dump_mode() */
         bool dump_mode_read;

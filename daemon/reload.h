@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "kexec-hotplug.h"
 #include "settle.h"
 
 /* The reload backend: which command loads the crash kernel, and running it as a child. */
@@ -16,9 +17,11 @@
 /* ReloadCommand= split on white space; else the first backend of daemon/backend.c whose tool is in
  * PATH (kdumpctl, kdump-config, SUSE's kdumptool); else `kexec -p KexecKernel ...`, loading over
  * the old image so that there is never a moment without a crash kernel, with KexecAppend= or a
- * capture command line built from root/proc/cmdline. *ret_backend is the backend's name. */
+ * capture command line built from root/proc/cmdline, and with --hotplug where the kernel and kexec
+ * have it (lib/kexec-hotplug.h: asks `kexec --help`). *ret_backend is the backend's name,
+ * *ret_hotplug the kexec fallback's mode (KEXEC_HOTPLUG_UNUSED for the others). */
 int reload_argv_resolve(const Config *c, const char *root, const char *path, char ***ret, const char **ret_backend,
-                        Error *e);
+                        KexecHotplug *ret_hotplug, Error *e);
 
 /* With firmware-assisted dump the "reload" is a re-registration, which makes the kernel rebuild
  * the dump's memory ranges: kdumpctl does it itself; elsewhere the child writes

@@ -111,6 +111,11 @@ class DrmgrRun:
         self.requests = [line.split('"')[1] for line in text.splitlines()
                          if line.startswith("VLOG ") and "Initiating kernel DLPAR" in line and '"' in line]
 
+    def released(self):
+        """When the lock was last released: the watcher's time, or drmgr's exit if that came
+        first (under load the 1 ms watcher has seen the release up to 125 ms after the exit)."""
+        return min(self.held[-1][1], self.end) if self.held else None
+
     def locked_at(self, t):
         return any(a <= t <= b for a, b in self.held)
 
@@ -258,10 +263,11 @@ class Session:
         self.note("--- snapshot ---\n" + text)
         return Snapshot(text)
 
-    def settle(self, before, quiet=3.0, timeout=90):
+    def settle(self, before, quiet=3.0, timeout=90, reload=True):
         """Wait until the DT changed, a reload ran, and nothing moved for `quiet` s.
         before=None: only until no reload runs and nothing moved (a request
-        that was rolled back need not change anything)."""
+        that was rolled back need not change anything). reload=False: the DT
+        changed, no reload needed (the kernel updates the crash image)."""
         t_start = time.monotonic()
         last, since = None, time.monotonic()
         while True:
@@ -269,7 +275,8 @@ class Session:
             key = (st["started"], st["done"], st["dt"], st["uevents"])
             if key != last:
                 last, since = key, time.monotonic()
-            changed = before is None or (st["dt"] != before["dt"] and int(st["started"]) > int(before["started"]))
+            changed = before is None or (st["dt"] != before["dt"] and
+                                         (not reload or int(st["started"]) > int(before["started"])))
             if changed and st["started"] == st["done"] and time.monotonic() - since >= quiet:
                 return True, st
             if time.monotonic() - t_start > timeout:

@@ -72,7 +72,7 @@ static size_t calls(Test *t, const char *prefix) {
         return n;
 }
 
-/* Calls other than systemctl's. */
+/* Calls other than systemctl's and kexec --help. */
 static size_t loads(Test *t) {
         char *text = harness_read_all(t->d.log, NULL), *save = NULL;
         size_t n = 0;
@@ -80,7 +80,7 @@ static size_t loads(Test *t) {
         if (!text)
                 return 0;
         for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                n += strncmp(l, "systemctl|", 10) != 0;
+                n += strncmp(l, "systemctl|", 10) != 0 && strncmp(l, "kexec|--help|", 13) != 0;
         free(text);
         return n;
 }
@@ -336,6 +336,79 @@ static void test_kexec_cmdline(Test *t) {
         CHECK(&t->d, calls(t, "kexec|-p|/k|--append=console=hvc0 maxcpus=1|") == 1, "KexecAppend= was not used as is");
 }
 
+/* Sends SIGHUP and waits for the daemon to say it read its configuration again. */
+static bool reconfigure(Test *t) {
+        size_t before = daemon_log_count(t, "Configuration reloaded.");
+        int64_t end = harness_now_usec() + WAIT_MAX;
+
+        kill(t->pid, SIGHUP);
+        while (daemon_log_count(t, "Configuration reloaded.") == before) {
+                if (harness_now_usec() >= end)
+                        return CHECK(t, false, "no \"Configuration reloaded.\" within %.0f s of SIGHUP",
+                                     (double) WAIT_MAX / SEC);
+                watch(t, 20 * MSEC);
+        }
+        return true;
+}
+
+static void remove_file(Test *t, const char *name) {
+        char *path = harness_path_in(t->root, name);
+
+        CHECK(t, unlink(path) == 0, "cannot remove %s: %m", path);
+        free(path);
+}
+
+static bool status_is(Test *t, const char *field, const char *want) {
+        char got[256];
+
+        return status_field(t, field, got, sizeof(got)) &&
+               CHECK(t, strcmp(got, want) == 0, "status %s=%s, expected %s", field, got, want);
+}
+
+/* 10 (issue 13.4): the kexec fallback loads with --hotplug where the kernel
+ * (sys/kernel/crash_elfcorehdr_size) and kexec (its --help) both have it, so that the kernel keeps
+ * the image current; asked at start and on SIGHUP; status and the log say which. Negative
+ * controls: a kexec without it (older kexec-tools), a kernel without it (before 6.10). */
+static void test_kexec_hotplug(Test *t) {
+        const char *conf = "[Reload]\nKexecKernel=/k\nKexecAppend=console=hvc0\n";
+
+        if (!setup(t, (const char *[]) { "kexec", NULL }, "1\n"))
+                return;
+        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
+        put(t, "kexec-hotplug", "");
+        if (!start_daemon(t, conf, false) || !status_is(t, "kexec_hotplug", "yes") ||
+            !request_reload(t) || !wait_loads(t, 1, "the requested reload"))
+                return;
+        CHECK(t, calls(t, "kexec|-p|--hotplug|/k|--append=console=hvc0|") == 1, "kexec -p did not get --hotplug");
+        CHECK(t, calls(t, "kexec|--help|") == 1, "kexec --help asked %zu times at start, expected once",
+              calls(t, "kexec|--help|"));
+        CHECK(t, daemon_log_count(t, "loads with --hotplug") == 1, "the mode was not logged once");
+
+        /* kexec-tools downgraded (before 2.0.29), then SIGHUP: asked again, no --hotplug. */
+        remove_file(t, "kexec-hotplug");
+        if (!reconfigure(t) || !status_is(t, "kexec_hotplug", "no-kexec") ||
+            !request_reload(t) || !wait_loads(t, 2, "the second requested reload"))
+                return;
+        CHECK(t, calls(t, "kexec|--help|") == 2, "kexec --help not asked again on SIGHUP");
+        CHECK(t, calls(t, "kexec|-p|/k|--append=console=hvc0|") == 1, "kexec -p without --hotplug expected");
+        CHECK(t, daemon_log_count(t, "does not list it in --help") == 1, "the change was not logged");
+
+        /* A kernel before 6.10: no --hotplug, and kexec is not even asked. */
+        put(t, "kexec-hotplug", "");
+        remove_file(t, "sys/kernel/crash_elfcorehdr_size");
+        if (!reconfigure(t) || !status_is(t, "kexec_hotplug", "no-kernel") ||
+            !request_reload(t) || !wait_loads(t, 3, "the third requested reload"))
+                return;
+        CHECK(t, calls(t, "kexec|--help|") == 2, "kexec --help asked for a kernel without crash hot-plug");
+        CHECK(t, calls(t, "kexec|-p|/k|--append=console=hvc0|") == 2, "kexec -p without --hotplug expected");
+
+        /* Not the kexec fallback: the mode does not apply. */
+        stop_daemon(t);
+        t->exited = false, t->ready = false, t->notify[0] = 0;
+        if (start_daemon(t, "[Reload]\nReloadCommand=kexec -p /k\n", false))
+                (void) status_is(t, "kexec_hotplug", "unused");
+}
+
 /* 3 (issue 14.3): Debian with a crash kernel loaded: the kexec command kdump-config recorded is
  * replayed, loading over the old image; kdump-config reload (unload first) is not run. */
 static void test_debian_loads_over(Test *t) {
@@ -531,6 +604,7 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "timeout: not killed while unloaded; killed once loaded; retried", test_timeout_unloaded },
         { "timeout: killed at twice the timeout when it never loads; retried", test_timeout_hard_limit },
         { "stop during a reload: EXTEND_TIMEOUT_USEC= covers the reload's hard limit", test_stop_extends },
+        { "kexec fallback: --hotplug where kernel and kexec have it; status kexec_hotplug; SIGHUP asks again", test_kexec_hotplug },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-reload-backends", .timeout_sec = 240)

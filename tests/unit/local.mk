@@ -19,6 +19,7 @@ unit_tests = \
 	tests/unit/test-dump-mode \
 	tests/unit/test-escape \
 	tests/unit/test-hexdecoct \
+	tests/unit/test-kexec-hotplug \
 	tests/unit/test-loaded-state \
 	tests/unit/test-memory-uevent \
 	tests/unit/test-settle \
@@ -54,6 +55,11 @@ tests_unit_test_shell_words_SOURCES = tests/unit/test-shell-words.c
 tests_unit_test_shell_words_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_shell_words_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_shell_words_LDADD = $(UNIT_LDADD)
+tests_unit_test_kexec_hotplug_SOURCES = tests/unit/test-kexec-hotplug.c
+tests_unit_test_kexec_hotplug_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_kexec_hotplug_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_kexec_hotplug_LDADD = $(UNIT_LDADD)
+
 tests_unit_test_dump_mode_SOURCES = tests/unit/test-dump-mode.c
 tests_unit_test_dump_mode_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_dump_mode_CFLAGS = $(UNIT_CFLAGS)

@@ -341,20 +341,20 @@ static bool reconfigure(Test *t) {
         size_t before = daemon_log_count(t, "Configuration reloaded.");
         int64_t end = harness_now_usec() + WAIT_MAX;
 
-        kill(t->pid, SIGHUP);
+        kill(t->d.pid, SIGHUP);
         while (daemon_log_count(t, "Configuration reloaded.") == before) {
                 if (harness_now_usec() >= end)
-                        return CHECK(t, false, "no \"Configuration reloaded.\" within %.0f s of SIGHUP",
+                        return CHECK(&t->d, false, "no \"Configuration reloaded.\" within %.0f s of SIGHUP",
                                      (double) WAIT_MAX / SEC);
-                watch(t, 20 * MSEC);
+                daemon_run_watch(&t->d, 20 * MSEC);
         }
         return true;
 }
 
 static void remove_file(Test *t, const char *name) {
-        char *path = harness_path_in(t->root, name);
+        char *path = harness_path_in(t->d.root, name);
 
-        CHECK(t, unlink(path) == 0, "cannot remove %s: %m", path);
+        CHECK(&t->d, unlink(path) == 0, "cannot remove %s: %m", path);
         free(path);
 }
 
@@ -362,7 +362,7 @@ static bool status_is(Test *t, const char *field, const char *want) {
         char got[256];
 
         return status_field(t, field, got, sizeof(got)) &&
-               CHECK(t, strcmp(got, want) == 0, "status %s=%s, expected %s", field, got, want);
+               CHECK(&t->d, strcmp(got, want) == 0, "status %s=%s, expected %s", field, got, want);
 }
 
 /* 10 (issue 13.4): the kexec fallback loads with --hotplug where the kernel
@@ -379,19 +379,19 @@ static void test_kexec_hotplug(Test *t) {
         if (!start_daemon(t, conf, false) || !status_is(t, "kexec_hotplug", "yes") ||
             !request_reload(t) || !wait_loads(t, 1, "the requested reload"))
                 return;
-        CHECK(t, calls(t, "kexec|-p|--hotplug|/k|--append=console=hvc0|") == 1, "kexec -p did not get --hotplug");
-        CHECK(t, calls(t, "kexec|--help|") == 1, "kexec --help asked %zu times at start, expected once",
+        CHECK(&t->d, calls(t, "kexec|-p|--hotplug|/k|--append=console=hvc0|") == 1, "kexec -p did not get --hotplug");
+        CHECK(&t->d, calls(t, "kexec|--help|") == 1, "kexec --help asked %zu times at start, expected once",
               calls(t, "kexec|--help|"));
-        CHECK(t, daemon_log_count(t, "loads with --hotplug") == 1, "the mode was not logged once");
+        CHECK(&t->d, daemon_log_count(t, "loads with --hotplug") == 1, "the mode was not logged once");
 
         /* kexec-tools downgraded (before 2.0.29), then SIGHUP: asked again, no --hotplug. */
         remove_file(t, "kexec-hotplug");
         if (!reconfigure(t) || !status_is(t, "kexec_hotplug", "no-kexec") ||
             !request_reload(t) || !wait_loads(t, 2, "the second requested reload"))
                 return;
-        CHECK(t, calls(t, "kexec|--help|") == 2, "kexec --help not asked again on SIGHUP");
-        CHECK(t, calls(t, "kexec|-p|/k|--append=console=hvc0|") == 1, "kexec -p without --hotplug expected");
-        CHECK(t, daemon_log_count(t, "does not list it in --help") == 1, "the change was not logged");
+        CHECK(&t->d, calls(t, "kexec|--help|") == 2, "kexec --help not asked again on SIGHUP");
+        CHECK(&t->d, calls(t, "kexec|-p|/k|--append=console=hvc0|") == 1, "kexec -p without --hotplug expected");
+        CHECK(&t->d, daemon_log_count(t, "does not list it in --help") == 1, "the change was not logged");
 
         /* A kernel before 6.10: no --hotplug, and kexec is not even asked. */
         put(t, "kexec-hotplug", "");
@@ -399,12 +399,12 @@ static void test_kexec_hotplug(Test *t) {
         if (!reconfigure(t) || !status_is(t, "kexec_hotplug", "no-kernel") ||
             !request_reload(t) || !wait_loads(t, 3, "the third requested reload"))
                 return;
-        CHECK(t, calls(t, "kexec|--help|") == 2, "kexec --help asked for a kernel without crash hot-plug");
-        CHECK(t, calls(t, "kexec|-p|/k|--append=console=hvc0|") == 2, "kexec -p without --hotplug expected");
+        CHECK(&t->d, calls(t, "kexec|--help|") == 2, "kexec --help asked for a kernel without crash hot-plug");
+        CHECK(&t->d, calls(t, "kexec|-p|/k|--append=console=hvc0|") == 2, "kexec -p without --hotplug expected");
 
         /* Not the kexec fallback: the mode does not apply. */
         stop_daemon(t);
-        t->exited = false, t->ready = false, t->notify[0] = 0;
+        t->d.exited = false, t->d.ready = false, t->notify[0] = 0;
         if (start_daemon(t, "[Reload]\nReloadCommand=kexec -p /k\n", false))
                 (void) status_is(t, "kexec_hotplug", "unused");
 }

@@ -97,7 +97,7 @@ class Lpar:
     """
 
     def __init__(self, work, name="guest", kernel=None, initrd=None, mem="2G", slots=8,
-                 maxmem="16G", smp=1, append=APPEND, devices=()):
+                 maxmem="16G", smp=1, append=APPEND, devices=(), record=False):
         self.work = work
         self.name = name
         self.kernel = kernel or os.path.join(work, "vmlinux")
@@ -105,6 +105,10 @@ class Lpar:
         self.mem, self.slots, self.maxmem, self.smp = mem, slots, maxmem, smp
         self.append = append
         self.devices = list(devices)    # extra QEMU arguments, e.g. boot_dimm()
+        # record: a second PCI serial line (the guest's ttyS1), read only, for
+        # a guest record stream that must outlive a crash (the torture's).
+        self.streams = ("console", "ctl") + (("rec",) if record else ())
+        self.rec = None
         self.rundir = os.path.join(work, "run")
         self.log_prefix = os.path.join(work, name)
         self.proc = None
@@ -127,14 +131,16 @@ class Lpar:
 
     def start(self):
         os.makedirs(self.rundir, exist_ok=True)
-        listeners = {w: self._listen(w) for w in ("console", "ctl", "qmp")}
+        listeners = {w: self._listen(w) for w in self.streams + ("qmp",)}
+        rec = ["-chardev", f"socket,id=rec0,path={listeners['rec'][1]}",
+               "-device", "pci-serial,chardev=rec0"] if "rec" in listeners else []
         cmd = [
             "qemu-system-ppc64", "-machine", MACHINE, "-cpu", os.environ.get("E2E_CPU", "POWER9"),
             "-m", f"{self.mem},slots={self.slots},maxmem={self.maxmem}",
             "-smp", str(self.smp), *self.devices, *os.environ.get("E2E_QEMU_EXTRA", "").split(), "-nodefaults", "-nographic", "-no-user-config",
             "-chardev", f"socket,id=con0,path={listeners['console'][1]}", "-serial", "chardev:con0",
             "-chardev", f"socket,id=ctl0,path={listeners['ctl'][1]}",
-            "-device", "pci-serial,chardev=ctl0",
+            "-device", "pci-serial,chardev=ctl0", *rec,
             "-chardev", f"socket,id=qmp0,path={listeners['qmp'][1]}", "-mon", "chardev=qmp0,mode=control",
             "-kernel", self.kernel, "-initrd", self.initrd, "-append", self.append,
         ]
@@ -147,7 +153,7 @@ class Lpar:
         socks = {}
         try:
             # QEMU connects in command-line order.
-            for what in ("console", "ctl", "qmp"):
+            for what in self.streams + ("qmp",):
                 socks[what], _ = listeners[what][0].accept()
         except socket.timeout:
             raise GuestError(f"QEMU did not connect; see {self.qemu_log.name}")
@@ -157,6 +163,8 @@ class Lpar:
                 os.unlink(path)
         self.console = Stream(socks["console"], self.log_prefix + "-console.log")
         self.ctl = Stream(socks["ctl"], self.log_prefix + "-ctl.log")
+        if "rec" in socks:
+            self.rec = Stream(socks["rec"], self.log_prefix + "-rec.log")
         self.qmp_sock = socks["qmp"]
         self.qmp_log = open(self.log_prefix + "-qmp.log", "w")
         self.qmp_file = self.qmp_sock.makefile("rwb", buffering=0)
@@ -181,7 +189,7 @@ class Lpar:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for stream in (self.console, self.ctl):
+        for stream in (self.console, self.ctl, self.rec):
             if stream:
                 stream.close()
         for f in ("qmp_sock", "qmp_log", "qemu_log"):

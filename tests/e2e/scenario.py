@@ -241,6 +241,44 @@ def fmt_ranges(ranges):
 
 
 
+# --- the crash dump ----------------------------------------------------------------
+
+class Capture:
+    """The capture kernel's report on the console (guest/capture-init), parsed."""
+
+    def __init__(self, text):
+        text = text[text.rfind("E2E-CAPTURE-BEGIN"):]
+        self.text = text
+        self.loads = [(int(m.group(1), 16), int(m.group(1), 16) + int(m.group(2), 16), m.group(3))
+                      for m in re.finditer(r"VMCORE-PT_LOAD paddr=(0x[0-9a-f]+) memsz=(0x[0-9a-f]+) "
+                                           r"filesz=0x[0-9a-f]+ read=(\w+)", text)]
+        m = re.search(r"E2E-CAPTURE-CMDLINE (.*)", text)
+        self.cmdline = m.group(1) if m else ""
+        m = re.search(r"e2e_online=(\S*)", self.cmdline)
+        self.online = m.group(1) if m else None   # block ranges the loaded image was built from
+
+    def problems(self, ram, hot):
+        """The dump check: every PT_LOAD inside `ram` (the RAM present at the
+        crash), all of `hot` (the hot-added part of it) dumped, every PT_LOAD
+        readable."""
+        out = []
+        if "VMCORE-ERROR" in self.text:
+            out.append("capture kernel could not read /proc/vmcore: "
+                       + re.search(r"VMCORE-ERROR.*", self.text).group(0))
+        if not self.loads:
+            out.append("no PT_LOAD in /proc/vmcore")
+        outside = subtract([(a, b) for a, b, _ in self.loads], ram)
+        if outside:
+            out.append(f"PT_LOADs outside RAM present at the crash: {fmt_ranges(outside)}")
+        missing = subtract(hot, [(a, b) for a, b, _ in self.loads])
+        if missing:
+            out.append(f"hot-added RAM missing from the dump: {fmt_ranges(missing)}")
+        unreadable = [(a, b) for a, b, ok in self.loads if ok == "fail"]
+        if unreadable:
+            out.append(f"unreadable PT_LOADs: {fmt_ranges(unreadable)}")
+        return out
+
+
 # --- guest session -------------------------------------------------------------
 
 class Session:

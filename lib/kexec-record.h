@@ -10,7 +10,8 @@
 
 /* The record's text (what names it in messages) as the argv to run: kexec (the caller's) and the
  * record's arguments, if the record is one line (a trailing newline aside) of a panic load: -p or
- * --load-panic, the options kdump-config and kexec-tools' loading options give (-s, -c, -a, -d,
+ * --load-panic, the options kdump-config and kexec-tools' loading options give (-s, -a, -d,
+ * --kexec-syscall, --kexec-file-syscall, --kexec-syscall-auto,
  * --args-linux, --reuse-cmdline, --dt-no-old-root, --hotplug, and --command-line=, --append=,
  * --initrd=, --ramdisk=, --dtb= with their values), and one absolute kernel path last; the
  * initrd, ramdisk and dtb paths absolute too. Anything else (-e, -f, -l, -u, an option it does

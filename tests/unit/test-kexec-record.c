@@ -55,6 +55,8 @@ static void test_refused(void **state) {
                 { "/sbin/kexec -p -f /k", "not part of a panic load" },
                 { "/sbin/kexec -p -e /k", "not part of a panic load" },
                 { "/sbin/kexec -p -u /k", "not part of a panic load" },
+                /* --kexec-syscall is accepted, its short -c not (see lib/kexec-record.c). */
+                { "/sbin/kexec -p -c /k", "not part of a panic load" },
                 { "/sbin/kexec -p --initrd /tmp/i /k", "not part of a panic load" },
                 { "/sbin/kexec -p --initrd=tmp/i /k", "relative file" },
                 { "/sbin/kexec -p --command-line=x", "no absolute kernel path last" },

@@ -28,6 +28,8 @@ static void help(void) {
                "     --max-wait-sec=SPAN      Reload anyway after this long (default " CONFIG_MAX_WAIT_DEFAULT_TEXT ")\n"
                "     --poll-interval-sec=SPAN Device tree poll while waiting (default " CONFIG_POLL_INTERVAL_DEFAULT_TEXT ")\n"
                "     --wait-for-drmgr=BOOL    A request lasts while drmgr runs (default " CONFIG_WAIT_FOR_DRMGR_DEFAULT_TEXT ")\n"
+               "     --reload-backend=NAME    " CONFIG_RELOAD_BACKEND_DEFAULT_TEXT " (default), kdumpctl, kdump-config, suse-kdump\n"
+               "                              or kexec\n"
                "     --reload-command=CMD     Reload command, split on white space, no shell\n"
                "     --reload-timeout-sec=SPAN Kill a reload running longer (default " CONFIG_RELOAD_TIMEOUT_DEFAULT_TEXT ")\n"
                "     --kexec-kernel=PATH      Kernel for the kexec -p fallback\n"
@@ -56,6 +58,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 ARG_MAX_WAIT,
                 ARG_POLL,
                 ARG_WAIT_FOR_DRMGR,
+                ARG_RELOAD_BACKEND,
                 ARG_RELOAD_COMMAND,
                 ARG_RELOAD_TIMEOUT,
                 ARG_KEXEC_KERNEL,
@@ -75,6 +78,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 { "max-wait-sec",       required_argument, NULL, ARG_MAX_WAIT       },
                 { "poll-interval-sec",  required_argument, NULL, ARG_POLL           },
                 { "wait-for-drmgr",     required_argument, NULL, ARG_WAIT_FOR_DRMGR },
+                { "reload-backend",     required_argument, NULL, ARG_RELOAD_BACKEND },
                 { "reload-command",     required_argument, NULL, ARG_RELOAD_COMMAND },
                 { "reload-timeout-sec", required_argument, NULL, ARG_RELOAD_TIMEOUT },
                 { "kexec-kernel",       required_argument, NULL, ARG_KEXEC_KERNEL   },
@@ -89,6 +93,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 [ARG_MAX_WAIT - ARG_UEVENT_SOURCE]       = { "Settle", "MaxWaitSec", NULL },
                 [ARG_POLL - ARG_UEVENT_SOURCE]           = { "Settle", "PollIntervalSec", NULL },
                 [ARG_WAIT_FOR_DRMGR - ARG_UEVENT_SOURCE] = { "Settle", "WaitForDrmgr", NULL },
+                [ARG_RELOAD_BACKEND - ARG_UEVENT_SOURCE] = { "Reload", "ReloadBackend", NULL },
                 [ARG_RELOAD_COMMAND - ARG_UEVENT_SOURCE] = { "Reload", "ReloadCommand", NULL },
                 [ARG_RELOAD_TIMEOUT - ARG_UEVENT_SOURCE] = { "Reload", "ReloadTimeoutSec", NULL },
                 [ARG_KEXEC_KERNEL - ARG_UEVENT_SOURCE]   = { "Reload", "KexecKernel", NULL },

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "defaults.h"
 #include "log.h"
 #include "manager-config.h"
@@ -176,6 +177,7 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                        KexecHotplug *ret_hotplug) {
         _cleanup_strv_free_ char **argv = NULL;
         KexecHotplug hotplug = KEXEC_HOTPLUG_UNUSED;
+        bool starting = !m->reload_backend;
         const char *backend = NULL;
         Config c;
         Error e = {};
@@ -183,7 +185,13 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
 
         config_init(&c);
         r = config_load(&c, m->config_path, &e);
-        if (r < 0)
+        if (r < 0 && starting) {
+                /* Not exiting: while the distribution's rules are masked, no daemon means no reload at
+                 * all. On SIGHUP the previous configuration stays instead. */
+                log_error_errno(r, "%s; starting with the default configuration instead.", error_message(&e, r));
+                config_done(&c);
+                config_init(&c);
+        } else if (r < 0)
                 goto fail;
         for (size_t i = 0; i < m->n_overrides; i++) {
                 r = config_set(&c, m->overrides[i].section, m->overrides[i].key, m->overrides[i].value, &e);
@@ -210,6 +218,11 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                 log_info("Reload command (%s): %s", backend, line);
         } else
                 log_info("Reload: %s.", backend);
+
+        if (starting && reload_backend_find(backend) != reload_backend_get(RELOAD_BACKEND_KEXEC) &&
+            (c.kexec_kernel || c.kexec_initrd || c.kexec_append))
+                log_notice("KexecKernel=, KexecInitrd= and KexecAppend= are not used by the %s backend "
+                           "(ReloadBackend=kexec chooses kexec -p with them).", backend);
 
         /* Said at start and when it changes (kexec-tools upgraded, then SIGHUP). */
         if (hotplug != KEXEC_HOTPLUG_UNUSED && (hotplug != m->kexec_hotplug || !m->reload_backend))

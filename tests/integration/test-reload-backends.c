@@ -741,6 +741,59 @@ static void test_stop_extends(Test *t) {
         }
 }
 
+/* 12 (issue 19.16): KexecKernel= where a distribution tool is installed is said to be unused, once at
+ * start; ReloadBackend=kexec makes it the reload. Negative control: with kexec in force, no such
+ * notice. */
+static void test_reload_backend_key(Test *t) {
+        const char *unused = "KexecKernel=, KexecInitrd= and KexecAppend= are not used by the kdumpctl backend";
+
+        if (!setup(t, (const char *[]) { "kdumpctl", "kexec", "systemctl", NULL }, "1\n"))
+                return;
+        set_active(t, "kdump.service", true);
+        if (!start_daemon(t, "[Reload]\nKexecKernel=/k\nKexecAppend=console=hvc0\n", false) || !request_reload(t) ||
+            !wait_loads(t, 1, "the reload with a tool in PATH"))
+                return;
+        CHECK(&t->d, calls(t, "kdumpctl|reload|") == 1, "not kdumpctl reload");
+        CHECK(&t->d, daemon_log_count(t, unused) == 1, "the unused Kexec* keys were not said once");
+        if (!reconfigure(t))
+                return;
+        CHECK(&t->d, daemon_log_count(t, unused) == 1, "said again on SIGHUP");
+
+        stop_daemon(t);
+        t->d.exited = false, t->d.ready = false, t->notify[0] = 0;
+        if (!start_daemon(t, "[Reload]\nReloadBackend=kexec\nKexecKernel=/k\nKexecAppend=console=hvc0\n", false) ||
+            !status_is(t, "reload_backend", "kexec") || !request_reload(t) ||
+            !wait_loads(t, 2, "the reload with ReloadBackend=kexec"))
+                return;
+        CHECK(&t->d, calls(t, "kexec|-p|/k|--append=console=hvc0|") == 1, "ReloadBackend=kexec did not load KexecKernel=");
+        /* daemon.stderr starts anew with each start. */
+        CHECK(&t->d, daemon_log_count(t, "are not used by") == 0, "the notice came with kexec in force");
+}
+
+/* 13 (issue 19.16): a config error at start does not leave the host without a reloader (the
+ * distribution's rules are masked): the daemon starts with the defaults, says what and where
+ * (file:line) as an error, and reloads; on SIGHUP the previous configuration stays. Reproduced on
+ * a581995: the daemon exited. */
+static void test_config_error_at_start(Test *t) {
+        if (!setup(t, (const char *[]) { "kdumpctl", "systemctl", NULL }, "1\n"))
+                return;
+        set_active(t, "kdump.service", true);
+        if (!start_daemon(t, "[Reload]\nReloadTimeoutSec=soon\n", false) || !request_reload(t) ||
+            !wait_loads(t, 1, "the reload with the default configuration"))
+                return;
+        CHECK(&t->d, daemon_log_count(t, "<3>") >= 1 &&
+              daemon_log_count(t, "kdump-settle.conf:2: ReloadTimeoutSec=: invalid time span 'soon'; starting with "
+                               "the default configuration instead.") == 1,
+              "the error was not logged as an error naming file:line");
+        CHECK(&t->d, calls(t, "kdumpctl|reload|") == 1, "no reload with the defaults");
+        (void) status_is(t, "reload_backend", "kdumpctl");
+
+        kill(t->d.pid, SIGHUP);
+        if (!wait_for(t, pred_log, "Keeping the previous configuration.", "SIGHUP with the bad file"))
+                return;
+        CHECK(&t->d, !t->d.exited, "the daemon exited on SIGHUP");
+}
+
 /* --- main ------------------------------------------------------------------------------------- */
 
 static void test_init(Test *t, const char *name) {
@@ -768,6 +821,8 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "stop during a reload: EXTEND_TIMEOUT_USEC= covers the reload's hard limit", test_stop_extends },
         { "kexec fallback: --hotplug where kernel and kexec have it; status kexec_hotplug; SIGHUP asks again", test_kexec_hotplug },
         { "Debian: only a root-written, one-line panic-load record is replayed, with kdump-config's kexec", test_debian_untrusted_record },
+        { "ReloadBackend=kexec loads KexecKernel= beside kdumpctl; unused Kexec* keys said once", test_reload_backend_key },
+        { "a config error at start: the defaults, an error naming file:line, reloads; SIGHUP keeps them", test_config_error_at_start },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-reload-backends", .timeout_sec = 240)

@@ -391,7 +391,8 @@ int reload_start(sd_event *event, const char *root, const char *backend, char * 
         r->loaded_before = fadump_registered ? -1 : crash_kernel_loaded(root);
 
         /* Some backends choose their command from the state right now (Debian: load over the old
-         * image when one is loaded). */
+         * image when one is loaded). On the event loop, but bounded: a few local files, opened
+         * O_NONBLOCK and read only once fstat() says regular; their lock is taken in the child. */
         if (!fadump_registered && b && b->prepare) {
                 const char * const *words = NULL;
 

@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fd-util.h"
 #include "fileio.h"
+#include "kexec-record.h"
 #include "log.h"
 #include "shell-words.h"
 #include "strv.h"
+#include "trusted-file.h"
 
 #define DEBIAN_DEFAULTS "/etc/default/kdump-tools"
 #define DEBIAN_COREDIR_DEFAULT "/var/crash"
@@ -30,35 +33,29 @@ static int defaults_value(const char *root, const char *file, const char *key, c
         return r < 0 ? r : 0;
 }
 
-static bool word_in(const char *w, const char * const *set) {
-        for (; *set; set++)
-                if (strcmp(w, *set) == 0)
-                        return true;
-        return false;
-}
+/* What kdump-config itself runs (its KEXEC=), and the file its try-reload flocks (lock_file=). */
+#define DEBIAN_KEXEC "/sbin/kexec"
+#define DEBIAN_LOCK "kdump_lock"
+#define DEBIAN_RECORD "kexec_cmd"
+#define DEBIAN_RECORD_MAX (64 * 1024)
 
-/* A kexec command that loads a crash kernel, and nothing else. */
-static bool is_panic_load(char **l) {
-        const char *base = strrchr(l[0], '/') ? strrchr(l[0], '/') + 1 : l[0];
-        bool panic = false;
-
-        for (char **a = l + 1; *a; a++) {
-                if (word_in(*a, (const char * const[]) { "-u", "--unload", "-e", "--exec", "-l", "--load", NULL }))
-                        return false;
-                panic = panic || word_in(*a, (const char * const[]) { "-p", "--load-panic", NULL });
-        }
-        return panic && strcmp(base, "kexec") == 0;
-}
+/* SUSE's load.sh: in /usr/lib/kdump since kdump 1.0 (openSUSE/kdump e88c30e, 2022), in /lib/kdump
+ * before (SLES 12, SLES 15 up to at least SP3). Its udev rule runs it through load-once.sh, which
+ * holds this lock (flock) around it. */
+static const char *const suse_load_sh[] = { "/usr/lib/kdump/load.sh", "/lib/kdump/load.sh", NULL };
+#define SUSE_LOCK "/var/run/kdump.lock"
 
 /* Debian's kdump-config: `reload` and `try-reload` unload before they load, and `load` refuses
  * to run while a crash kernel is loaded ("Cannot change symbolic links when kdump is loaded").
  * What loads over the old image is the kexec command its last load ran, which it records in
- * KDUMP_COREDIR/kexec_cmd: replayed, it reads the current memory layout. Nothing loaded: `load`.
- * A missing or unusable record: `reload`, as before. */
+ * KDUMP_COREDIR/kexec_cmd: replayed, it reads the current memory layout. Only its arguments are
+ * replayed, with kdump-config's own kexec, under its try-reload lock, and only from a record no
+ * one but root can have written: on Ubuntu /var/crash is world-writable (apport). Nothing
+ * loaded: `load`. A missing, untrusted or unusable record: `reload`, as before. */
 static int debian_prepare(const ReloadBackend *b, const char *root, const char * const **ret_words,
-                          char ***ret_argv) {
+                          char ***ret_argv, char **ret_lock, Error *ret_error) {
         static const char * const load[] = { "kdump-config", "load", NULL };
-        _cleanup_free_ char *coredir = NULL, *path = NULL, *line = NULL;
+        _cleanup_free_ char *coredir = NULL, *path = NULL, *lock = NULL, *text = NULL, *kexec = NULL;
         Error e = {};
         int r;
 
@@ -68,50 +65,93 @@ static int debian_prepare(const ReloadBackend *b, const char *root, const char *
         }
 
         r = defaults_value(root, DEBIAN_DEFAULTS, "KDUMP_COREDIR", &coredir, &e);
-        if (r >= 0 && asprintf(&path, "%s/kexec_cmd", coredir && *coredir ? coredir : DEBIAN_COREDIR_DEFAULT) < 0)
-                return -ENOMEM;
-        if (r >= 0)
-                r = read_full_file_root(root, path, 64 * 1024, &line, NULL, &e);
-        if (r >= 0)
-                r = shell_words_split(line, path, ret_argv, &e);
-        if (r >= 0 && !is_panic_load(*ret_argv)) {
-                *ret_argv = (strv_free(*ret_argv), NULL);
-                r = error_set(&e, -EINVAL, "%s is not a kexec -p command", path);
+        if (r >= 0) {
+                const char *dir = coredir && *coredir ? coredir : DEBIAN_COREDIR_DEFAULT;
+
+                if (asprintf(&path, "%s/" DEBIAN_RECORD, dir) < 0 || asprintf(&lock, "%s/" DEBIAN_LOCK, dir) < 0 ||
+                    path_join_root(root, DEBIAN_KEXEC, &kexec) < 0)
+                        return error_set(ret_error, -ENOMEM, "Out of memory");
+                r = trusted_file_read(root, path, geteuid(), DEBIAN_RECORD_MAX, &text, &e);
         }
+        if (r >= 0)
+                r = kexec_record_argv(text, path, kexec, ret_argv, &e);
+        if (r >= 0 && path_join_root(root, lock, ret_lock) < 0)
+                r = -ENOMEM;
         if (r == -ENOMEM)
-                return r;
+                return error_set(ret_error, r, "Out of memory");
         if (r < 0) {
                 log_notice("Cannot load over the old crash kernel (%s); using kdump-config reload, which unloads first.",
                            error_message(&e, r));
+                *ret_argv = (strv_free(*ret_argv), NULL);
                 *ret_words = b->argv;
         }
         return 0;
 }
 
-const ReloadBackend reload_backends[] = {
+/* SUSE: load.sh where this SUSE installs it, as its udev rule runs it (load-once.sh: without
+ * --update, which kdump.service's start adds to rebuild the initrd), under the same lock. */
+static int suse_prepare(const ReloadBackend *b, const char *root, const char * const **ret_words,
+                        char ***ret_argv, char **ret_lock, Error *ret_error) {
+        Error e = {};
+        int r = -ENOENT;
+
+        for (const char *const *p = suse_load_sh; *p; p++) {
+                _cleanup_close_ int fd = -1;
+                _cleanup_free_ char *full = NULL;
+                Error this = {};
+
+                /* It decides what runs as root: only where no one else can have put it. */
+                fd = trusted_file_open(root, *p, geteuid(), &this);
+                if (fd < 0) {
+                        /* A missing one is the other layout; say why another was refused. */
+                        if (r == -ENOENT) {
+                                r = fd;
+                                e = this;
+                        }
+                        continue;
+                }
+                if (path_join_root(root, *p, &full) < 0 || path_join_root(root, SUSE_LOCK, ret_lock) < 0 ||
+                    strv_copy((const char *const[]) { full, NULL }, ret_argv) < 0)
+                        return error_set(ret_error, -ENOMEM, "Out of memory");
+                return 0;
+        }
+        return error_set(ret_error, r, "No usable load.sh (%s or %s): %s", suse_load_sh[0], suse_load_sh[1],
+                         error_message(&e, r));
+}
+
+static const ReloadBackend reload_backends[_RELOAD_BACKEND_MAX] = {
         /* Fedora, RHEL: kdumpctl reload unloads first (no load-over option), and re-registers fadump. */
-        { .name = "kdumpctl", .probe = "kdumpctl", .argv = (const char * const[]) { "kdumpctl", "reload", NULL },
-          .gate_unit = "kdump.service" },
+        [RELOAD_BACKEND_KDUMPCTL] = {
+                .id = RELOAD_BACKEND_KDUMPCTL, .probe = "kdumpctl",
+                .argv = (const char * const[]) { "kdumpctl", "reload", NULL }, .gate_unit = "kdump.service" },
         /* Debian, Ubuntu. */
-        { .name = "kdump-config", .probe = "kdump-config",
-          .argv = (const char * const[]) { "kdump-config", "reload", NULL },
-          .gate_unit = "kdump-tools.service", .gate_defaults = DEBIAN_DEFAULTS, .loads_over_old = true,
-          .prepare = debian_prepare },
-        /* SUSE: what its own 70-kdump.rules runs (through kdump.service's check): rebuilds the kdump
-         * initrd if needed, then kexec -p without unloading. kdumptool is in PATH, load.sh is not. */
-        { .name = "suse-kdump", .probe = "kdumptool",
-          .argv = (const char * const[]) { "/usr/lib/kdump/load.sh", "--update", NULL },
-          .gate_unit = "kdump.service", .loads_over_old = true },
+        [RELOAD_BACKEND_KDUMP_CONFIG] = {
+                .id = RELOAD_BACKEND_KDUMP_CONFIG, .probe = "kdump-config",
+                .argv = (const char * const[]) { "kdump-config", "reload", NULL },
+                .gate_unit = "kdump-tools.service", .gate_defaults = DEBIAN_DEFAULTS, .loads_over_old = true,
+                .prepare = debian_prepare },
+        /* SUSE: load.sh loads with kexec -p without unloading. kdumptool is in PATH, load.sh is not;
+         * argv is what the log shows, suse_prepare() finds the real one. */
+        [RELOAD_BACKEND_SUSE_KDUMP] = {
+                .id = RELOAD_BACKEND_SUSE_KDUMP, .probe = "kdumptool",
+                .argv = (const char * const[]) { "load.sh", NULL },
+                .gate_unit = "kdump.service", .loads_over_old = true, .prepare = suse_prepare },
         /* KexecKernel=: built by reload_argv_resolve(). */
-        { .name = "kexec", .loads_over_old = true },
-        {}
+        [RELOAD_BACKEND_KEXEC] = { .id = RELOAD_BACKEND_KEXEC, .loads_over_old = true },
 };
 
+const ReloadBackend *reload_backend_get(ReloadBackendChoice id) {
+        if (id <= RELOAD_BACKEND_AUTO || id >= _RELOAD_BACKEND_MAX)
+                return NULL;
+        return &reload_backends[id];
+}
+
+const char *reload_backend_name(const ReloadBackend *b) {
+        return reload_backend_choice_to_string(b->id);
+}
+
 const ReloadBackend *reload_backend_find(const char *name) {
-        for (const ReloadBackend *b = reload_backends; name && b->name; b++)
-                if (strcmp(b->name, name) == 0)
-                        return b;
-        return NULL;
+        return reload_backend_get(reload_backend_choice_from_string(name));
 }
 
 int crash_kernel_loaded(const char *root) {

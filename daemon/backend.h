@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "error.h"
 
 /* The distributions' kdump tools as reload backends: how each is found, what it runs, which
@@ -12,21 +13,26 @@
 
 typedef struct ReloadBackend ReloadBackend;
 struct ReloadBackend {
-        const char *name;            /* in the log and in `status` */
+        ReloadBackendChoice id;      /* its name: reload_backend_name(), in the log and in `status` */
         const char *probe;           /* in PATH: this distribution's tool; NULL: chosen by config */
         const char * const *argv;    /* the reload command (see prepare) */
         const char *gate_unit;       /* reload only while this systemd unit is active; NULL: always */
         const char *gate_defaults;   /* its shell defaults file; USE_KDUMP=0 there turns kdump off */
         bool loads_over_old;
         /* If set, chooses the command at each reload from the state under root right then: fills
-         * *ret_words (static) or *ret_argv (owned). 0 or -ENOMEM; the rest it logs and falls back. */
-        int (*prepare)(const ReloadBackend *b, const char *root, const char * const **ret_words, char ***ret_argv);
+         * *ret_words (static) or *ret_argv (owned), and *ret_lock (owned, or NULL): the file under
+         * root the distribution's own scripts flock, taken around the command. 0, or a negative
+         * errno with e set when there is nothing to run; what has a fallback it logs itself. */
+        int (*prepare)(const ReloadBackend *b, const char *root, const char * const **ret_words, char ***ret_argv,
+                       char **ret_lock, Error *e);
 };
 
-/* kdumpctl, kdump-config, SUSE's load.sh, kexec; a NULL name ends the table. */
-extern const ReloadBackend reload_backends[];
+/* The backend of that id: kdumpctl, kdump-config, SUSE's load.sh, kexec; NULL for
+ * RELOAD_BACKEND_AUTO or out of range. */
+const ReloadBackend *reload_backend_get(ReloadBackendChoice id);
+const char *reload_backend_name(const ReloadBackend *b);
 
-/* The table entry of that name, or NULL (ReloadCommand=, fadump re-registration). */
+/* The backend of that name, or NULL (ReloadCommand=, fadump re-registration). */
 const ReloadBackend *reload_backend_find(const char *name);
 
 /* /sys/kernel/kexec_crash_loaded under root: 1 or 0, or -1 when it cannot be read. */

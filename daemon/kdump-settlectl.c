@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc-util.h"
 #include "check.h"
@@ -251,6 +253,7 @@ static int verb_dump_dt(const Args *args, char **argv) {
         const char *path = argv[0];
         _cleanup_free_ void *blob = NULL;
         _cleanup_close_ int fd = -1;
+        struct stat st;
         size_t size;
         Error e = {};
         int r;
@@ -259,8 +262,17 @@ static int verb_dump_dt(const Args *args, char **argv) {
         if (r < 0)
                 return log_error_errno(r, "%s", error_message(&e, r));
 
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        r = fd < 0 ? negative_errno() : loop_write(fd, blob, size);
+        /* Run as root, often into /tmp: never through a link someone planted there (it would name
+         * the file overwritten), never onto a FIFO or a device; truncated only once it is a file. */
+        fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "Cannot open %s%s: %m", path,
+                                       errno == ELOOP ? " (a symbolic link)" : "");
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(negative_errno(), "Cannot stat %s: %m", path);
+        if (!S_ISREG(st.st_mode))
+                return log_error_errno(-EINVAL, "%s is not a regular file.", path);
+        r = ftruncate(fd, 0) < 0 ? negative_errno() : loop_write(fd, blob, size);
         if (r < 0)
                 return log_error_errno(r, "Cannot write %s: %m", path);
         printf("Wrote %zu bytes to %s.\n", size, path);

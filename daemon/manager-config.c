@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "defaults.h"
 #include "log.h"
 #include "manager-config.h"
@@ -28,6 +29,8 @@ static void help(void) {
                "     --max-wait-sec=SPAN      Reload anyway after this long (default " CONFIG_MAX_WAIT_DEFAULT_TEXT ")\n"
                "     --poll-interval-sec=SPAN Device tree poll while waiting (default " CONFIG_POLL_INTERVAL_DEFAULT_TEXT ")\n"
                "     --wait-for-drmgr=BOOL    A request lasts while drmgr runs (default " CONFIG_WAIT_FOR_DRMGR_DEFAULT_TEXT ")\n"
+               "     --reload-backend=NAME    " CONFIG_RELOAD_BACKEND_DEFAULT_TEXT " (default), kdumpctl, kdump-config, suse-kdump\n"
+               "                              or kexec\n"
                "     --reload-command=CMD     Reload command, split on white space, no shell\n"
                "     --reload-timeout-sec=SPAN Kill a reload running longer (default " CONFIG_RELOAD_TIMEOUT_DEFAULT_TEXT ")\n"
                "     --kexec-kernel=PATH      Kernel for the kexec -p fallback\n"
@@ -56,6 +59,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 ARG_MAX_WAIT,
                 ARG_POLL,
                 ARG_WAIT_FOR_DRMGR,
+                ARG_RELOAD_BACKEND,
                 ARG_RELOAD_COMMAND,
                 ARG_RELOAD_TIMEOUT,
                 ARG_KEXEC_KERNEL,
@@ -75,6 +79,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 { "max-wait-sec",       required_argument, NULL, ARG_MAX_WAIT       },
                 { "poll-interval-sec",  required_argument, NULL, ARG_POLL           },
                 { "wait-for-drmgr",     required_argument, NULL, ARG_WAIT_FOR_DRMGR },
+                { "reload-backend",     required_argument, NULL, ARG_RELOAD_BACKEND },
                 { "reload-command",     required_argument, NULL, ARG_RELOAD_COMMAND },
                 { "reload-timeout-sec", required_argument, NULL, ARG_RELOAD_TIMEOUT },
                 { "kexec-kernel",       required_argument, NULL, ARG_KEXEC_KERNEL   },
@@ -89,6 +94,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 [ARG_MAX_WAIT - ARG_UEVENT_SOURCE]       = { "Settle", "MaxWaitSec", NULL },
                 [ARG_POLL - ARG_UEVENT_SOURCE]           = { "Settle", "PollIntervalSec", NULL },
                 [ARG_WAIT_FOR_DRMGR - ARG_UEVENT_SOURCE] = { "Settle", "WaitForDrmgr", NULL },
+                [ARG_RELOAD_BACKEND - ARG_UEVENT_SOURCE] = { "Reload", "ReloadBackend", NULL },
                 [ARG_RELOAD_COMMAND - ARG_UEVENT_SOURCE] = { "Reload", "ReloadCommand", NULL },
                 [ARG_RELOAD_TIMEOUT - ARG_UEVENT_SOURCE] = { "Reload", "ReloadTimeoutSec", NULL },
                 [ARG_KEXEC_KERNEL - ARG_UEVENT_SOURCE]   = { "Reload", "KexecKernel", NULL },
@@ -171,6 +177,7 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                        KexecHotplug *ret_hotplug) {
         _cleanup_strv_free_ char **argv = NULL;
         KexecHotplug hotplug = KEXEC_HOTPLUG_UNUSED;
+        bool starting = !m->reload_backend;
         const char *backend = NULL;
         Config c;
         Error e = {};
@@ -178,7 +185,13 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
 
         config_init(&c);
         r = config_load(&c, m->config_path, &e);
-        if (r < 0)
+        if (r < 0 && starting) {
+                /* Not exiting: while the distribution's rules are masked, no daemon means no reload at
+                 * all. On SIGHUP the previous configuration stays instead. */
+                log_error_errno(r, "%s; starting with the default configuration instead.", error_message(&e, r));
+                config_done(&c);
+                config_init(&c);
+        } else if (r < 0)
                 goto fail;
         for (size_t i = 0; i < m->n_overrides; i++) {
                 r = config_set(&c, m->overrides[i].section, m->overrides[i].key, m->overrides[i].value, &e);
@@ -205,6 +218,11 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                 log_info("Reload command (%s): %s", backend, line);
         } else
                 log_info("Reload: %s.", backend);
+
+        if (starting && reload_backend_find(backend) != reload_backend_get(RELOAD_BACKEND_KEXEC) &&
+            (c.kexec_kernel || c.kexec_initrd || c.kexec_append))
+                log_notice("KexecKernel=, KexecInitrd= and KexecAppend= are not used by the %s backend "
+                           "(ReloadBackend=kexec chooses kexec -p with them).", backend);
 
         /* Said at start and when it changes (kexec-tools upgraded, then SIGHUP). */
         if (hotplug != KEXEC_HOTPLUG_UNUSED && (hotplug != m->kexec_hotplug || !m->reload_backend))

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +37,7 @@ struct Reload {
         int loaded_before;         /* kexec_crash_loaded when the reload started (-1: unknown) */
         const char *root;
         char **argv;               /* the backend's own, when it prepared one for this reload */
+        char *lock;                /* the file the backend's own scripts flock, taken around the command */
         reload_done_t done;
         void *userdata;
 };
@@ -124,6 +127,7 @@ static KexecHotplug kexec_hotplug_probe(const char *root, const char *path) {
 int reload_argv_resolve(const Config *c, const char *root, const char *path, char ***ret, const char **ret_backend,
                         KexecHotplug *ret_hotplug, Error *e) {
         _cleanup_free_ char *initrd = NULL, *append = NULL;
+        const ReloadBackend *b;
         Error ee = {};
         int r;
 
@@ -137,18 +141,25 @@ int reload_argv_resolve(const Config *c, const char *root, const char *path, cha
                 return 0;
         }
 
-        for (const ReloadBackend *b = reload_backends; b->name; b++)
-                if (b->probe && find_in_path(b->probe, path)) {
-                        *ret_backend = b->name;
-                        r = strv_copy(b->argv, ret);
-                        return r < 0 ? error_set(e, r, "Out of memory") : 0;
-                }
+        /* ReloadBackend=auto: the first distribution tool in PATH, else kexec. */
+        b = reload_backend_get(c->reload_backend);
+        for (ReloadBackendChoice id = 0; !b && id < _RELOAD_BACKEND_MAX; id++) {
+                const ReloadBackend *candidate = reload_backend_get(id);
+
+                if (candidate && candidate->probe && find_in_path(candidate->probe, path))
+                        b = candidate;
+        }
+        if (b && b->argv) {
+                *ret_backend = reload_backend_name(b);
+                r = strv_copy(b->argv, ret);
+                return r < 0 ? error_set(e, r, "Out of memory") : 0;
+        }
 
         if (!c->kexec_kernel)
-                return error_set(e, -ENOENT,
-                                 "No reload backend: none of kdumpctl, kdump-config, kdumptool is in PATH, "
-                                 "and neither ReloadCommand= nor KexecKernel= is set");
-        *ret_backend = "kexec";
+                return error_set(e, -ENOENT, b ? "ReloadBackend=kexec needs KexecKernel="
+                                               : "No reload backend: none of kdumpctl, kdump-config, kdumptool is in "
+                                                 "PATH, and neither ReloadCommand= nor KexecKernel= is set");
+        *ret_backend = reload_backend_name(reload_backend_get(RELOAD_BACKEND_KEXEC));
         if (c->kexec_initrd && asprintf(&initrd, "--initrd=%s", c->kexec_initrd) < 0)
                 return error_set(e, -ENOMEM, "Out of memory");
         r = kexec_append(c, root, &append, &ee);
@@ -196,6 +207,7 @@ Reload *reload_free(Reload *r) {
         if (r->gate_fd >= 0)
                 close(r->gate_fd);
         strv_free(r->argv);
+        free(r->lock);
         free(r);
         return NULL;
 }
@@ -285,8 +297,34 @@ static _Noreturn void fadump_reregister(const char *registered) {
         _exit(0);
 }
 
+/* Holds path's flock (exclusive, as flock(1) takes it) for the command's lifetime: the fd is
+ * inherited through exec. Waits while someone else holds it; the reload's timeout bounds that. */
+static int take_lock(const char *path) {
+        int fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
+        struct stat st;
+
+        if (fd < 0 && errno == EROFS) {
+                /* Not there, and cannot be made (outside the unit's ReadWritePaths=): no script
+                 * has taken it since boot, as each creates it first. */
+                fprintf(stderr, "<7>No %s and cannot create it: running without it.\n", path);
+                return 0;
+        }
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if (flock(fd, LOCK_EX | LOCK_NB) >= 0)
+                return 0;
+        if (errno != EWOULDBLOCK)
+                return negative_errno();
+        fprintf(stderr, "<6>Waiting for %s, held by the distribution's own reload.\n", path);
+        fflush(stderr);
+        return flock(fd, LOCK_EX) < 0 ? negative_errno() : 0;
+}
+
 static _Noreturn void exec_child(const char *executable, char * const *argv, const char *fadump_registered,
-                                 SettleReason reason, const ReloadBackend *backend, const char *root, int gate_fd) {
+                                 SettleReason reason, const ReloadBackend *backend, const char *root, int gate_fd,
+                                 const char *lock) {
         const char *closed;
         char why[256];
         sigset_t all;
@@ -311,6 +349,16 @@ static _Noreturn void exec_child(const char *executable, char * const *argv, con
         if (closed) {
                 (void) !write(gate_fd, closed, strlen(closed));
                 _exit(0);
+        }
+
+        if (lock) {
+                int r = take_lock(lock);
+
+                if (r < 0) {
+                        errno = -r;
+                        fprintf(stderr, "<3>Cannot lock %s: %m\n", lock);
+                        _exit(1);
+                }
         }
 
         (void) setenv("KDUMP_SETTLE_REASON", settle_reason_to_string(reason), 1);
@@ -343,16 +391,17 @@ int reload_start(sd_event *event, const char *root, const char *backend, char * 
         r->loaded_before = fadump_registered ? -1 : crash_kernel_loaded(root);
 
         /* Some backends choose their command from the state right now (Debian: load over the old
-         * image when one is loaded). */
+         * image when one is loaded). On the event loop, but bounded: a few local files, opened
+         * O_NONBLOCK and read only once fstat() says regular; their lock is taken in the child. */
         if (!fadump_registered && b && b->prepare) {
                 const char * const *words = NULL;
 
-                k = b->prepare(b, root, &words, &r->argv);
-                if (k >= 0 && words)
-                        k = strv_copy(words, &r->argv);
+                k = b->prepare(b, root, &words, &r->argv, &r->lock, e);
+                if (k >= 0 && words && strv_copy(words, &r->argv) < 0)
+                        k = error_set(e, -ENOMEM, "Out of memory");
                 if (k < 0) {
                         reload_free(r);
-                        return error_set(e, k, "Out of memory");
+                        return k;
                 }
                 argv = r->argv;
         }
@@ -384,7 +433,7 @@ int reload_start(sd_event *event, const char *root, const char *backend, char * 
                 return k;
         }
         if (r->pid == 0)
-                exec_child(executable, argv, fadump_registered, reason, b, root, pipefd[1]);
+                exec_child(executable, argv, fadump_registered, reason, b, root, pipefd[1], r->lock);
         close(pipefd[1]);
 
         /* Also in the parent, so that a kill at timeout never races the child's own setpgid(). */

@@ -21,6 +21,7 @@ typedef enum ItemKind {
         ITEM_TIMESPAN,
         ITEM_UEVENT_SOURCE,
         ITEM_BOOLEAN,
+        ITEM_RELOAD_BACKEND,
         ITEM_COMMAND,
         ITEM_PATH,
         ITEM_STRING,
@@ -42,6 +43,7 @@ static const ConfigItem items[] = {
         { { "Settle", "PollIntervalSec",  "poll-interval-sec",  CONFIG_POLL_INTERVAL_DEFAULT_TEXT },  ITEM_TIMESPAN,      offsetof(Config, poll_interval),  CONFIG_POLL_INTERVAL_DEFAULT,  USEC_PER_MSEC, false },
         { { "Settle", "UeventSource",     "uevent-source",      CONFIG_UEVENT_SOURCE_DEFAULT_TEXT },  ITEM_UEVENT_SOURCE, offsetof(Config, uevent_source),  0,                             0,             false },
         { { "Settle", "WaitForDrmgr",     "wait-for-drmgr",     CONFIG_WAIT_FOR_DRMGR_DEFAULT_TEXT }, ITEM_BOOLEAN,       offsetof(Config, wait_for_drmgr), CONFIG_WAIT_FOR_DRMGR_DEFAULT, 0,             false },
+        { { "Reload", "ReloadBackend",    "reload-backend",     CONFIG_RELOAD_BACKEND_DEFAULT_TEXT }, ITEM_RELOAD_BACKEND, offsetof(Config, reload_backend), 0,                             0,             false },
         { { "Reload", "ReloadCommand",    "reload-command",     NULL },                               ITEM_COMMAND,       offsetof(Config, reload_command), 0,                             0,             false },
         { { "Reload", "ReloadTimeoutSec", "reload-timeout-sec", CONFIG_RELOAD_TIMEOUT_DEFAULT_TEXT }, ITEM_TIMESPAN,      offsetof(Config, reload_timeout), CONFIG_RELOAD_TIMEOUT_DEFAULT, 1,             false },
         { { "Reload", "KexecKernel",      "kexec-kernel",       NULL },                               ITEM_PATH,          offsetof(Config, kexec_kernel),   0,                             0,             false },
@@ -67,6 +69,16 @@ static const char *const uevent_source_table[_UEVENT_SOURCE_MAX] = {
 
 DEFINE_STRING_TABLE_LOOKUP(uevent_source, UeventSource);
 
+static const char *const reload_backend_choice_table[_RELOAD_BACKEND_MAX] = {
+        [RELOAD_BACKEND_AUTO] = "auto",
+        [RELOAD_BACKEND_KDUMPCTL] = "kdumpctl",
+        [RELOAD_BACKEND_KDUMP_CONFIG] = "kdump-config",
+        [RELOAD_BACKEND_SUSE_KDUMP] = "suse-kdump",
+        [RELOAD_BACKEND_KEXEC] = "kexec",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(reload_backend_choice, ReloadBackendChoice);
+
 void config_init(Config *c) {
         assert(c);
 
@@ -76,6 +88,7 @@ void config_init(Config *c) {
                 .poll_interval = CONFIG_POLL_INTERVAL_DEFAULT,
                 .uevent_source = UEVENT_SOURCE_UDEV,
                 .wait_for_drmgr = CONFIG_WAIT_FOR_DRMGR_DEFAULT,
+                .reload_backend = RELOAD_BACKEND_AUTO,
                 .reload_timeout = CONFIG_RELOAD_TIMEOUT_DEFAULT,
         };
 }
@@ -242,6 +255,9 @@ int config_set(Config *c, const char *section, const char *key, const char *valu
                 case ITEM_BOOLEAN:
                         *(bool *) field = item->def;
                         break;
+                case ITEM_RELOAD_BACKEND:
+                        *(ReloadBackendChoice *) field = RELOAD_BACKEND_AUTO;
+                        break;
                 case ITEM_COMMAND:
                 case ITEM_PATH:
                 case ITEM_STRING:
@@ -271,6 +287,21 @@ int config_set(Config *c, const char *section, const char *key, const char *valu
                 if (b < 0)
                         return error_set(e, EINVAL, "%s=: expected 'yes' or 'no', got '%s'", key, value);
                 *(bool *) field = b;
+                return 0;
+        }
+
+        case ITEM_RELOAD_BACKEND: {
+                ReloadBackendChoice b = reload_backend_choice_from_string(value);
+
+                if (b < 0) {
+                        char names[128] = "";
+
+                        for (size_t i = 0; i < ELEMENTSOF(reload_backend_choice_table); i++)
+                                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                                         i > 0 ? ", " : "", reload_backend_choice_table[i]);
+                        return error_set(e, EINVAL, "%s=: expected one of %s, got '%s'", key, names, value);
+                }
+                *(ReloadBackendChoice *) field = b;
                 return 0;
         }
 

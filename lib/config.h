@@ -17,6 +17,7 @@
  *   UeventSource=udev|kernel
  *   WaitForDrmgr=yes|no
  *   [Reload]
+ *   ReloadBackend=auto|kdumpctl|kdump-config|suse-kdump|kexec
  *   ReloadCommand=
  *   ReloadTimeoutSec=120
  *   KexecKernel=
@@ -38,12 +39,25 @@ typedef enum UeventSource {
         _UEVENT_SOURCE_INVALID = -EINVAL,
 } UeventSource;
 
+/* Which reload backend runs (daemon/backend.c): auto picks the first distribution tool in PATH,
+ * else kexec; ReloadCommand= overrides them all. The names are the backends' names everywhere. */
+typedef enum ReloadBackendChoice {
+        RELOAD_BACKEND_AUTO,
+        RELOAD_BACKEND_KDUMPCTL,
+        RELOAD_BACKEND_KDUMP_CONFIG,
+        RELOAD_BACKEND_SUSE_KDUMP,
+        RELOAD_BACKEND_KEXEC,
+        _RELOAD_BACKEND_MAX,
+        _RELOAD_BACKEND_INVALID = -EINVAL,
+} ReloadBackendChoice;
+
 typedef struct Config {
         usec_t quiet;
         usec_t max_wait;
         usec_t poll_interval;
         UeventSource uevent_source;
         bool wait_for_drmgr;  /* a request lasts while drmgr holds its lock (lib/drmgr-lock.h) */
+        ReloadBackendChoice reload_backend;
 
         char *reload_command;  /* NULL: auto-detect */
         usec_t reload_timeout;
@@ -90,3 +104,5 @@ int config_set(Config *c, const char *section, const char *key, const char *valu
 
 const char *uevent_source_to_string(UeventSource s);
 UeventSource uevent_source_from_string(const char *s);
+const char *reload_backend_choice_to_string(ReloadBackendChoice c);
+ReloadBackendChoice reload_backend_choice_from_string(const char *s);

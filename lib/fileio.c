@@ -37,10 +37,8 @@ int path_join_root(const char *root, const char *path, char **ret) {
 
 int read_full_file_root(const char *root, const char *path, size_t max_size,
                         char **ret_data, size_t *ret_size, Error *e) {
-        _cleanup_free_ char *full = NULL, *buf = NULL;
+        _cleanup_free_ char *full = NULL;
         _cleanup_close_ int fd = -1;
-        size_t size = 0, allocated;
-        struct stat st;
         int r;
 
         r = path_join_root(root, path, &full);
@@ -50,6 +48,14 @@ int read_full_file_root(const char *root, const char *path, size_t max_size,
         fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return error_set(e, negative_errno(), "Cannot open %s: %m", full);
+        return read_full_fd(fd, full, max_size, ret_data, ret_size, e);
+}
+
+int read_full_fd(int fd, const char *full, size_t max_size, char **ret_data, size_t *ret_size, Error *e) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, allocated;
+        struct stat st;
+
         if (fstat(fd, &st) < 0)
                 return error_set(e, negative_errno(), "Cannot stat %s: %m", full);
 

@@ -30,6 +30,9 @@ int path_join_root(const char *root, const char *path, char **ret);
 int read_full_file_root(const char *root, const char *path, size_t max_size,
                         char **ret_data, size_t *ret_size, Error *e);
 
+/* The same from an open fd (not closed); full names it in the messages. */
+int read_full_fd(int fd, const char *full, size_t max_size, char **ret_data, size_t *ret_size, Error *e);
+
 /* The next entry of d (opened from dir, named in the message) in *ret: 1, or 0 at the end, or a
  * negative errno with e set. readdir() signals errors only through errno, so every caller would
  * otherwise repeat this dance. */

@@ -4,8 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "shell-words.h"
 #include "strv.h"
+
+/* How much of a bad line a message shows, quoted: the line may be anything. */
+#define SHOWN_MAX 100
 
 /* One word from *p into out (which has room for strlen(*p) + 1); *p moves past it. */
 static int next_word(const char **p, char *out, const char *what, const char *line, Error *e) {
@@ -23,8 +27,12 @@ static int next_word(const char **p, char *out, const char *what, const char *li
                         s = end + 1;
                 } else if (*s == '"') {
                         for (s++; *s != '"'; s++) {
-                                if (!*s)
-                                        return error_set(e, -EINVAL, "%s: unterminated \" in \"%s\"", what, line);
+                                if (!*s) {
+                                        char shown[SHOWN_MAX];
+
+                                        return error_set(e, -EINVAL, "%s: unterminated \" in \"%s\"", what,
+                                                         text_quote(line, shown, sizeof(shown)));
+                                }
                                 if (*s == '$' || *s == '`')
                                         return error_set(e, -EINVAL, "%s: %c at column %zu needs a shell",
                                                          what, *s, (size_t) (s - line) + 1);

@@ -130,6 +130,10 @@ static bool pred_idle(Test *t, const void *arg) {
         return strncmp(t->d.status, "idle", 4) == 0;
 }
 
+static bool pred_log(Test *t, const void *arg) {
+        return daemon_log_count(t, arg) > 0;
+}
+
 static bool pred_loads(Test *t, const void *arg) {
         return loads(t) >= *(const size_t *) arg;
 }
@@ -409,26 +413,51 @@ static void test_kexec_hotplug(Test *t) {
                 (void) status_is(t, "kexec_hotplug", "unused");
 }
 
-/* 3 (issue 14.3): Debian with a crash kernel loaded: the kexec command kdump-config recorded is
- * replayed, loading over the old image; kdump-config reload (unload first) is not run. */
-static void test_debian_loads_over(Test *t) {
-        char *cmd;
+/* Debian: kdump-config and systemctl in PATH, kdump-tools active, /sbin/kexec under the root (what
+ * kdump-config runs, and so what a replay runs), the lock file's path for fake-kdump-tool's
+ * "|lock=" and the directories down to /var/crash as root leaves them (0755: the test's umask may
+ * differ; the test's user stands in for root). */
+static bool setup_debian(Test *t, const char *loaded) {
+        _cleanup_free_ char *sbin = NULL, *kexec = NULL, *script = NULL, *lockpath = NULL, *lock = NULL;
 
-        if (!setup(t, (const char *[]) { "kdump-config", "kexec", "systemctl", NULL }, "1\n"))
-                return;
+        if (!setup(t, (const char *[]) { "kdump-config", "systemctl", NULL }, loaded))
+                return false;
         set_active(t, "kdump-tools.service", true);
         put(t, "etc/default/kdump-tools", "USE_KDUMP=1\nKDUMP_COREDIR=\"/var/crash\"\n");
-        if (asprintf(&cmd, "%s/bin/kexec -p --command-line=\"root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb\" "
-                     "--initrd=/var/lib/kdump/initrd.img /var/lib/kdump/vmlinuz\n", t->d.dir) < 0)
+        put(t, "var/crash/.keep", "");
+        sbin = harness_path_in(t->d.root, "sbin");
+        kexec = harness_path_in(t->d.root, "sbin/kexec");
+        lock = harness_path_in(t->d.root, "var/crash/kdump_lock");
+        if (asprintf(&script, "%s/tests/integration/fake-kdump-tool", daemon_runner_env()->srcdir) < 0 ||
+            asprintf(&lockpath, "%s.lockpath", t->d.log) < 0)
                 abort();
-        put(t, "var/crash/kexec_cmd", cmd);
-        free(cmd);
+        CHECK(&t->d, mkdir(sbin, 0755) == 0 && symlink(script, kexec) == 0, "cannot make %s: %m", kexec);
+        CHECK(&t->d, harness_write_text(lockpath, lock) >= 0, "cannot write %s", lockpath);
+        for (const char *const *d = (const char *const[]) { "", "var", "var/crash", NULL }; *d; d++) {
+                _cleanup_free_ char *dir = harness_path_in(t->d.root, *d);
+
+                CHECK(&t->d, chmod(dir, 0755) == 0, "chmod %s: %m", dir);
+        }
+        return !t->d.failed;
+}
+
+#define RECORD "/sbin/kexec -p --command-line=\"root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb\" " \
+               "--initrd=/var/lib/kdump/initrd.img /var/lib/kdump/vmlinuz\n"
+#define REPLAYED "kexec|-p|--command-line=root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb|" \
+                 "--initrd=/var/lib/kdump/initrd.img|/var/lib/kdump/vmlinuz|loaded=1"
+
+/* 3 (issue 14.3, issue 19.16): Debian with a crash kernel loaded: the kexec command kdump-config
+ * recorded is replayed, loading over the old image, with kdump-config's own kexec and under its
+ * try-reload lock; kdump-config reload (unload first) is not run. */
+static void test_debian_loads_over(Test *t) {
+        if (!setup_debian(t, "1\n"))
+                return;
+        put(t, "var/crash/kexec_cmd", RECORD);
 
         if (!start_daemon(t, "", false) || !request_reload(t) || !wait_loads(t, 1, "the requested reload"))
                 return;
-        CHECK(&t->d, calls(t, "kexec|-p|--command-line=root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb|"
-                          "--initrd=/var/lib/kdump/initrd.img|/var/lib/kdump/vmlinuz|loaded=1") == 1,
-              "the recorded kexec command was not replayed over the loaded image");
+        CHECK(&t->d, calls(t, REPLAYED) == 1, "the recorded kexec command was not replayed over the loaded image");
+        CHECK(&t->d, calls(t, REPLAYED "|lock=held") == 1, "the replay did not hold kdump-config's kdump_lock");
         CHECK(&t->d, calls(t, "kdump-config|") == 0, "kdump-config ran (reload unloads first)");
 
         /* Nothing loaded: kdump-config load (which refuses while one is loaded). */
@@ -442,7 +471,85 @@ static void test_debian_loads_over(Test *t) {
         if (!request_reload(t) || !wait_loads(t, 3, "a reload without a usable record"))
                 return;
         CHECK(&t->d, calls(t, "kdump-config|reload|loaded=1") == 1, "no kdump-config reload without a usable record");
+        /* The negative control of "lock=held": kdump-config runs without it (its try-reload takes it). */
+        CHECK(&t->d, calls(t, "kdump-config|reload|loaded=1|lock=free") == 1, "the lock probe says held for kdump-config");
         CHECK(&t->d, daemon_log_count(t, "Cannot load over the old crash kernel") == 1, "the fallback was not logged");
+}
+
+/* A record the replay must refuse: kdump-config reload runs instead, the notice says why (once,
+ * on one line), and nothing the record named ran. */
+static bool refused(Test *t, size_t n, const char *why) {
+        char what[256];
+
+        snprintf(what, sizeof(what), "the reload after a record refused for \"%s\"", why);
+        if (!request_reload(t) || !wait_loads(t, n, what))
+                return false;
+        return CHECK(&t->d, calls(t, "kdump-config|reload|loaded=1") == n - 1, "no kdump-config reload after %s", what) &&
+               CHECK(&t->d, calls(t, "kexec|") == 1, "the record was replayed after %s", what) &&
+               CHECK(&t->d, daemon_log_count(t, why) == 1, "the notice does not say \"%s\" once", why);
+}
+
+/* 11 (issue 19.1, 19.15): what Debian's replay runs comes from no file another user can write: a
+ * planted record naming another program runs kdump-config's kexec with its arguments (or nothing);
+ * a group-writable record, one in a world-writable directory (Ubuntu's /var/crash), a symbolic
+ * link, a FIFO (which blocked the event loop) and a command that is no panic load are refused;
+ * a multi-line record gives one line in the log. Reproduced on a581995: the planted program ran,
+ * the rest were replayed, and the FIFO hung the daemon. */
+static void test_debian_untrusted_record(Test *t) {
+        _cleanup_free_ char *evil = in_dir(t, "evil/kexec"), *evil_dir = in_dir(t, "evil"), *marker = in_dir(t, "evil.ran");
+        _cleanup_free_ char *record = harness_path_in(t->d.root, "var/crash/kexec_cmd"), *crash = NULL;
+        _cleanup_free_ char *planted = NULL, *text = NULL;
+
+        if (!setup_debian(t, "1\n"))
+                return;
+        crash = harness_path_in(t->d.root, "var/crash");
+        if (mkdir(evil_dir, 0755) < 0 || asprintf(&text, "#!/bin/sh\ntouch '%s'\n", marker) < 0 ||
+            harness_write_text(evil, text) < 0 || chmod(evil, 0755) < 0 ||
+            asprintf(&planted, "%s -p --command-line=\"x\" /var/lib/kdump/vmlinuz\n", evil) < 0)
+                abort();
+        put(t, "var/crash/kexec_cmd", planted);
+        if (!start_daemon(t, "", false) || !request_reload(t) || !wait_loads(t, 1, "the reload with a planted record"))
+                return;
+        CHECK(&t->d, access(marker, F_OK) < 0, "the program the record named ran: %s", evil);
+        CHECK(&t->d, calls(t, "kexec|-p|--command-line=x|/var/lib/kdump/vmlinuz|loaded=1") == 1,
+              "kdump-config's kexec did not load the record's arguments");
+
+        /* Group-writable, as a record another user could have written. */
+        put(t, "var/crash/kexec_cmd", RECORD);
+        CHECK(&t->d, chmod(record, 0664) == 0, "chmod: %m");
+        if (!refused(t, 2, "kexec_cmd is writable by its group"))
+                return;
+
+        /* A root-owned record in a world-writable, sticky directory: anyone may have put it there. */
+        put(t, "var/crash/kexec_cmd", RECORD);
+        CHECK(&t->d, chmod(crash, 01777) == 0, "chmod: %m");
+        if (!refused(t, 3, "/var/crash is writable by others (mode 1777)"))
+                return;
+        CHECK(&t->d, chmod(crash, 0755) == 0, "chmod: %m");
+
+        /* A link, even to a trusted file. */
+        put(t, "var/lib/kdump/record", RECORD);
+        CHECK(&t->d, unlink(record) == 0 && symlink("../lib/kdump/record", record) == 0, "symlink: %m");
+        if (!refused(t, 4, "kexec_cmd is a symbolic link"))
+                return;
+
+        /* A kexec command that does more than a panic load (-f: boot it now). */
+        CHECK(&t->d, unlink(record) == 0, "unlink: %m");
+        put(t, "var/crash/kexec_cmd", "/sbin/kexec -p -f /var/lib/kdump/vmlinuz\n");
+        if (!refused(t, 5, "not a kexec -p load (an option that is not part of a panic load)"))
+                return;
+
+        /* Two lines, the second a journal priority: the notice stays one line. */
+        put(t, "var/crash/kexec_cmd", "/sbin/kexec -p \"x\n<0>injected\n");
+        if (!refused(t, 6, "kexec_cmd is more than one line"))
+                return;
+        CHECK(&t->d, daemon_log_count(t, "\n<0>injected") == 0, "the record's second line reached the log as a line");
+
+        /* A FIFO: refused without waiting for a writer; the event loop goes on. */
+        CHECK(&t->d, unlink(record) == 0 && mkfifo(record, 0600) == 0, "mkfifo: %m");
+        if (!refused(t, 7, "kexec_cmd is not a regular file"))
+                return;
+        (void) status_is(t, "reload_backend", "kdump-config");
 }
 
 /* 4 (issue 11.11): kdump turned off (Debian USE_KDUMP=0; kdump.service inactive): no reload, no
@@ -488,19 +595,74 @@ static void test_gate_debian(Test *t) {
               "USE_KDUMP=0 was not logged once");
 }
 
-/* 5 (issue 11.12): SUSE (kdumptool in PATH) has a backend: the daemon runs, with load.sh. */
+/* A copy of fake-kdump-tool at path under the root (a copy: a link would be refused), mode 0755 or
+ * as given, its directories 0755. */
+static void put_tool_copy(Test *t, const char *path, mode_t mode) {
+        _cleanup_free_ char *script = NULL, *text = NULL, *full = harness_path_in(t->d.root, path);
+
+        if (asprintf(&script, "%s/tests/integration/fake-kdump-tool", daemon_runner_env()->srcdir) < 0 ||
+            !(text = harness_read_all(script, NULL)))
+                abort();
+        put(t, path, text);
+        CHECK(&t->d, chmod(full, mode) == 0, "chmod %s: %m", full);
+        for (char *slash = strrchr(full, '/'); slash && slash > full + strlen(t->d.root); slash = strrchr(full, '/')) {
+                *slash = 0;
+                CHECK(&t->d, chmod(full, 0755) == 0, "chmod %s: %m", full);
+        }
+}
+
+/* 5 (issue 11.12, issue 19.3): SUSE (kdumptool in PATH) has a backend: load.sh where that SUSE
+ * installs it (/lib/kdump before kdump 1.0, /usr/lib/kdump since), run as its own udev rule runs
+ * it (load-once.sh: no --update, under flock /var/run/kdump.lock). Reproduced on a581995: only
+ * /usr/lib/kdump/load.sh --update was tried, so old SLES never reloaded. Negative controls: none
+ * installed, one others can write. */
 static void test_suse(Test *t) {
-        if (!setup(t, (const char *[]) { "kdumptool", NULL }, "1\n") || !start_daemon(t, "", false))
+        _cleanup_free_ char *lockpath = NULL, *lock = NULL, *old = NULL;
+        size_t n;
+
+        if (!setup(t, (const char *[]) { "kdumptool", "systemctl", NULL }, "1\n"))
                 return;
-        CHECK(&t->d, daemon_log_count(t, "Reload command (suse-kdump): /usr/lib/kdump/load.sh --update") == 1,
-              "no SUSE backend");
+        set_active(t, "kdump.service", true);
+        put(t, "var/run/.keep", "");
+        lock = harness_path_in(t->d.root, "var/run/kdump.lock");
+        if (asprintf(&lockpath, "%s.lockpath", t->d.log) < 0 || harness_write_text(lockpath, lock) < 0)
+                abort();
+        if (!start_daemon(t, "", false))
+                return;
+        CHECK(&t->d, daemon_log_count(t, "Reload command (suse-kdump): load.sh") == 1, "no SUSE backend");
+
+        /* None installed: a failed reload that says why (and is retried). */
+        if (!request_reload(t) || !wait_for(t, pred_log, "No usable load.sh (/usr/lib/kdump/load.sh or /lib/kdump/load.sh)",
+                                            "the failure without load.sh"))
+                return;
+        CHECK(&t->d, loads(t) == 0, "something ran without load.sh");
+
+        /* SLES 12 and 15 up to SP3: /lib/kdump. */
+        put_tool_copy(t, "lib/kdump/load.sh", 0755);
+        n = 1;
+        if (!request_reload(t) || !wait_for(t, pred_loads, &n, "the reload with /lib/kdump/load.sh") ||
+            !wait_for(t, pred_idle, NULL, "idle"))
+                return;
+        CHECK(&t->d, calls(t, "load.sh|loaded=1|lock=held") == loads(t), "not load.sh without --update under kdump.lock");
+
+        /* kdump 1.0's /usr/lib/kdump; one others can write is refused. */
+        old = harness_path_in(t->d.root, "lib/kdump/load.sh");
+        CHECK(&t->d, unlink(old) == 0, "unlink: %m");
+        put_tool_copy(t, "usr/lib/kdump/load.sh", 0775);
+        n = loads(t);
+        if (!request_reload(t) || !wait_for(t, pred_log, "usr/lib/kdump/load.sh is writable by its group",
+                                            "the refusal of a group-writable load.sh"))
+                return;
+        CHECK(&t->d, loads(t) == n, "a group-writable load.sh ran");
+        put_tool_copy(t, "usr/lib/kdump/load.sh", 0755);
+        n++;
+        if (!request_reload(t) || !wait_for(t, pred_loads, &n, "the reload with /usr/lib/kdump/load.sh"))
+                return;
+        CHECK(&t->d, calls(t, "load.sh|loaded=1|lock=held") == loads(t), "/usr/lib/kdump/load.sh did not run as the rule runs it");
 }
 
 /* 6 (issue 11.3): a reload past ReloadTimeoutSec= that has unloaded the crash kernel is not killed
  * before it loads; once it has loaded, it is; the retry reloads. */
-static bool pred_log(Test *t, const void *arg) {
-        return daemon_log_count(t, arg) > 0;
-}
 
 static bool pred_file(Test *t, const void *arg) {
         return access(arg, F_OK) == 0;
@@ -579,6 +741,59 @@ static void test_stop_extends(Test *t) {
         }
 }
 
+/* 12 (issue 19.16): KexecKernel= where a distribution tool is installed is said to be unused, once at
+ * start; ReloadBackend=kexec makes it the reload. Negative control: with kexec in force, no such
+ * notice. */
+static void test_reload_backend_key(Test *t) {
+        const char *unused = "KexecKernel=, KexecInitrd= and KexecAppend= are not used by the kdumpctl backend";
+
+        if (!setup(t, (const char *[]) { "kdumpctl", "kexec", "systemctl", NULL }, "1\n"))
+                return;
+        set_active(t, "kdump.service", true);
+        if (!start_daemon(t, "[Reload]\nKexecKernel=/k\nKexecAppend=console=hvc0\n", false) || !request_reload(t) ||
+            !wait_loads(t, 1, "the reload with a tool in PATH"))
+                return;
+        CHECK(&t->d, calls(t, "kdumpctl|reload|") == 1, "not kdumpctl reload");
+        CHECK(&t->d, daemon_log_count(t, unused) == 1, "the unused Kexec* keys were not said once");
+        if (!reconfigure(t))
+                return;
+        CHECK(&t->d, daemon_log_count(t, unused) == 1, "said again on SIGHUP");
+
+        stop_daemon(t);
+        t->d.exited = false, t->d.ready = false, t->notify[0] = 0;
+        if (!start_daemon(t, "[Reload]\nReloadBackend=kexec\nKexecKernel=/k\nKexecAppend=console=hvc0\n", false) ||
+            !status_is(t, "reload_backend", "kexec") || !request_reload(t) ||
+            !wait_loads(t, 2, "the reload with ReloadBackend=kexec"))
+                return;
+        CHECK(&t->d, calls(t, "kexec|-p|/k|--append=console=hvc0|") == 1, "ReloadBackend=kexec did not load KexecKernel=");
+        /* daemon.stderr starts anew with each start. */
+        CHECK(&t->d, daemon_log_count(t, "are not used by") == 0, "the notice came with kexec in force");
+}
+
+/* 13 (issue 19.16): a config error at start does not leave the host without a reloader (the
+ * distribution's rules are masked): the daemon starts with the defaults, says what and where
+ * (file:line) as an error, and reloads; on SIGHUP the previous configuration stays. Reproduced on
+ * a581995: the daemon exited. */
+static void test_config_error_at_start(Test *t) {
+        if (!setup(t, (const char *[]) { "kdumpctl", "systemctl", NULL }, "1\n"))
+                return;
+        set_active(t, "kdump.service", true);
+        if (!start_daemon(t, "[Reload]\nReloadTimeoutSec=soon\n", false) || !request_reload(t) ||
+            !wait_loads(t, 1, "the reload with the default configuration"))
+                return;
+        CHECK(&t->d, daemon_log_count(t, "<3>") >= 1 &&
+              daemon_log_count(t, "kdump-settle.conf:2: ReloadTimeoutSec=: invalid time span 'soon'; starting with "
+                               "the default configuration instead.") == 1,
+              "the error was not logged as an error naming file:line");
+        CHECK(&t->d, calls(t, "kdumpctl|reload|") == 1, "no reload with the defaults");
+        (void) status_is(t, "reload_backend", "kdumpctl");
+
+        kill(t->d.pid, SIGHUP);
+        if (!wait_for(t, pred_log, "Keeping the previous configuration.", "SIGHUP with the bad file"))
+                return;
+        CHECK(&t->d, !t->d.exited, "the daemon exited on SIGHUP");
+}
+
 /* --- main ------------------------------------------------------------------------------------- */
 
 static void test_init(Test *t, const char *name) {
@@ -600,11 +815,14 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "Debian: loaded, the recorded kexec command loads over the old image; else load / reload", test_debian_loads_over },
         { "gate: kdump.service inactive: skipped, logged once, no failure; active again: reloads", test_gate },
         { "gate: Debian USE_KDUMP=0: skipped", test_gate_debian },
-        { "SUSE: kdumptool in PATH gives the load.sh --update backend", test_suse },
+        { "SUSE: load.sh where that SUSE has it, without --update, under kdump.lock; refused where others can write", test_suse },
         { "timeout: not killed while unloaded; killed once loaded; retried", test_timeout_unloaded },
         { "timeout: killed at twice the timeout when it never loads; retried", test_timeout_hard_limit },
         { "stop during a reload: EXTEND_TIMEOUT_USEC= covers the reload's hard limit", test_stop_extends },
         { "kexec fallback: --hotplug where kernel and kexec have it; status kexec_hotplug; SIGHUP asks again", test_kexec_hotplug },
+        { "Debian: only a root-written, one-line panic-load record is replayed, with kdump-config's kexec", test_debian_untrusted_record },
+        { "ReloadBackend=kexec loads KexecKernel= beside kdumpctl; unused Kexec* keys said once", test_reload_backend_key },
+        { "a config error at start: the defaults, an error naming file:line, reloads; SIGHUP keeps them", test_config_error_at_start },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-reload-backends", .timeout_sec = 240)

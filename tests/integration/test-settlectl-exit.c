@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "dt-blob.h"
 #include "fake-root.h"
@@ -91,7 +92,7 @@ int main(void) {
         out_path = harness_path_in(root, "ctl.out");
         dtb = harness_path_in(root, "memory.dtb");
 
-        printf("1..12\n");
+        printf("1..14\n");
         /* Usage errors. */
         expect(2, "no command", ARGS("--json"));
         expect(2, "unknown command", ARGS("explode"));
@@ -110,6 +111,25 @@ int main(void) {
         expect(1, "check, they disagree", ARGS("check"));
         lpar(4, 4);
         expect(0, "dump-dt", ARGS("dump-dt", dtb));
+        /* Issue 19.16: a link planted where dump-dt writes names what root would overwrite. */
+        {
+                char *victim = harness_path_in(root, "victim"), *link = harness_path_in(root, "link.dtb"), *text;
+
+                if (harness_write_text(victim, "keep\n") < 0 || symlink(victim, link) < 0)
+                        abort();
+                expect(2, "dump-dt onto a symbolic link", ARGS("dump-dt", link));
+                text = harness_read_all(victim, NULL);
+                n_tests++;
+                if (text && strcmp(text, "keep\n") == 0)
+                        printf("ok %u - dump-dt left the link's target alone\n", n_tests);
+                else {
+                        printf("not ok %u - dump-dt wrote through the link into %s\n", n_tests, victim);
+                        any_failed = true;
+                }
+                free(text);
+                free(victim);
+                free(link);
+        }
 
         (void) fake_root_remove(root);
         free(out_path);

@@ -20,13 +20,15 @@ unit_tests = \
 	tests/unit/test-escape \
 	tests/unit/test-hexdecoct \
 	tests/unit/test-kexec-hotplug \
+	tests/unit/test-kexec-record \
 	tests/unit/test-loaded-state \
 	tests/unit/test-memory-uevent \
 	tests/unit/test-settle \
 	tests/unit/test-shell-words \
 	tests/unit/test-startup \
 	tests/unit/test-strv \
-	tests/unit/test-time-util
+	tests/unit/test-time-util \
+	tests/unit/test-trusted-file
 
 if ENABLE_TESTS
 check_PROGRAMS += $(unit_tests)
@@ -55,6 +57,14 @@ tests_unit_test_shell_words_SOURCES = tests/unit/test-shell-words.c
 tests_unit_test_shell_words_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_shell_words_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_shell_words_LDADD = $(UNIT_LDADD)
+tests_unit_test_kexec_record_SOURCES = tests/unit/test-kexec-record.c
+tests_unit_test_kexec_record_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_kexec_record_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_kexec_record_LDADD = $(UNIT_LDADD)
+tests_unit_test_trusted_file_SOURCES = tests/unit/test-trusted-file.c
+tests_unit_test_trusted_file_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_trusted_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_trusted_file_LDADD = $(UNIT_LDADD)
 tests_unit_test_kexec_hotplug_SOURCES = tests/unit/test-kexec-hotplug.c
 tests_unit_test_kexec_hotplug_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_kexec_hotplug_CFLAGS = $(UNIT_CFLAGS)

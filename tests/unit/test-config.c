@@ -33,6 +33,7 @@ static void assert_config_equal(const Config *a, const Config *b) {
         assert_int_equal(a->poll_interval, b->poll_interval);
         assert_int_equal(a->uevent_source, b->uevent_source);
         assert_int_equal(a->wait_for_drmgr, b->wait_for_drmgr);
+        assert_int_equal(a->reload_backend, b->reload_backend);
         assert_int_equal(a->reload_timeout, b->reload_timeout);
         assert_str_or_null(a->reload_command, b->reload_command);
         assert_str_or_null(a->kexec_kernel, b->kexec_kernel);
@@ -53,6 +54,7 @@ static void config_init_nondefault(Config *c) {
                                "UeventSource=kernel\n"
                                "WaitForDrmgr=no\n"
                                "[Reload]\n"
+                               "ReloadBackend=kexec\n"
                                "ReloadCommand=/bin/true\n"
                                "ReloadTimeoutSec=7min\n"
                                "KexecKernel=/boot/k\n"
@@ -106,6 +108,7 @@ static void test_every_key_good(void **state) {
                                "PollIntervalSec=1ms\n"
                                "UeventSource=kernel\n"
                                "[Reload]\n"
+                               "ReloadBackend=suse-kdump\n"
                                "ReloadCommand=/usr/sbin/kdump-config  reload\n"
                                "ReloadTimeoutSec=45\n"
                                "KexecKernel=/boot/vmlinux\n"
@@ -118,6 +121,7 @@ static void test_every_key_good(void **state) {
         assert_int_equal(c.poll_interval, USEC_PER_MSEC);
         assert_int_equal(c.uevent_source, UEVENT_SOURCE_KERNEL);
         assert_int_equal(c.reload_timeout, 45 * USEC_PER_SEC);
+        assert_int_equal(c.reload_backend, RELOAD_BACKEND_SUSE_KDUMP);
         /* stored as given, inner spaces included */
         assert_string_equal(c.reload_command, "/usr/sbin/kdump-config  reload");
         assert_string_equal(c.kexec_kernel, "/boot/vmlinux");
@@ -192,6 +196,8 @@ static void test_every_key_bad(void **state) {
                 { "Settle", "UeventSource", "UDEV", "UeventSource=: expected 'udev' or 'kernel', got 'UDEV'" },
                 { "Settle", "WaitForDrmgr", "maybe", "WaitForDrmgr=: expected 'yes' or 'no', got 'maybe'" },
                 { "Settle", "WaitForDrmgr", "yess", "WaitForDrmgr=: expected 'yes' or 'no', got 'yess'" },
+                { "Reload", "ReloadBackend", "kdump", "ReloadBackend=: expected one of auto, kdumpctl, kdump-config, "
+                  "suse-kdump, kexec, got 'kdump'" },
                 { "Reload", "ReloadTimeoutSec", "2 fortnights", "ReloadTimeoutSec=: invalid time span '2 fortnights'" },
                 { "Reload", "KexecKernel", "vmlinux", "KexecKernel=: path is not absolute 'vmlinux'" },
                 { "Reload", "KexecKernel", "./boot/vmlinux", "KexecKernel=: path is not absolute './boot/vmlinux'" },
@@ -295,6 +301,7 @@ static void test_reset_by_empty_value(void **state) {
                                "UeventSource=\n"
                                "WaitForDrmgr=\n"
                                "[Reload]\n"
+                               "ReloadBackend=\n"
                                "ReloadCommand=\n"
                                "ReloadTimeoutSec=\n"
                                "KexecKernel=\n"

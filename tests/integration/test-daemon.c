@@ -526,7 +526,6 @@ static void test_retry(Test *t) {
         CHECK_LOG(t, 0, "Retrying the crash kernel reload.");
         CHECK_LOG(t, 0, "Crash kernel reloaded in");
 out:
-        free(ctl);
         blob_done(&before);
         blob_done(&after);
 }
@@ -1258,6 +1257,129 @@ out:
         blob_done(&after);
 }
 
+/* --- events during a reload (issue 22.9) ----------------------------------------------------- */
+
+/* What came while the slow reload ran has settled (past QuietSec=) with no other reload ended; it
+ * ends, and exactly one more follows (since status seq). */
+static bool end_slow_reload(Test *t, size_t seq, const char *what) {
+        daemon_run_watch(&t->d, AFTER_IDLE);
+        if (!CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) ended while the slow one still ran", n_calls(t)))
+                return false;
+        daemon_run_end_slow_reload(&t->d);
+        return wait_reloads(t, seq, 2, what);
+}
+
+/* The slow reload (for reason) read `slow`, the one after it (settled) `next`. */
+static void check_slow_and_next(Test *t, const char *reason, const Blob *slow, const char *slow_what, const Blob *next,
+                                const char *next_what) {
+        check_call(t, 0, reason, 0);
+        check_call(t, 1, "settled", 0);
+        check_copy(t, 1, slow, slow_what);
+        check_copy(t, 2, next, next_what);
+}
+
+/* A DLPAR add of 2 LMBs starts a reload that runs until the test lets it end; meanwhile a second
+ * DLPAR add of 2 more (4 uevents, then the DT replaced) comes. The running reload read the DT
+ * before them: exactly one more reload follows its end, and it loads the DT of the second add. */
+static void test_events_during_reload(Test *t) {
+        Blob before = {}, first = {}, second = {};
+        size_t seq;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        harness_lpar_dt(&first, 0, N_BOOT, N_HOT / 2, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        make_dt(&second, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        daemon_run_slow_next_reload(&t->d);
+        seq = status_seq(t);
+        if (!hot_add(t, N_BOOT, N_HOT / 2))
+                goto out;
+        harness_sleep_usec(3 * MSEC);
+        if (!write_dt(t, &first) || !daemon_run_wait_slow_reload(&t->d, WAIT_MAX))
+                goto out;
+
+        if (!hot_add(t, N_BOOT + N_HOT / 2, N_HOT / 2))
+                goto out;
+        harness_sleep_usec(3 * MSEC);
+        if (!write_dt(t, &second))
+                goto out;
+        if (!end_slow_reload(t, seq, "the slow reload and the one the events during it owe"))
+                goto out;
+        check_slow_and_next(t, "settled", &first, "the DT after the first add", &second,
+                            "the DT after the add during the reload");
+out:
+        blob_done(&before);
+        blob_done(&first);
+        blob_done(&second);
+}
+
+/* The late DT update of a stale-DT request, with no uevent of its own, while the reload at
+ * --max-wait-sec=1s (reason timeout) still runs: that reload read the stale DT, so exactly one more
+ * follows its end, and it loads the new DT. */
+static void test_dt_during_reload(Test *t) {
+        static const char *const extra[] = { "--max-wait-sec=1s", NULL };
+        Blob before = {}, after = {};
+        size_t seq;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, extra))
+                goto out;
+
+        daemon_run_slow_next_reload(&t->d);
+        seq = status_seq(t);
+        if (!hot_add(t, N_BOOT, N_HOT) || !daemon_run_wait_slow_reload(&t->d, WAIT_MAX) || !write_dt(t, &after))
+                goto out;
+        if (!end_slow_reload(t, seq, "the slow timeout reload and the one the DT update during it owes"))
+                goto out;
+        check_slow_and_next(t, "timeout", &before, "the stale DT", &after, "the DT updated during the reload");
+out:
+        blob_done(&before);
+        blob_done(&after);
+}
+
+/* drmgr's lock through the daemon (WaitForDrmgr= on, its default; the lock under --root=): a
+ * DLPAR add while drmgr holds it gives no reload until the release, then exactly one, of the new
+ * DT. */
+static void test_drmgr_hold(Test *t) {
+        Blob before = {}, after = {};
+        char *a_root = NULL;
+        size_t seq;
+        int lock = -1;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (asprintf(&a_root, "--root=%s", t->d.root) < 0)
+                abort();
+        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, (const char *const[]) { a_root, NULL }))
+                goto out;
+
+        lock = daemon_run_take_drmgr_lock(&t->d);
+        seq = status_seq(t);
+        if (lock < 0 || !dlpar_add(t, &after))
+                goto out;
+        if (!wait_for(t, pred_status_since, &(IdleAfter) { .since = seq, .busy = "waiting for drmgr" },
+                      "STATUS=waiting for drmgr"))
+                goto out;
+        daemon_run_watch(&t->d, 2 * AFTER_IDLE);
+        if (!CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) while drmgr held its lock", n_calls(t)))
+                goto out;
+
+        close(lock);
+        lock = -1;
+        if (!wait_reloads(t, seq, 1, "the release of drmgr's lock"))
+                goto out;
+        check_call(t, 0, "settled", 0);
+        check_copy(t, 1, &after, "the DT after the add");
+out:
+        if (lock >= 0)
+                close(lock);
+        free(a_root);
+        blob_done(&before);
+        blob_done(&after);
+}
+
 DAEMON_RUNNER_CASES(Test) tests[] = {
         { "burst: a DLPAR add and remove of 4 LMBs give one reload each, after the DT update", test_burst },
         { "retry: a failed reload is retried after 1 s, once", test_retry },
@@ -1278,6 +1400,9 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "crash_hotplug=1: the kernel updates the crash image, a hot-add reloads nothing", test_crash_hotplug },
         { "fadump with hotplug_ready=1: a hot-add reloads nothing", test_fadump_hotplug_ready },
         { "fadump: a hot-add re-registers it through /sys/kernel/fadump/registered, once", test_fadump_reregister },
+        { "events during a reload: a DLPAR add while one runs gives exactly one more reload, of the new DT", test_events_during_reload },
+        { "DT during a reload: the late DT update while the timeout reload runs gives exactly one more, of it", test_dt_during_reload },
+        { "drmgr's lock: a DLPAR add under it gives no reload while held, exactly one after the release", test_drmgr_hold },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "the integration test", .timeout_sec = 300, .umockdev = true,

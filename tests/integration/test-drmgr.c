@@ -97,14 +97,8 @@ static bool daemon_logged(Test *t, const char *text) {
 
 /* Takes drmgr's lock as drmgr does: F_SETLK, F_WRLCK, the whole file. */
 static bool take_lock(Test *t) {
-        _cleanup_free_ char *path = harness_path_in(t->d.root, DRMGR_LOCK_PATH + 1);
-        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-        int r = fake_root_write_file(t->d.root, DRMGR_LOCK_PATH + 1, "", 0);
-
-        if (!CHECK(&t->d, r >= 0, "cannot create %s: %s", path, strerror(-r)))
-                return false;
-        t->lock_fd = open(path, O_RDWR | O_CLOEXEC);
-        return CHECK(&t->d, t->lock_fd >= 0 && fcntl(t->lock_fd, F_SETLK, &fl) == 0, "cannot lock %s: %m", path);
+        t->lock_fd = daemon_run_take_drmgr_lock(&t->d);
+        return t->lock_fd >= 0;
 }
 
 static void release_lock(Test *t) {
@@ -178,6 +172,16 @@ static bool drmgr_command(Test *t, bool lock) {
         return true;
 }
 
+/* drmgr's release gives exactly one reload more, the n-th in all, "settled". */
+static bool release_after(Test *t, size_t n) {
+        release_lock(t);
+        if (!wait_reloads(t, n))
+                return false;
+        daemon_run_watch(&t->d, 500 * MSEC);
+        return CHECK(&t->d, n_reloads(t) == n, "%zu reloads after the release, expected %zu in all", n_reloads(t), n) &&
+               CHECK(&t->d, reload_reason_is(t, n, "settled"), "reload %zu's reason is not \"settled\"", n);
+}
+
 static void test_one_reload(Test *t) {
         if (!start(t, "yes", "20s") || !drmgr_command(t, true))
                 return;
@@ -186,12 +190,7 @@ static void test_one_reload(Test *t) {
                 return;
         CHECK(&t->d, t->saw_wait, "no STATUS=waiting for drmgr (pid %ld)", (long) getpid());
 
-        release_lock(t);
-        if (!wait_reloads(t, 1))
-                return;
-        daemon_run_watch(&t->d, 500 * MSEC);
-        CHECK(&t->d, n_reloads(t) == 1, "%zu reloads after the release, expected 1", n_reloads(t));
-        CHECK(&t->d, reload_reason_is(t, 1, "settled"), "the reload's reason is not \"settled\"");
+        release_after(t, 1);
 }
 
 static void test_switched_off(Test *t) {
@@ -225,6 +224,52 @@ static void test_max_wait(Test *t) {
         CHECK(&t->d, n_reloads(t) == 1, "%zu reloads after the late release, expected 1", n_reloads(t));
 }
 
+/* Whether the i-th reload (from 1) saw the DT with n_hot hot-added LMBs. */
+static bool reload_saw_dt(Test *t, unsigned i, unsigned n_hot) {
+        _cleanup_free_ char *name = NULL, *path = NULL, *data = NULL;
+        Blob b = {};
+        size_t size = 0;
+        bool same;
+
+        if (asprintf(&name, "reload.log.%u.dt", i) < 0)
+                abort();
+        path = daemon_run_path(&t->d, name);
+        data = harness_read_all(path, &size);
+        harness_lpar_dt(&b, 0, N_BOOT, n_hot, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        same = data && size == b.size && memcmp(data, b.data, size) == 0;
+        blob_done(&b);
+        return CHECK(&t->d, same, "reload %u did not see the DT with %u hot-added LMB(s)", i, n_hot);
+}
+
+/* A drmgr command that starts while the reload of an earlier request runs (issue 22.9): its
+ * requests come during that reload, whose end gives no reload while drmgr holds its lock, and
+ * exactly one after the release, of the command's final DT. */
+static void test_during_reload(Test *t) {
+        if (!start(t, "yes", "20s"))
+                return;
+        daemon_run_slow_next_reload(&t->d);
+        if (!request(t, 0) || !daemon_run_wait_slow_reload(&t->d, WAIT_MAX) || !take_lock(t))
+                return;
+        for (unsigned i = 1; i < N_STEPS; i++) {
+                if (!request(t, i))
+                        return;
+                daemon_run_watch(&t->d, STEP_GAP);
+        }
+
+        daemon_run_end_slow_reload(&t->d);
+        if (!wait_reloads(t, 1))
+                return;
+        daemon_run_watch(&t->d, 500 * MSEC);
+        if (!CHECK(&t->d, n_reloads(t) == 1, "%zu reload(s) while drmgr held its lock after the first, expected 1",
+                   n_reloads(t)))
+                return;
+        CHECK(&t->d, t->saw_wait, "no STATUS=waiting for drmgr (pid %ld)", (long) getpid());
+        reload_saw_dt(t, 1, 1);
+
+        if (release_after(t, 2))
+                reload_saw_dt(t, 2, N_STEPS);
+}
+
 static void test_init(Test *t, const char *name) {
         *t = (Test) { .lock_fd = -1 };
         t->testbed = daemon_run_init_testbed(&t->d, name, "reload.log", true);
@@ -242,6 +287,7 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "drmgr: 4 requests under its lock, no reload while held, exactly one after the release", test_one_reload },
         { "drmgr (negative control): the same with WaitForDrmgr=no reloads more than once", test_switched_off },
         { "drmgr hangs: the lock never released, one reload at MaxWaitSec= (hold-timeout)", test_max_wait },
+        { "drmgr during a reload: no reload while its lock is held after the running one, exactly one after the release", test_during_reload },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-drmgr", .timeout_sec = 120, .umockdev = true)

@@ -1,5 +1,6 @@
-# Included from Makefile.am: checks of the set-up scripts (.ci/deps).
+# Included from Makefile.am: checks of the set-up scripts (.ci/deps) and of the summing of the
+# suite's own scripts (tests/run-all --all, tests/e2e/check) over stubbed runs.
 if ENABLE_TESTS
-TESTS += tests/setup/test-deps
+TESTS += tests/setup/test-deps tests/setup/test-summaries
 endif
-EXTRA_DIST += tests/setup/test-deps .ci/deps .ci/run
+EXTRA_DIST += tests/setup/test-deps tests/setup/test-summaries .ci/deps .ci/run tests/run-all

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "alloc-util.h"
 #include "daemon-runner.h"
+#include "drmgr-lock.h"
 #include "fake-root.h"
 
 #define STOP_POLL (10 * MSEC)
@@ -141,6 +143,56 @@ void daemon_run_init(DaemonRun *d, const char *name, char *root, const char *log
 
 char *daemon_run_path(const DaemonRun *d, const char *name) {
         return harness_path_in(d->dir, name);
+}
+
+static bool file_exists(const char *path) {
+        struct stat st;
+
+        return stat(path, &st) == 0;  /* not access(): umockdev's preload does not redirect faccessat */
+}
+
+static char *slow_reload_file(const DaemonRun *d, const char *suffix) {
+        char *s;
+
+        if (asprintf(&s, "%s.slow.%s", d->log, suffix) < 0)
+                abort();
+        return s;
+}
+
+void daemon_run_slow_next_reload(DaemonRun *d) {
+        _cleanup_free_ char *ctl = NULL;
+
+        if (asprintf(&ctl, "%s.exit", d->log) < 0 || harness_write_text(ctl, "slow\n") < 0)
+                abort();
+}
+
+bool daemon_run_wait_slow_reload(DaemonRun *d, int64_t max) {
+        _cleanup_free_ char *pidfile = slow_reload_file(d, "pid");
+
+        return DAEMON_RUN_WAIT(d, max, file_exists(pidfile), "the slow reload to start");
+}
+
+void daemon_run_end_slow_reload(DaemonRun *d) {
+        _cleanup_free_ char *go = slow_reload_file(d, "go");
+
+        if (harness_write_text(go, "") < 0)
+                abort();
+}
+
+int daemon_run_take_drmgr_lock(DaemonRun *d) {
+        _cleanup_free_ char *path = harness_path_in(d->root, DRMGR_LOCK_PATH + 1);
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        int r = fake_root_write_file(d->root, DRMGR_LOCK_PATH + 1, "", 0), fd;
+
+        if (!CHECK(d, r >= 0, "cannot create %s: %s", path, strerror(-r)))
+                return -1;
+        fd = open(path, O_RDWR | O_CLOEXEC);
+        if (!CHECK(d, fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0, "cannot lock %s: %m", path)) {
+                if (fd >= 0)
+                        close(fd);
+                return -1;
+        }
+        return fd;
 }
 
 char *daemon_run_reload_command(const DaemonRun *d, const char *script) {

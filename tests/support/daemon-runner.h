@@ -102,6 +102,16 @@ char *daemon_run_path(const DaemonRun *d, const char *name);
 /* "--reload-command=" running tests/integration/SCRIPT with the case's log, which it records into. */
 char *daemon_run_reload_command(const DaemonRun *d, const char *script);
 
+/* record-reload's "slow" call: makes the next reload one (a "slow" line in its LOG.exit); waits up
+ * to max µs until it runs, failing the case past that; lets it end. */
+void daemon_run_slow_next_reload(DaemonRun *d);
+bool daemon_run_wait_slow_reload(DaemonRun *d, int64_t max);
+void daemon_run_end_slow_reload(DaemonRun *d);
+
+/* Takes drmgr's lock (DRMGR_LOCK_PATH under d->root) as drmgr does: F_SETLK, F_WRLCK, the whole
+ * file. Its fd, whose close releases it (as drmgr's exit does), or -1, failing the case. */
+int daemon_run_take_drmgr_lock(DaemonRun *d);
+
 /* The daemon with --config=DIR/kdump-settle.conf (created empty if missing), --runtime-dir=DIR/run,
  * --debug and the NULL-terminated extra, its output into DIR/err_name, in the environment envp
  * (NULL: ours, with NOTIFY_SOCKET at DIR/notify when the case has that socket). Its pid: nothing

@@ -23,6 +23,7 @@ unit_tests = \
 	tests/unit/test-kexec-record \
 	tests/unit/test-loaded-state \
 	tests/unit/test-memory-uevent \
+	tests/unit/test-set-id \
 	tests/unit/test-settle \
 	tests/unit/test-shell-words \
 	tests/unit/test-startup \
@@ -144,6 +145,11 @@ tests_unit_test_strv_SOURCES = tests/unit/test-strv.c
 tests_unit_test_strv_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_strv_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_strv_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_set_id_SOURCES = tests/unit/test-set-id.c
+tests_unit_test_set_id_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_set_id_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_set_id_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_time_util_SOURCES = tests/unit/test-time-util.c
 tests_unit_test_time_util_CPPFLAGS = $(TEST_CPPFLAGS)

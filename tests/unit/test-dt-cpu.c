@@ -177,6 +177,19 @@ static void test_set_id(void **state) {
         assert_int_not_equal(set_id_of(NULL, NULL, 0), id);
 }
 
+/* Sets of as many threads are told apart by which threads they are: a core at another id, and
+ * threads with the same count, sum and xor ({0, 3, 5, 6} against {1, 2, 4, 7}). */
+static void test_set_id_same_count(void **state) {
+        const uint32_t a[] = { 0, 1, 2, 3 }, shifted[] = { 8, 9, 10, 11 };
+        const uint32_t even[] = { 0, 3, 5, 6 }, odd[] = { 1, 2, 4, 7 };
+        const uint32_t *const na[] = { a }, *const nshifted[] = { shifted };
+        const uint32_t *const neven[] = { even }, *const nodd[] = { odd };
+        const size_t s4[] = { 4 };
+
+        assert_int_not_equal(set_id_of(na, s4, 1), set_id_of(nshifted, s4, 1));
+        assert_int_not_equal(set_id_of(neven, s4, 1), set_id_of(nodd, s4, 1));
+}
+
 static void test_build_errors(void **state) {
         const uint32_t a[] = { 0, 1 }, b[] = { 2, 1 };
         _cleanup_dt_cpus_ DtCpus c = {};
@@ -342,6 +355,7 @@ int main(void) {
                 cmocka_unit_test(test_servers_malformed),
                 cmocka_unit_test(test_build_sorted),
                 cmocka_unit_test(test_set_id),
+                cmocka_unit_test(test_set_id_same_count),
                 cmocka_unit_test(test_build_errors),
                 cmocka_unit_test(test_too_many_nodes),
                 cmocka_unit_test_setup_teardown(test_load_pseries, fake_cpus_root_setup, fake_cpus_root_teardown),

@@ -262,6 +262,41 @@ static void test_set_id_follows_present_lmbs(void **state) {
         assert_int_equal(set_id_v1(lmbs, ELEMENTSOF(lmbs)), base_id);
 }
 
+/* Runs of equal lengths at different bases are different sets: the id hashes where each run is,
+ * not only how long (LMBs {0-3,5} against {0-3,6}, and bases that differ only above bit 32), the
+ * same in both formats. */
+static void test_set_id_run_bases(void **state) {
+        static const uint64_t second[] = { 5, 6, 16, 32 };  /* LMB 16 is at 4 GiB, 32 at 8 GiB */
+        static const TestLmbSet low[] = { { .n_lmbs = 4, .base = 0, .flags = DRCONF_MEM_ASSIGNED } };
+        static const TestLmbSet high[] = { { .n_lmbs = 4, .base = 4 * LMB, .flags = DRCONF_MEM_ASSIGNED } };
+        _cleanup_dt_memory_ DtMemory ml = {}, mh = {};
+        uint64_t ids[ELEMENTSOF(second)];
+        Error e = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(second); i++) {
+                const TestLmbSet sets[] = {
+                        { .n_lmbs = 4, .base = 0,                 .flags = DRCONF_MEM_ASSIGNED },
+                        { .n_lmbs = 1, .base = second[i] * LMB, .flags = DRCONF_MEM_ASSIGNED },
+                };
+                _cleanup_dt_memory_ DtMemory m1 = {}, m2 = {};
+                TestLmb lmbs[5];
+                size_t n;
+
+                assert_int_equal(parse_v2(sets, ELEMENTSOF(sets), LMB, &m2, &e), 0);
+                n = sets_to_lmbs(sets, ELEMENTSOF(sets), lmbs, ELEMENTSOF(lmbs));
+                assert_int_equal(parse_v1(lmbs, n, LMB, &m1, &e), 0);
+                assert_int_equal(m1.set_id, m2.set_id);
+                ids[i] = m2.set_id;
+                for (size_t j = 0; j < i; j++)
+                        assert_int_not_equal(ids[j], ids[i]);
+        }
+
+        /* One run moved whole: the same length at another base. */
+        assert_int_equal(parse_v2(low, 1, LMB, &ml, &e), 0);
+        assert_int_equal(parse_v2(high, 1, LMB, &mh, &e), 0);
+        assert_int_not_equal(ml.set_id, mh.set_id);
+}
+
 static void test_set_id_empty(void **state) {
         _cleanup_dt_memory_ DtMemory m1 = {}, m2 = {};
         TestLmb absent[] = { { .base = 0, .flags = 0 }, { .base = LMB, .flags = QEMU_BOOT_FLAGS } };
@@ -834,6 +869,7 @@ int main(void) {
                 cmocka_unit_test(test_v2_qemu_layout),
                 cmocka_unit_test(test_merge_v1_v2_equal),
                 cmocka_unit_test(test_set_id_follows_present_lmbs),
+                cmocka_unit_test(test_set_id_run_bases),
                 cmocka_unit_test(test_set_id_empty),
                 cmocka_unit_test(test_long_run_split),
                 cmocka_unit_test(test_v1_large),

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "dump-mode.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "kexec-record.h"
@@ -17,6 +20,8 @@
 
 #define DEBIAN_DEFAULTS "/etc/default/kdump-tools"
 #define DEBIAN_COREDIR_DEFAULT "/var/crash"
+/* `systemctl is-active` answers in milliseconds; a systemd busy for longer is asked again later. */
+#define UNIT_GATE_TIMEOUT_MSEC (10 * 1000)
 
 /* A value of the defaults file; *ret NULL when the file or the assignment is missing. */
 static int defaults_value(const char *root, const char *file, const char *key, char **ret, Error *e) {
@@ -51,16 +56,16 @@ static const char *const suse_load_sh[] = { "/usr/lib/kdump/load.sh", "/lib/kdum
  * KDUMP_COREDIR/kexec_cmd: replayed, it reads the current memory layout. Only its arguments are
  * replayed, with kdump-config's own kexec, under its try-reload lock, and only from a record no
  * one but root can have written: on Ubuntu /var/crash is world-writable (apport). Nothing
- * loaded: `load`. A missing, untrusted or unusable record: `reload`, as before. */
+ * loaded: nothing (the gate closes). A missing, untrusted or unusable record: `reload`, as before. */
 static int debian_prepare(const ReloadBackend *b, const char *root, const char * const **ret_words,
                           char ***ret_argv, char **ret_lock, Error *ret_error) {
-        static const char * const load[] = { "kdump-config", "load", NULL };
         _cleanup_free_ char *coredir = NULL, *path = NULL, *lock = NULL, *text = NULL, *kexec = NULL;
         Error e = {};
         int r;
 
+        /* The gate closes then (reload_backend_gate()): kdump-tools' rule reloads only a loaded one. */
         if (crash_kernel_loaded(root) == 0) {
-                *ret_words = load;
+                *ret_words = b->argv;
                 return 0;
         }
 
@@ -129,13 +134,14 @@ static const ReloadBackend reload_backends[_RELOAD_BACKEND_MAX] = {
                 .id = RELOAD_BACKEND_KDUMP_CONFIG, .probe = "kdump-config",
                 .argv = (const char * const[]) { "kdump-config", "reload", NULL },
                 .gate_unit = "kdump-tools.service", .gate_defaults = DEBIAN_DEFAULTS, .loads_over_old = true,
-                .prepare = debian_prepare },
+                .reloads_loaded_only = true, .prepare = debian_prepare },
         /* SUSE: load.sh loads with kexec -p without unloading. kdumptool is in PATH, load.sh is not;
          * argv is what the log shows, suse_prepare() finds the real one. */
         [RELOAD_BACKEND_SUSE_KDUMP] = {
                 .id = RELOAD_BACKEND_SUSE_KDUMP, .probe = "kdumptool",
                 .argv = (const char * const[]) { "load.sh", NULL },
-                .gate_unit = "kdump.service", .loads_over_old = true, .prepare = suse_prepare },
+                .gate_unit = "kdump.service", .loads_over_old = true, .reloads_loaded_only = true,
+                .prepare = suse_prepare },
         /* KexecKernel=: built by reload_argv_resolve(). */
         [RELOAD_BACKEND_KEXEC] = { .id = RELOAD_BACKEND_KEXEC, .loads_over_old = true },
 };
@@ -166,48 +172,90 @@ int crash_kernel_loaded(const char *root) {
         return -1;
 }
 
-/* `systemctl is-active --quiet unit`: 1 active, 0 not, -1 when systemctl cannot tell. */
-static int unit_active(const char *unit) {
+/* The unit's ActiveState from `systemctl is-active UNIT`, which prints it (exit status 3 for any
+ * state but active and reloading): the gate for that state, why in buf. OPEN when nothing tells
+ * (no systemctl, no answer it could parse: the tool decides), DEFER when systemctl does not answer
+ * in time (systemd busy: ask again later). Runs in the reload's child, never on the event loop. */
+static KdumpGate unit_gate(const char *unit, char *buf, size_t size) {
         const char *path = getenv("PATH") ?: "/usr/bin:/bin";
         _cleanup_free_ char *copy = strdup(path);
-        char *saveptr = NULL, full[4096] = "";
-        int status;
+        char *saveptr = NULL, full[4096] = "", out[64];
+        struct pollfd p = { .events = POLLIN };
+        size_t n = 0;
+        int pipefd[2], status;
+        UnitActiveState state;
+        KdumpGate g;
+        Error e = {};
         pid_t pid;
 
         if (!copy)
-                return -1;
+                return KDUMP_GATE_OPEN;
         for (char *dir = strtok_r(copy, ":", &saveptr); dir; dir = strtok_r(NULL, ":", &saveptr)) {
                 snprintf(full, sizeof(full), "%s/systemctl", dir);
                 if (access(full, X_OK) == 0)
                         break;
                 full[0] = 0;
         }
-        if (!full[0])
-                return -1;  /* no systemd here: nothing tells */
+        if (!full[0] || pipe2(pipefd, O_CLOEXEC) < 0)
+                return KDUMP_GATE_OPEN;  /* no systemd here: nothing tells */
 
         pid = fork();
-        if (pid < 0)
-                return -1;
+        if (pid < 0) {
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return KDUMP_GATE_OPEN;
+        }
         if (pid == 0) {
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null >= 0) {
-                        (void) dup2(null, STDOUT_FILENO);
+                if (null >= 0)
                         (void) dup2(null, STDERR_FILENO);
-                }
-                execl(full, "systemctl", "is-active", "--quiet", unit, (char *) NULL);
+                (void) dup2(pipefd[1], STDOUT_FILENO);
+                execl(full, "systemctl", "is-active", unit, (char *) NULL);
                 _exit(127);
         }
-        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
-                return -1;
-        /* 0: active (or reloading); 3: inactive, failed, activating, or not installed. */
-        return WEXITSTATUS(status) == 0;
+        close(pipefd[1]);
+        p.fd = pipefd[0];
+        /* Bounded: a systemd that does not answer would otherwise hold the reload to its timeout. */
+        while (n < sizeof(out) - 1 && poll(&p, 1, UNIT_GATE_TIMEOUT_MSEC) > 0) {
+                ssize_t k = read(pipefd[0], out + n, sizeof(out) - 1 - n);
+                if (k <= 0)
+                        break;
+                n += (size_t) k;
+        }
+        out[n] = 0;
+        close(pipefd[0]);
+        (void) kill(pid, SIGKILL);  /* done, or too slow */
+        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) {
+                snprintf(buf, size, "systemctl is-active %s did not answer", unit);
+                return KDUMP_GATE_DEFER;
+        }
+        if (WEXITSTATUS(status) == 127 || unit_active_state_parse(out, unit, &state, &e) < 0)
+                return KDUMP_GATE_OPEN;
+        g = kdump_gate_from_unit_state(state);
+        snprintf(buf, size, "%s is %s", unit, unit_active_state_to_string(state));
+        return g < 0 ? KDUMP_GATE_OPEN : g;
 }
 
-const char *reload_backend_gate(const ReloadBackend *b, const char *root, char *buf, size_t size) {
-        if (!b)
-                return NULL;  /* ReloadCommand=: the administrator's command decides */
+/* Whether what the reload renews is there: fadump's registration, or a loaded crash kernel. 1
+ * yes, 0 no, -1 not known. */
+static int armed(const char *root, bool fadump) {
+        _cleanup_free_ char *text = NULL;
 
-        if (b->gate_defaults) {
+        if (!fadump)
+                return crash_kernel_loaded(root);
+        if (read_full_file_root(root, FADUMP_DIR "/registered", 64, &text, NULL, NULL) < 0)
+                return -1;
+        return text[0] == '0' && (text[1] == 0 || text[1] == '\n') ? 0 : 1;
+}
+
+KdumpGate reload_backend_gate(const ReloadBackend *b, const char *root, bool fadump_reregister, char *buf,
+                              size_t size) {
+        KdumpGate g;
+
+        if (!b && !fadump_reregister)
+                return KDUMP_GATE_OPEN;  /* ReloadCommand=: the administrator's command decides */
+
+        if (b && b->gate_defaults) {
                 _cleanup_free_ char *use = NULL;
                 Error e = {};
                 int r = defaults_value(root, b->gate_defaults, "USE_KDUMP", &use, &e);
@@ -216,12 +264,23 @@ const char *reload_backend_gate(const ReloadBackend *b, const char *root, char *
                 if (r >= 0 && (!use || !*use || strcmp(use, "0") == 0)) {
                         snprintf(buf, size, "kdump is turned off (USE_KDUMP=%s in %s)", use ? use : "",
                                  b->gate_defaults);
-                        return buf;
+                        return KDUMP_GATE_CLOSED;
                 }
         }
-        if (b->gate_unit && unit_active(b->gate_unit) == 0) {
-                snprintf(buf, size, "%s is not active", b->gate_unit);
-                return buf;
+        if (b && b->gate_unit) {
+                g = unit_gate(b->gate_unit, buf, size);
+                if (g != KDUMP_GATE_OPEN)
+                        return g;
         }
-        return NULL;
+        /* SUSE's rule re-registers fadump only while it is registered; kdump-tools' and SUSE's
+         * rules reload only a loaded crash kernel. */
+        if (fadump_reregister && armed(root, true) == 0) {
+                snprintf(buf, size, "firmware-assisted dump is not registered (/" FADUMP_DIR "/registered reads 0)");
+                return KDUMP_GATE_CLOSED;
+        }
+        if (!fadump_reregister && b->reloads_loaded_only && armed(root, false) == 0) {
+                snprintf(buf, size, "no crash kernel is loaded, and %s reloads only a loaded one", reload_backend_name(b));
+                return KDUMP_GATE_CLOSED;
+        }
+        return KDUMP_GATE_OPEN;
 }

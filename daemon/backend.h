@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "kdump-gate.h"
 
 /* The distributions' kdump tools as reload backends: how each is found, what it runs, which
  * service says kdump is on, and whether its load replaces the old image without unloading it
@@ -19,6 +20,7 @@ struct ReloadBackend {
         const char *gate_unit;       /* reload only while this systemd unit is active; NULL: always */
         const char *gate_defaults;   /* its shell defaults file; USE_KDUMP=0 there turns kdump off */
         bool loads_over_old;
+        bool reloads_loaded_only;    /* as the distribution's own rule: nothing loaded, nothing reloaded */
         /* If set, chooses the command at each reload from the state under root right then: fills
          * *ret_words (static) or *ret_argv (owned), and *ret_lock (owned, or NULL): the file under
          * root the distribution's own scripts flock, taken around the command. 0, or a negative
@@ -38,6 +40,11 @@ const ReloadBackend *reload_backend_find(const char *name);
 /* /sys/kernel/kexec_crash_loaded under root: 1 or 0, or -1 when it cannot be read. */
 int crash_kernel_loaded(const char *root);
 
-/* Whether kdump is on for b: NULL when it is (or when nothing tells: the tool decides then),
- * else why not, in buf. Runs `systemctl is-active`: call it in the reload's child. */
-const char *reload_backend_gate(const ReloadBackend *b, const char *root, char *buf, size_t size);
+/* Whether to reload now with b (NULL: ReloadCommand=), or with the daemon's own fadump
+ * re-registration in b's stead (b NULL: no distribution tool): OPEN when kdump is on (or when
+ * nothing tells: the tool decides then); CLOSED, why in buf, when it is off (USE_KDUMP=0, the unit
+ * inactive or failed), when a backend that reloads only a loaded crash kernel finds none, or when
+ * fadump is not registered; DEFER, why in buf, while the unit is in a transition. Runs
+ * `systemctl is-active`: call it in the reload's child. */
+KdumpGate reload_backend_gate(const ReloadBackend *b, const char *root, bool fadump_reregister, char *buf,
+                              size_t size);

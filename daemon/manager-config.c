@@ -174,11 +174,11 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
 
 /* The configuration as it would be now, without applying it. */
 static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **ret_backend,
-                       KexecHotplug *ret_hotplug) {
+                       const char **ret_gate_backend, KexecHotplug *ret_hotplug) {
         _cleanup_strv_free_ char **argv = NULL;
         KexecHotplug hotplug = KEXEC_HOTPLUG_UNUSED;
         bool starting = !m->reload_backend;
-        const char *backend = NULL;
+        const char *backend = NULL, *gate_backend;
         Config c;
         Error e = {};
         int r;
@@ -202,10 +202,13 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
         r = reload_argv_resolve(&c, m->root, getenv("PATH") ?: RELOAD_DEFAULT_PATH, &argv, &backend, &hotplug, &e);
         if (r < 0 && !(r == -ENOENT && m->fadump_registered))
                 goto fail;
-        if (m->fadump_registered && !c.reload_command && (!argv || strcmp(argv[0], "kdumpctl") != 0)) {
-                /* Only kdumpctl knows fadump; for the rest, re-register it ourselves. */
+        gate_backend = backend;
+        if (m->fadump_registered && !c.reload_command && (!backend || strcmp(backend, "kdumpctl") != 0)) {
+                /* kdumpctl re-registers fadump itself, and ReloadCommand= is the administrator's;
+                 * in the other tools' stead (they load a kexec crash kernel, which fadump does not
+                 * use), re-register it ourselves, gated as the tool would be. */
                 strv_free(TAKE_PTR(argv));
-                backend = "fadump re-registration";
+                backend = RELOAD_FADUMP_BACKEND;
                 hotplug = KEXEC_HOTPLUG_UNUSED;
         }
         if (argv) {
@@ -215,9 +218,13 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                         r = -ENOMEM;
                         goto fail;
                 }
-                log_info("Reload command (%s): %s", backend, line);
-        } else
-                log_info("Reload: %s.", backend);
+                log_info("Reload command (%s): %s%s", backend, line,
+                         m->fadump_registered && !c.reload_command ? " (it re-registers firmware-assisted dump)" : "");
+        } else if (gate_backend)
+                log_info("Reload: %s through %s, in %s's stead, run only when it would run.", backend,
+                         m->fadump_registered, gate_backend);
+        else
+                log_info("Reload: %s through %s.", backend, m->fadump_registered);
 
         if (starting && reload_backend_find(backend) != reload_backend_get(RELOAD_BACKEND_KEXEC) &&
             (c.kexec_kernel || c.kexec_initrd || c.kexec_append))
@@ -231,6 +238,7 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
         *ret = c;
         *ret_argv = TAKE_PTR(argv);
         *ret_backend = backend;
+        *ret_gate_backend = gate_backend;
         *ret_hotplug = hotplug;
         return 0;
 
@@ -240,7 +248,8 @@ fail:
 }
 
 int manager_load_config(Manager *m) {
-        return read_config(m, &m->config, &m->reload_argv, &m->reload_backend, &m->kexec_hotplug);
+        return read_config(m, &m->config, &m->reload_argv, &m->reload_backend, &m->reload_gate_backend,
+                           &m->kexec_hotplug);
 }
 
 SettleConfig manager_settle_config(const Manager *m) {
@@ -255,14 +264,14 @@ SettleConfig manager_settle_config(const Manager *m) {
 int manager_reconfigure(Manager *m) {
         SettleConfig timings;
         KexecHotplug hotplug;
-        const char *backend;
+        const char *backend, *gate_backend;
         char **argv = NULL;
         Config c;
         int r;
 
         r = manager_refresh_dump_mode(m, true);
         if (r >= 0)
-                r = read_config(m, &c, &argv, &backend, &hotplug);
+                r = read_config(m, &c, &argv, &backend, &gate_backend, &hotplug);
         if (r < 0) {
                 log_warning("Keeping the previous configuration.");
                 return r;
@@ -276,6 +285,7 @@ int manager_reconfigure(Manager *m) {
         strv_free(m->reload_argv);
         m->reload_argv = argv;
         m->reload_backend = backend;
+        m->reload_gate_backend = gate_backend;
         m->kexec_hotplug = hotplug;
         timings = manager_settle_config(m);
         settle_set_config(&m->settle, &timings);

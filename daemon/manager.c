@@ -42,6 +42,30 @@ usec_t manager_now(Manager *m) {
         return t;
 }
 
+/* The current request's resources by its uevents, for the log and the status: [0] capitalized,
+ * [1] not. One table, so that both say the same. */
+static const char *const *request_words(bool memory, bool cpus) {
+        static const char *const words[4][2] = {
+                { "Hot-plug", "hot-plug" },
+                { "Memory", "memory" },
+                { "CPUs", "CPU" },
+                { "Memory and CPUs", "memory and CPU" },
+        };
+
+        return words[memory | cpus << 1];
+}
+
+/* What a reload is, in the log: the daemon's fadump re-registration or a crash-kernel reload. */
+static const char *reload_noun(bool fadump, bool capital) {
+        if (fadump)
+                return capital ? "Firmware-assisted dump re-registration" : "firmware-assisted dump re-registration";
+        return capital ? "Crash kernel reload" : "crash kernel reload";
+}
+
+static const char *reload_verb(bool fadump) {
+        return fadump ? "re-registering firmware-assisted dump" : "reloading the crash kernel";
+}
+
 static void manager_set_status(Manager *m, const char *status) {
         if (strcmp(m->status, status) == 0)
                 return;
@@ -59,7 +83,8 @@ static void manager_update_status(Manager *m, usec_t now) {
                 manager_set_status(m, "idle");
                 break;
         case SETTLE_PHASE_COLLECTING:
-                manager_set_status(m, "collecting memory events");
+                snprintf(buf, sizeof(buf), "collecting %s events", request_words(m->request_memory, m->request_cpus)[1]);
+                manager_set_status(m, buf);
                 break;
         case SETTLE_PHASE_WAITING_DT:
                 manager_set_status(m, "waiting for device tree");
@@ -142,30 +167,41 @@ SettleVerdict manager_evaluate(Manager *m, uint64_t *ret_generation) {
         return v;
 }
 
+static void manager_save_state(Manager *m);
+
 static void on_reload_done(Reload *r, bool success, const char *how, void *userdata) {
         Manager *m = userdata;
         usec_t now = manager_now(m);
-        bool skipped = reload_skipped(r);  /* kdump is off: how says why */
+        KdumpGate gate = reload_gate(r);  /* not open: nothing ran, how says why */
+        bool fadump = reload_is_fadump(r);
 
-        /* The gate is logged when it closes and opens, not once per request. */
-        if (skipped && !m->kdump_gate_closed)
-                log_notice("Not reloading the crash kernel: %s. Memory hot-plug requests are "
-                           "dropped until it is back; its own start loads the current memory.", how);
-        else if (!skipped && m->kdump_gate_closed)
-                log_info("kdump is on again: reloading the crash kernel on memory hot-plug.");
-        m->kdump_gate_closed = skipped;
+        /* The gate is logged when it closes and opens, not once per request. A deferral (the
+         * kdump service in a transition) leaves it as it was. */
+        if (gate == KDUMP_GATE_CLOSED && !m->kdump_gate_closed)
+                log_notice("Not %s: %s. Hot-plug requests are dropped while that lasts; a crash kernel loaded "
+                           "later is built from the layout of then.", reload_verb(fadump), how);
+        else if (gate == KDUMP_GATE_OPEN && m->kdump_gate_closed)
+                log_info("The kdump gate is open again: %s on hot-plug.", reload_verb(fadump));
+        if (gate != KDUMP_GATE_DEFER)
+                m->kdump_gate_closed = gate == KDUMP_GATE_CLOSED;
 
         m->last_reload_duration = now - reload_started_at(r);
         m->last_reload_time = time(NULL);
-        m->last_reload_ok = success;
-        snprintf(m->last_reload_result, sizeof(m->last_reload_result), "%s%s", skipped ? "skipped: " : "",
-                 success && !skipped ? "success" : how);
+        /* A deferral is no failure: the request waits for the service. */
+        if (gate != KDUMP_GATE_DEFER)
+                m->last_reload_ok = success;
+        snprintf(m->last_reload_result, sizeof(m->last_reload_result), "%s%s",
+                 gate == KDUMP_GATE_CLOSED ? "skipped: " : gate == KDUMP_GATE_DEFER ? "deferred: " : "",
+                 success && gate == KDUMP_GATE_OPEN ? "success" : how);
         m->reload = reload_free(m->reload);
 
-        if (success && !skipped)
-                log_info("Crash kernel reloaded in %.1f ms.", (double) m->last_reload_duration / USEC_PER_MSEC);
+        if (gate == KDUMP_GATE_DEFER)
+                log_notice("Not %s yet: %s; the request stays owed and is retried.", reload_verb(fadump), how);
+        else if (success && gate == KDUMP_GATE_OPEN)
+                log_info("%s in %.1f ms.", fadump ? "Firmware-assisted dump re-registered" : "Crash kernel reloaded",
+                         (double) m->last_reload_duration / USEC_PER_MSEC);
         else if (!success)
-                log_error("Crash kernel reload failed (%s) after %.1f ms.", how,
+                log_error("%s failed (%s) after %.1f ms.", reload_noun(fadump, true), how,
                           (double) m->last_reload_duration / USEC_PER_MSEC);
 
         /* A DT replaced while the reload ran means it may have read either version. */
@@ -173,43 +209,52 @@ static void on_reload_done(Reload *r, bool success, const char *how, void *userd
         settle_reload_finished(&m->settle, success, now);
 
         if (m->exiting) {
+                /* What is owed now, not what was owed when the reload started: else the next
+                 * start would reload again what this one loaded. */
+                manager_save_state(m);
                 (void) sd_event_exit(m->event, 0);
                 return;
         }
         manager_dispatch(m);
 }
 
-static int manager_start_reload(Manager *m, SettleReason reason) {
+/* cpus: the request had CPU uevents (their flag is reset by now). */
+static int manager_start_reload(Manager *m, SettleReason reason, bool cpus) {
+        const char *const *words = request_words(m->request_memory, cpus);
+        bool fadump = !m->reload_argv;
+        const char *what = reload_verb(fadump);
+        char sets[128];
         Error e = {};
         int r;
 
         switch (reason) {
         case SETTLE_REASON_TIMEOUT:
-                log_warning("Device tree still disagrees with the memory blocks after %.1f s; "
-                            "reloading the crash kernel anyway and watching for its update.",
-                            (double) settle_config(&m->settle)->max_wait / USEC_PER_SEC);
+                log_warning("Device tree still disagrees with the %s after %.1f s; %s anyway and watching for "
+                            "its update.", capture_model_disagreeing(&m->model, sets, sizeof(sets)),
+                            (double) settle_config(&m->settle)->max_wait / USEC_PER_SEC, what);
                 break;
         case SETTLE_REASON_HOLD_TIMEOUT:
-                log_warning("drmgr (pid %ld) still holds %s %.1f s after the last memory event; "
-                            "reloading the crash kernel anyway.", (long) m->drmgr_pid, DRMGR_LOCK_PATH,
-                            (double) settle_config(&m->settle)->max_wait / USEC_PER_SEC);
+                log_warning("drmgr (pid %ld) still holds %s %.1f s after the last %s event; %s anyway.",
+                            (long) m->drmgr_pid, DRMGR_LOCK_PATH,
+                            (double) settle_config(&m->settle)->max_wait / USEC_PER_SEC, words[1], what);
                 break;
         case SETTLE_REASON_RETRY:
-                log_notice("Retrying the crash kernel reload.");
+                log_notice("Retrying the %s.", reload_noun(fadump, false));
                 break;
         case SETTLE_REASON_REQUESTED:
-                log_info("Reloading the crash kernel as requested.");
+                log_info("%s as requested.", fadump ? "Re-registering firmware-assisted dump" : "Reloading the crash kernel");
                 break;
         default:
                 if (m->request_events > 0)
-                        log_info("Memory settled after %llu uevent(s) and the device tree agrees; "
-                                 "reloading the crash kernel.", (unsigned long long) m->request_events);
+                        log_info("%s settled after %llu uevent(s) and the device tree agrees; %s.", words[0],
+                                 (unsigned long long) m->request_events, what);
                 else
-                        log_info("The device tree now agrees with the memory blocks; reloading the crash kernel.");
+                        log_info("The device tree now agrees with the kernel; %s.", what);
         }
         m->request_events = 0;
+        m->request_memory = false;
 
-        r = reload_start(m->event, m->root, m->reload_backend, m->reload_argv, m->fadump_registered, reason,
+        r = reload_start(m->event, m->root, m->reload_gate_backend, m->reload_argv, m->fadump_registered, reason,
                          m->config.reload_timeout, on_reload_done, m, &m->reload, &e);
         if (r < 0) {
                 /* A failed attempt all the same: status shows when and why, not "never". */
@@ -329,21 +374,24 @@ void manager_dispatch(Manager *m) {
                         if (manager_kernel_handles(m, DUMP_RESOURCE_MEMORY) && !cpus && a.reason != SETTLE_REASON_REQUESTED) {
                                 log_debug("The kernel updates the crash image itself; no reload.");
                                 m->request_events = 0;
+                                m->request_memory = false;
                                 settle_reload_finished(&m->settle, true, now);
                                 continue;
                         }
                         manager_update_status(m, now);
                         manager_save_state(m);
-                        if (manager_start_reload(m, a.reason) < 0)
+                        if (manager_start_reload(m, a.reason, cpus) < 0)
                                 settle_reload_finished(&m->settle, false, now);
                         continue;
                 }
 
                 case SETTLE_SKIP:
-                        log_info("Memory settled after %llu uevent(s) as it was: the loaded crash kernel "
+                        log_info("%s settled after %llu uevent(s) as it was: the loaded crash kernel "
                                  "already matches, no reload needed.",
+                                 request_words(m->request_memory, m->request_cpus)[0],
                                  (unsigned long long) m->request_events);
                         m->request_events = 0;
+                        m->request_memory = false;
                         manager_cpus_request_end(m);
                         _fallthrough_;
                 case SETTLE_WAIT:
@@ -380,6 +428,7 @@ static void manager_handle_uevent(Manager *m, const MemoryUevent *u) {
 
         log_debug("uevent %s memory%llu", memory_action_to_string(u->action), (unsigned long long) u->block);
         m->request_events++;
+        m->request_memory = true;
         /* An add or remove that a rescan already saw (udevd passes them on late) changes nothing
          * a reload reads: part of the burst, but no reason for one more reload. */
         if (IN_SET(u->action, MEMORY_ACTION_ADD, MEMORY_ACTION_REMOVE) && r != 0)
@@ -435,10 +484,7 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         (void) sd_notify(false, "STOPPING=1");
         m->exiting = true;
         if (m->reload) {
-                /* systemd's stop timeout would SIGKILL it, maybe between its unload and load. */
-                (void) sd_notifyf(false, "EXTEND_TIMEOUT_USEC=%llu", (unsigned long long)
-                                  usec_add(reload_deadline(m->reload) - MIN(reload_deadline(m->reload), manager_now(m)),
-                                           10 * USEC_PER_SEC));
+                reload_extend_stop_timeout(m->reload, manager_now(m));
                 log_info("Waiting for the running reload to finish before exiting.");
                 return 0;
         }

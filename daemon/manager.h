@@ -49,9 +49,12 @@ typedef struct Manager {
         size_t n_overrides;
         Config config;
         char **reload_argv;
-        const char *reload_backend;
+        const char *reload_backend;     /* its name, in the log and status */
+        const char *reload_gate_backend; /* what gates it (reload_start()'s backend): the same but for
+                                          * RELOAD_FADUMP_BACKEND, gated as the tool it stands in for */
         KexecHotplug kexec_hotplug; /* the kexec fallback loads with --hotplug (reload.h) */
-        char *fadump_registered;   /* set: a reload is a firmware-assisted dump re-registration */
+        char *fadump_registered;   /* set: fadump is on and the kernel does not update it itself; a
+                                    * reload without reload_argv re-registers it through this file */
         DumpMode dump_mode;        /* as read last: manager_refresh_dump_mode() */
         bool dump_mode_read;
 
@@ -69,9 +72,10 @@ typedef struct Manager {
         uint64_t cpu_events;       /* CPU uevents received */
         usec_t cpu_dump_mode_until; /* CPU uevents read the dump mode again from then on */
         bool request_cpus;         /* the current request has CPU uevents that need a reload */
+        bool request_memory;       /* the current request has memory uevents */
 
         Reload *reload;
-        bool kdump_gate_closed;    /* the last reload was skipped, kdump being off (logged once) */
+        bool kdump_gate_closed;    /* the last reload was skipped, its gate closed (logged once) */
         uint64_t request_events;   /* uevents since the last reload started */
         usec_t last_reload_duration;
         time_t last_reload_time;   /* wall clock, for people; 0: none yet */

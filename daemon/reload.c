@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <systemd/sd-daemon.h>
 
 #include "alloc-util.h"
 #include "backend.h"
@@ -18,11 +20,14 @@
 #include "fileio.h"
 #include "kexec-help.h"
 #include "log.h"
+#include "reload-watch.h"
 #include "reload.h"
 #include "strv.h"
 
-/* Poll of kexec_crash_loaded while a timed-out reload is between its unload and its load. */
-#define RELOAD_UNLOADED_POLL_USEC (1 * USEC_PER_SEC)
+/* Look at a reload past its timeout (lib/reload-watch.h): its CPU time and kexec_crash_loaded. */
+#define RELOAD_WATCH_POLL_USEC (1 * USEC_PER_SEC)
+/* Beyond the earliest kill, for the kill and the exit after it. */
+#define RELOAD_STOP_SLACK_USEC (10 * USEC_PER_SEC)
 
 struct Reload {
         pid_t pid;
@@ -30,11 +35,15 @@ struct Reload {
         sd_event_source *timeout;
         usec_t started_at;
         usec_t timeout_usec;
+        ReloadWatch watch;         /* past the timeout: killed only when stalled */
         bool timed_out;
-        bool waiting_unloaded;     /* past the timeout, not killed: no crash kernel is loaded */
-        bool skipped;              /* the kdump-enabled gate said no: nothing was run */
-        int gate_fd;               /* the child writes why it skipped here */
+        bool waiting_unloaded;     /* past the timeout, stalled, not killed: no crash kernel is loaded */
+        bool waiting_busy;         /* past the timeout, not killed: it makes progress */
+        KdumpGate gate;            /* what the kdump-enabled gate said; not OPEN: nothing was run */
+        int gate_fd;               /* the child writes the gate's word and why here */
         int loaded_before;         /* kexec_crash_loaded when the reload started (-1: unknown) */
+        bool fadump;               /* the daemon's own fadump re-registration, not a command */
+        bool stopping;             /* the daemon waits for it to exit: keep systemd's stop timeout ahead */
         const char *root;
         char **argv;               /* the backend's own, when it prepared one for this reload */
         char *lock;                /* the file the backend's own scripts flock, taken around the command */
@@ -186,13 +195,26 @@ usec_t reload_started_at(const Reload *r) {
         return r->started_at;
 }
 
-bool reload_skipped(const Reload *r) {
-        return r->skipped;
+void reload_extend_stop_timeout(Reload *r, usec_t now) {
+        usec_t deadline = reload_deadline(r);
+
+        /* systemd's stop timeout would SIGKILL it, maybe between its unload and load; the deadline
+         * moves while it makes progress, so this is said again at each look past the timeout. */
+        r->stopping = true;
+        (void) sd_notifyf(false, "EXTEND_TIMEOUT_USEC=%llu", (unsigned long long)
+                          usec_add(deadline - MIN(deadline, now), RELOAD_STOP_SLACK_USEC));
+}
+
+bool reload_is_fadump(const Reload *r) {
+        return r->fadump;
+}
+
+KdumpGate reload_gate(const Reload *r) {
+        return r->gate;
 }
 
 usec_t reload_deadline(const Reload *r) {
-        /* The timeout, then as long again while the backend is between its unload and its load. */
-        return usec_add(r->started_at, usec_add(r->timeout_usec, r->timeout_usec));
+        return r->timeout_usec == USEC_INFINITY ? USEC_INFINITY : reload_watch_deadline(&r->watch);
 }
 
 Reload *reload_free(Reload *r) {
@@ -214,20 +236,28 @@ Reload *reload_free(Reload *r) {
 
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         Reload *r = userdata;
-        char how[256], span[FORMAT_TIMESPAN_MAX];
+        char how[256], gate[256] = "", span[FORMAT_TIMESPAN_MAX];
         bool success = false;
         ssize_t n;
 
-        n = r->gate_fd >= 0 ? read(r->gate_fd, how, sizeof(how) - 1) : -1;
+        n = r->gate_fd >= 0 ? read(r->gate_fd, gate, sizeof(gate) - 1) : -1;
         if (n > 0 && si->si_code == CLD_EXITED && si->si_status == 0) {
-                /* The gate is closed: kdump is off, nothing ran, nothing failed. */
-                how[n] = 0;
-                r->skipped = success = true;
+                /* The gate's word, a space, why: nothing ran. Closed: nothing failed either;
+                 * deferred: the request stays owed, a failure to the engine, which retries. */
+                size_t w = strcspn(gate, " ");
+
+                gate[n] = gate[w] = 0;
+                r->gate = kdump_gate_from_string(gate);
+                if (r->gate < 0 || r->gate == KDUMP_GATE_OPEN)
+                        r->gate = KDUMP_GATE_DEFER;  /* cannot happen: the child execs then */
+                snprintf(how, sizeof(how), "%s", (size_t) n > w ? gate + w + 1 : "");
+                success = r->gate == KDUMP_GATE_CLOSED;
         } else if (r->timed_out) {
-                /* Killed at the timeout, or later after waiting for the crash kernel to be back. */
-                snprintf(how, sizeof(how), "timed out after %s and was killed",
-                         format_timespan(span, sizeof(span),
-                                         r->waiting_unloaded ? now_usec() - r->started_at : r->timeout_usec));
+                /* Killed at the timeout, or later, once it stalled. */
+                snprintf(how, sizeof(how), "timed out after %s and was killed%s",
+                         format_timespan(span, sizeof(span), r->waiting_unloaded || r->waiting_busy ?
+                                         now_usec() - r->started_at : r->timeout_usec),
+                         r->waiting_busy ? " once it stopped making progress" : "");
                 /* Killed between the backend's unload and its load: say so; the retry loads. */
                 if (r->loaded_before == 1 && crash_kernel_loaded(r->root) == 0)
                         snprintf(how + strlen(how), sizeof(how) - strlen(how),
@@ -243,34 +273,78 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         return 0;
 }
 
+/* The CPU time of the reload's process group so far: every process in it (kdumpctl runs dracut,
+ * which runs cpio and compressors), with what each has reaped. /proc, not root/proc: these are our
+ * children. procfs does not block. */
+static uint64_t group_cpu_usec(pid_t pgrp) {
+        _cleanup_closedir_ DIR *d = opendir("/proc");
+        long hz = sysconf(_SC_CLK_TCK);
+        uint64_t ticks = 0;
+        struct dirent *de;
+
+        if (!d || hz <= 0)
+                return 0;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                uint64_t t;
+                pid_t g;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                if (asprintf(&path, "proc/%s/stat", de->d_name) < 0)
+                        return ticks;
+                /* Gone meanwhile, or not ours to read: not in the group. */
+                if (read_full_file_root("/", path, 4096, &text, NULL, NULL) < 0 ||
+                    proc_stat_parse(text, &g, &t, NULL) < 0 || g != pgrp)
+                        continue;
+                ticks += t;
+        }
+        return ticks * USEC_PER_SEC / (uint64_t) hz;
+}
+
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         Reload *r = userdata;
         char span[FORMAT_TIMESPAN_MAX];
+        int loaded = crash_kernel_loaded(r->root);
 
-        /* kdumpctl reload and kdump-config reload unload first: killed between that and their
-         * load, they would leave no crash kernel where there was one. While the image is gone,
-         * let the backend finish, up to the timeout once more; then it is hung, and a kill and
-         * a fresh attempt cannot leave less than what there is. */
-        if (r->loaded_before == 1 && crash_kernel_loaded(r->root) == 0 && now_usec() < reload_deadline(r)) {
+        switch (reload_watch_poll(&r->watch, now_usec(), group_cpu_usec(r->pid), loaded)) {
+        case RELOAD_WATCH_KEEP:
+                if (loaded == 0)
+                        goto unloaded;
+                break;
+        case RELOAD_WATCH_KEEP_BUSY:
+                if (!r->waiting_busy)
+                        log_notice("The reload command is still running after %s and makes progress (its processes "
+                                   "use CPU time): not killing it while it does.",
+                                   format_timespan(span, sizeof(span), r->timeout_usec));
+                r->waiting_busy = true;
+                break;
+        case RELOAD_WATCH_KEEP_UNLOADED:
+        unloaded:
+                /* kdumpctl reload and kdump-config reload unload first, and a retry after a kill
+                 * starts with nothing loaded: give either as long as a first attempt. */
                 if (!r->waiting_unloaded)
-                        log_warning("The reload command is still running after %s and no crash kernel is loaded "
-                                    "(it unloaded the old one): not killing it before it loads the new one; "
-                                    "waiting as long again at most.",
+                        log_warning("The reload command is still running after %s and no crash kernel is loaded: "
+                                    "not killing it before it loads the new one; waiting up to twice that in all.",
                                     format_timespan(span, sizeof(span), r->timeout_usec));
                 r->waiting_unloaded = true;
-                (void) sd_event_source_set_time_relative(s, RELOAD_UNLOADED_POLL_USEC);
-                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+                break;
+        case RELOAD_WATCH_KILL:
+                /* The whole group: kdumpctl and kdump-config run kexec and more below them. */
+                r->timed_out = true;
+                (void) kill(-r->pid, SIGKILL);
                 return 0;
         }
-
-        /* The whole group: kdumpctl and kdump-config run kexec and more below them. */
-        r->timed_out = true;
-        (void) kill(-r->pid, SIGKILL);
+        if (r->stopping)
+                reload_extend_stop_timeout(r, now_usec());
+        (void) sd_event_source_set_time_relative(s, RELOAD_WATCH_POLL_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;
 }
 
+/* O_TRUNC as the shell's `echo 1 >` of the distributions' scripts: sysfs ignores it. */
 static int write_string(const char *path, const char *value) {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 
         if (fd < 0)
                 return negative_errno();
@@ -325,8 +399,8 @@ static int take_lock(const char *path) {
 static _Noreturn void exec_child(const char *executable, char * const *argv, const char *fadump_registered,
                                  SettleReason reason, const ReloadBackend *backend, const char *root, int gate_fd,
                                  const char *lock) {
-        const char *closed;
-        char why[256];
+        char why[200], word[256];
+        KdumpGate g;
         sigset_t all;
         int fd;
 
@@ -345,9 +419,10 @@ static _Noreturn void exec_child(const char *executable, char * const *argv, con
         (void) dup2(STDERR_FILENO, STDOUT_FILENO);
 
         /* Here, not in the parent: `systemctl is-active` may take a while, the event loop may not. */
-        closed = reload_backend_gate(backend, root, why, sizeof(why));
-        if (closed) {
-                (void) !write(gate_fd, closed, strlen(closed));
+        g = reload_backend_gate(backend, root, !argv, why, sizeof(why));
+        if (g != KDUMP_GATE_OPEN) {
+                snprintf(word, sizeof(word), "%s %s", kdump_gate_to_string(g), why);
+                (void) !write(gate_fd, word, strlen(word));
                 _exit(0);
         }
 
@@ -363,7 +438,7 @@ static _Noreturn void exec_child(const char *executable, char * const *argv, con
 
         (void) setenv("KDUMP_SETTLE_REASON", settle_reason_to_string(reason), 1);
 
-        if (fadump_registered)
+        if (!argv)
                 fadump_reregister(fadump_registered);
 
         /* execv(), not execvp(): the latter hands a file without a #! line to /bin/sh. */
@@ -388,12 +463,20 @@ int reload_start(sd_event *event, const char *root, const char *backend, char * 
         r->timeout_usec = timeout;
         r->root = root;
         r->gate_fd = -1;
-        r->loaded_before = fadump_registered ? -1 : crash_kernel_loaded(root);
+        r->gate = KDUMP_GATE_OPEN;
+        r->loaded_before = argv ? crash_kernel_loaded(root) : -1;
+        r->fadump = !argv;
+
+        if (!argv && !fadump_registered) {
+                /* The re-registration was resolved, then fadump went and no tool could be found. */
+                reload_free(r);
+                return error_set(e, -ENOENT, "No reload backend: firmware-assisted dump is off now");
+        }
 
         /* Some backends choose their command from the state right now (Debian: load over the old
          * image when one is loaded). On the event loop, but bounded: a few local files, opened
          * O_NONBLOCK and read only once fstat() says regular; their lock is taken in the child. */
-        if (!fadump_registered && b && b->prepare) {
+        if (argv && b && b->prepare) {
                 const char * const *words = NULL;
 
                 k = b->prepare(b, root, &words, &r->argv, &r->lock, e);
@@ -407,7 +490,7 @@ int reload_start(sd_event *event, const char *root, const char *backend, char * 
         }
 
         /* Looked up now, not when the config was read: the tool may have been installed since. */
-        if (!fadump_registered) {
+        if (argv) {
                 k = find_executable(argv[0], getenv("PATH") ?: RELOAD_DEFAULT_PATH, &executable);
                 if (k < 0) {
                         reload_free(r);
@@ -424,6 +507,7 @@ int reload_start(sd_event *event, const char *root, const char *backend, char * 
         r->gate_fd = pipefd[0];
 
         r->started_at = now_usec();
+        reload_watch_init(&r->watch, r->started_at, timeout, 0, r->loaded_before);
         fflush(stderr);
         r->pid = fork();
         if (r->pid < 0) {

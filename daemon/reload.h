@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "kdump-gate.h"
 #include "kexec-hotplug.h"
 #include "settle.h"
 
@@ -24,18 +25,22 @@ int reload_argv_resolve(const Config *c, const char *root, const char *path, cha
                         KexecHotplug *ret_hotplug, Error *e);
 
 /* With firmware-assisted dump the "reload" is a re-registration, which makes the kernel rebuild
- * the dump's memory ranges: kdumpctl does it itself; elsewhere the child writes
- * /sys/kernel/fadump/registered (under fadump_registered's root) instead of exec'ing anything. */
+ * the dump's memory ranges: kdumpctl does it itself; in the other backends' stead the child writes
+ * /sys/kernel/fadump/registered (fadump_registered, under root) instead of exec'ing anything. */
+
+/* The backend's name (status, log) when the daemon re-registers fadump itself. */
+#define RELOAD_FADUMP_BACKEND "fadump re-registration"
 
 typedef struct Reload Reload;
 typedef void (*reload_done_t)(Reload *r, bool success, const char *how, void *userdata);
 
-/* Forks and execs argv (no shell) in its own process group, with KDUMP_SETTLE_REASON set; done is
- * called once when it exits, or after it was killed at timeout. backend (reload_argv_resolve()'s
- * name) may replace argv for this reload and gates it on kdump being on: when it is off, the
- * child runs nothing and done gets success with reload_skipped() true, how saying why. A reload
- * past its timeout is not killed while it has unloaded a crash kernel that was loaded
- * (kexec_crash_loaded under root), until reload_deadline(). */
+/* Forks and execs argv (no shell) in its own process group, with KDUMP_SETTLE_REASON set, or with
+ * argv NULL re-registers fadump through fadump_registered; done is called once when it exits, or
+ * after it was killed at timeout. backend (reload_argv_resolve()'s name) may replace argv for this
+ * reload and gates it (also a re-registration) on kdump being on: when the gate is not open the
+ * child runs nothing, reload_gate() says how and `how` why; done gets success when it is closed
+ * (nothing to do), failure when deferred (retry). A reload past its timeout is killed only once it
+ * stalls, and not before twice the timeout while nothing is loaded (lib/reload-watch.h). */
 int reload_start(sd_event *event, const char *root, const char *backend, char * const *argv,
                  const char *fadump_registered, SettleReason reason, usec_t timeout, reload_done_t done,
                  void *userdata, Reload **ret, Error *e);
@@ -44,7 +49,12 @@ int reload_start(sd_event *event, const char *root, const char *backend, char * 
 Reload *reload_free(Reload *r);
 
 usec_t reload_started_at(const Reload *r);
-/* Whether kdump was off, so that nothing ran. */
-bool reload_skipped(const Reload *r);
-/* The latest it is killed at: the timeout, then as long again while no crash kernel is loaded. */
+/* The daemon is stopping and waits for it: tells systemd (EXTEND_TIMEOUT_USEC) to wait until
+ * reload_deadline() and a little more, now and whenever the deadline moves. */
+void reload_extend_stop_timeout(Reload *r, usec_t now);
+/* Whether it is the daemon's own fadump re-registration (argv NULL). */
+bool reload_is_fadump(const Reload *r);
+/* What the kdump-enabled gate said: OPEN, the backend ran; else nothing ran. */
+KdumpGate reload_gate(const Reload *r);
+/* The earliest it is killed at if it makes no more progress. */
 usec_t reload_deadline(const Reload *r);

@@ -174,6 +174,7 @@ static SettleVerdict evaluate_one(CaptureModel *m, CaptureResource *r) {
                 k = r->ops->compare(r, &m->notes);
         }
         v.consistent = k > 0;
+        r->disagrees = k == 0;
         return v;
 }
 
@@ -215,7 +216,10 @@ void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_g
 
         m->notes.n_notes = 0;
         for (size_t i = 0; i < m->n_resources; i++) {
-                SettleVerdict v = evaluate_one(m, m->resources[i]);
+                SettleVerdict v;
+
+                m->resources[i]->disagrees = false;
+                v = evaluate_one(m, m->resources[i]);
 
                 valid = valid && v.valid;
                 consistent = consistent && v.consistent;
@@ -233,4 +237,20 @@ void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_g
                 };
         if (ret_generation)
                 *ret_generation = set_id_fold(generations, m->n_resources);
+}
+
+const char *capture_model_disagreeing(const CaptureModel *m, char *buf, size_t size) {
+        size_t n = 0;
+
+        assert(m);
+        assert(buf && size > 0);
+
+        buf[0] = 0;
+        for (size_t i = 0; i < m->n_resources; i++)
+                if (m->resources[i]->disagrees && n < size)
+                        n += (size_t) snprintf(buf + n, size - n, "%s%s", n > 0 ? " and " : "",
+                                               m->resources[i]->ops->kernel_set);
+        if (n == 0)
+                snprintf(buf, size, "kernel");
+        return buf;
 }

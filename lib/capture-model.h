@@ -74,6 +74,7 @@ struct CaptureResource {
         uint64_t generation;  /* of the DT input kept; 0: none read yet */
         int dt_error;         /* < 0: the DT input of that generation could not be used */
         bool rescan;          /* the kernel's set missed changes: rescan it before trusting it */
+        bool disagrees;       /* the last evaluation compared them and they did not agree */
 };
 
 typedef struct CaptureModel {
@@ -107,3 +108,7 @@ int capture_model_boot_set_id(const CaptureModel *m, const void *fdt, size_t siz
  * heals an event lost upstream): the verdict, and the folded generation of the DT inputs it was taken from. What it found on the
  * way is in m->notes. */
 void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_generation);
+
+/* The kernel sets the last evaluation found the DT disagreeing with, for messages: "memory blocks",
+ * "memory blocks and CPUs"; "kernel" when none did (it could not compare). Returns buf. */
+const char *capture_model_disagreeing(const CaptureModel *m, char *buf, size_t size);

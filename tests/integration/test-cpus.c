@@ -354,8 +354,13 @@ static void test_hot_add(Test *t) {
         if (!hot_add(t))
                 return;
         harness_sleep_usec(100 * MSEC);
-        if (hot_add_online(t) && expect_reloads(t, 1, t0, "hot-add of a core"))
-                check_saw_core(t, 0, true);
+        if (!hot_add_online(t) || !expect_reloads(t, 1, t0, "hot-add of a core"))
+                return;
+        check_saw_core(t, 0, true);
+        /* A CPU-only burst is named so (issue 19.15). */
+        CHECK(&t->d, log_has(t, "CPUs settled after") && !log_has(t, "Memory settled") &&
+              log_has(t, "Status: collecting CPU events") && !log_has(t, "collecting memory"),
+              "a CPU-only burst was not called one in the log and status");
 }
 
 /* The kernel's hot-remove: `offline` first, the node goes later (3 ms on the e2e guest; 150 ms
@@ -406,6 +411,7 @@ static void test_mixed(Test *t) {
                 return;
         if (!expect_reloads(t, 1, t0, "a DIMM and a core in one request") || !check_saw_core(t, 0, true))
                 return;
+        CHECK(&t->d, log_has(t, "Memory and CPUs settled after"), "the mixed burst was not named for both");
 
         char *path = harness_path_in(t->d.dir, "reload.log.1.dt");
         Blob want;

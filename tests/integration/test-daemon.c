@@ -1217,7 +1217,8 @@ static void test_fadump_hotplug_ready(Test *t) {
 }
 
 /* 19: firmware-assisted dump without hotplug_ready and no ReloadCommand= (nor kdumpctl): a hot-add
- * re-registers fadump by writing /sys/kernel/fadump/registered, once, after the DT update. */
+ * re-registers fadump (registered: SUSE's rule) by writing /sys/kernel/fadump/registered, once,
+ * after the DT update. */
 static void test_fadump_reregister(Test *t) {
         static const char *const flags[] = { "sys/kernel/fadump/enabled", NULL };
         Blob before = {}, after = {};
@@ -1231,11 +1232,11 @@ static void test_fadump_reregister(Test *t) {
         make_dt(&before, FLAGS_QEMU_BOOT, 0);
         make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
         if (!write_config(t, "") || !setup_lpar(t, N_BOOT, &before) || !set_flags(t, flags) ||
-            fake_root_write_file(t->d.root, "sys/kernel/fadump/registered", "0\n", 2) < 0 ||
+            fake_root_write_file(t->d.root, "sys/kernel/fadump/registered", "1 before\n", 9) < 0 ||
             !start_and_wait_idle(t, NULL))
                 goto out;
         CHECK_LOG(t, 0, "Firmware-assisted dump is enabled: memory hot-plug re-registers it.");
-        CHECK_LOG(t, 0, "Reload: fadump re-registration.");
+        CHECK_LOG(t, 0, "Reload: fadump re-registration through ");
 
         seq = status_seq(t);
         if (!dlpar_add(t, &after))
@@ -1243,12 +1244,12 @@ static void test_fadump_reregister(Test *t) {
         IdleAfter a = { .since = seq, .busy = "reloading" };
         if (!wait_for(t, pred_idle_after, &a, "the re-registration"))
                 goto out;
-        CHECK_LOG(t, 0, "Crash kernel reloaded in");
+        CHECK_LOG(t, 0, "Firmware-assisted dump re-registered in");
 
         if (asprintf(&registered, "%s/sys/kernel/fadump/registered", t->d.root) < 0)
                 abort();
         text = harness_read_all(registered, NULL);
-        CHECK(&t->d, text && text[0] == '1', "registered holds \"%s\", expected the re-registration's 1",
+        CHECK(&t->d, text && strcmp(text, "1") == 0, "registered holds \"%s\", expected the re-registration's 1",
               text ? text : "(unreadable)");
 out:
         free(text);

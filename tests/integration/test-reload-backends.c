@@ -5,7 +5,8 @@
  * kdumpctl, kdump-config, kdumptool, systemctl), recording every call. Reloads are requested
  * over the control socket; no uevent is needed, and none may come: the udev source, not the
  * kernel's, whose real memory uevents (test-kernel-uevents writes them) would reach the daemon.
- * Covers issue 11 points 2, 3, 8, 11, 12 and issue 14 point 3. No root, no umockdev.
+ * Covers issue 11 points 2, 3, 8, 11, 12, issue 14 point 3 and issue 19 points 2, 5, 6, 7, 11, 12,
+ * 15. No root, no umockdev.
  *
  * Environment: KDUMP_SETTLED, KDUMP_SETTLE_SRCDIR. Speaks TAP; every wait is bounded. For
  * debugging: KDUMP_SETTLE_TEST_ONLY=N runs case N only, KDUMP_SETTLE_TEST_KEEP=1 keeps the
@@ -274,6 +275,17 @@ static void set_active(Test *t, const char *unit, bool active) {
         free(path);
 }
 
+/* The unit's ActiveState as the fake systemctl reports it ("activating", "failed", ...). */
+static void set_unit_state(Test *t, const char *unit, const char *state) {
+        char *path, *text;
+
+        if (asprintf(&path, "active/%s", unit) < 0 || asprintf(&text, "%s\n", state) < 0)
+                abort();
+        put(t, path, text);
+        free(text);
+        free(path);
+}
+
 static void set_modes(Test *t, const char *modes) {
         char *ctl;
 
@@ -460,15 +472,9 @@ static void test_debian_loads_over(Test *t) {
         CHECK(&t->d, calls(t, REPLAYED "|lock=held") == 1, "the replay did not hold kdump-config's kdump_lock");
         CHECK(&t->d, calls(t, "kdump-config|") == 0, "kdump-config ran (reload unloads first)");
 
-        /* Nothing loaded: kdump-config load (which refuses while one is loaded). */
-        put(t, LOADED, "0\n");
-        if (!request_reload(t) || !wait_loads(t, 2, "a reload with nothing loaded"))
-                return;
-        CHECK(&t->d, calls(t, "kdump-config|load|loaded=0") == 1, "not kdump-config load with nothing loaded");
-
         /* Loaded, but no record: kdump-config reload, as before, and why. */
         put(t, "var/crash/kexec_cmd", "/sbin/kexec -p \"broken\n");
-        if (!request_reload(t) || !wait_loads(t, 3, "a reload without a usable record"))
+        if (!request_reload(t) || !wait_loads(t, 2, "a reload without a usable record"))
                 return;
         CHECK(&t->d, calls(t, "kdump-config|reload|loaded=1") == 1, "no kdump-config reload without a usable record");
         /* The negative control of "lock=held": kdump-config runs without it (its try-reload takes it). */
@@ -565,9 +571,9 @@ static void test_gate(Test *t) {
                 daemon_run_watch(&t->d, 400 * MSEC);
         }
         CHECK(&t->d, calls(t, "kdumpctl|") == 0, "kdumpctl reload ran with kdump.service inactive");
-        CHECK(&t->d, daemon_log_count(t, "Not reloading the crash kernel: kdump.service is not active") == 1,
+        CHECK(&t->d, daemon_log_count(t, "Not reloading the crash kernel: kdump.service is inactive") == 1,
               "the closed gate was logged %zu times over 2 requests, expected once",
-              daemon_log_count(t, "Not reloading the crash kernel: kdump.service is not active"));
+              daemon_log_count(t, "Not reloading the crash kernel: kdump.service is inactive"));
         CHECK(&t->d, daemon_log_count(t, "Retrying") == 0 && daemon_log_count(t, "reload failed") == 0,
               "a skipped reload counted as a failure");
         if (status_field(t, "last_reload_result", result, sizeof(result)))
@@ -577,7 +583,7 @@ static void test_gate(Test *t) {
         if (!request_reload(t) || !wait_loads(t, 1, "a reload with kdump.service active"))
                 return;
         CHECK(&t->d, calls(t, "kdumpctl|reload|") == 1, "kdumpctl reload did not run once kdump.service was active");
-        CHECK(&t->d, daemon_log_count(t, "kdump is on again") == 1, "the open gate was not logged");
+        CHECK(&t->d, daemon_log_count(t, "The kdump gate is open again") == 1, "the open gate was not logged");
 }
 
 static void test_gate_debian(Test *t) {
@@ -668,17 +674,23 @@ static bool pred_file(Test *t, const void *arg) {
         return access(arg, F_OK) == 0;
 }
 
+/* kdumpctl with a crash kernel loaded and kdump.service active, its calls behaving as modes say
+ * (fake-kdump-tool), the daemon with config; one reload requested. */
+static bool start_kdumpctl_request(Test *t, const char *modes, const char *config) {
+        if (!setup(t, (const char *[]) { "kdumpctl", "systemctl", NULL }, "1\n"))
+                return false;
+        set_active(t, "kdump.service", true);
+        set_modes(t, modes);
+        return start_daemon(t, config, false) && request_reload(t);
+}
+
 /* kdumpctl whose reload unloads and then hangs, ReloadTimeoutSec=3s (room for the fake tool to
  * unload before it, even on a loaded machine); requested, and hung. The hung pid, or 0. */
 static pid_t start_unload_hang(Test *t) {
         char *pidfile, *text;
         pid_t hung = 0;
 
-        if (!setup(t, (const char *[]) { "kdumpctl", "systemctl", NULL }, "1\n"))
-                return 0;
-        set_active(t, "kdump.service", true);
-        set_modes(t, "unload-hang\nok\n");
-        if (!start_daemon(t, "[Reload]\nReloadTimeoutSec=3s\n", false) || !request_reload(t))
+        if (!start_kdumpctl_request(t, "unload-hang\nok\n", "[Reload]\nReloadTimeoutSec=3s\n"))
                 return 0;
         if (asprintf(&pidfile, "%s.pid", t->d.log) < 0)
                 abort();
@@ -794,6 +806,224 @@ static void test_config_error_at_start(Test *t) {
         CHECK(&t->d, !t->d.exited, "the daemon exited on SIGHUP");
 }
 
+/* 14 (issue 19.2): a kdump service that is starting (a `systemctl restart kdump` over the DLPAR)
+ * is not "kdump off": nothing runs, the request stays owed and is retried, and once the service is
+ * active the retry reloads without a new request. Negative control: failed closes the gate. */
+static bool pred_result_prefix(Test *t, const void *arg) {
+        char result[256];
+
+        return status_field(t, "last_reload_result", result, sizeof(result)) && strncmp(result, arg, strlen(arg)) == 0;
+}
+
+static void test_gate_transition(Test *t) {
+        size_t retries;
+
+        if (!setup(t, (const char *[]) { "kdumpctl", "systemctl", NULL }, "1\n"))
+                return;
+        set_unit_state(t, "kdump.service", "activating");
+        if (!start_daemon(t, "", false) || !request_reload(t) ||
+            !wait_for(t, pred_result_prefix, "deferred: kdump.service is activating", "the deferred reload"))
+                return;
+        CHECK(&t->d, calls(t, "kdumpctl|") == 0, "kdumpctl reload ran while kdump.service was activating");
+        CHECK(&t->d, daemon_log_count(t, "Not reloading the crash kernel:") == 0, "a starting service closed the gate");
+        CHECK(&t->d, daemon_log_count(t, "reload failed") == 0, "a deferral was logged as a failure");
+
+        /* Still starting at the retry: deferred again; then active: the retry reloads. */
+        set_unit_state(t, "kdump.service", "reloading");
+        if (!wait_for(t, pred_log, "Not reloading the crash kernel yet: kdump.service is reloading", "a second deferral"))
+                return;
+        set_unit_state(t, "kdump.service", "active");
+        if (!wait_loads(t, 1, "the retry once kdump.service is active"))
+                return;
+        CHECK(&t->d, calls(t, "kdumpctl|reload|") == 1, "no kdumpctl reload after the transition");
+
+        /* Negative control: failed is off. */
+        retries = daemon_log_count(t, "Retrying");
+        set_unit_state(t, "kdump.service", "failed");
+        if (!request_reload(t) || !wait_for(t, pred_result_prefix, "skipped: kdump.service is failed", "the skip"))
+                return;
+        daemon_run_watch(&t->d, 1500 * MSEC);
+        CHECK(&t->d, calls(t, "kdumpctl|") == 1 && daemon_log_count(t, "Retrying") == retries,
+              "a failed kdump.service was retried (%zu kdumpctl calls, %zu retries)", calls(t, "kdumpctl|"),
+              daemon_log_count(t, "Retrying") - retries);
+}
+
+/* 15 (issue 19.5): a retry with nothing loaded gets as long as the first attempt: the first
+ * attempt unloads and hangs, killed at twice the timeout; the retry, which needs longer than the
+ * timeout (and does nothing on a CPU meanwhile), is not killed at the timeout. */
+static void test_timeout_retry_unloaded(Test *t) {
+        if (!start_kdumpctl_request(t, "unload-hang\nunload-sleep 3\n", "[Reload]\nReloadTimeoutSec=2s\n") ||
+            !wait_loads(t, 2, "the hung first attempt and the slow retry"))
+                return;
+        CHECK(&t->d, daemon_log_count(t, "timed out") == 1, "%zu reloads timed out, expected 1 (the hung one)",
+              daemon_log_count(t, "timed out"));
+        CHECK(&t->d, calls(t, "kdumpctl|reload|loaded=0") == 1, "the retry did not start with nothing loaded");
+        CHECK(&t->d, daemon_log_count(t, "Crash kernel reloaded in") == 1, "the slow retry did not succeed");
+        (void) status_is(t, "last_reload_result", "success");
+}
+
+/* 16 (issue 19.5): a reload that keeps a CPU busy (an initramfs rebuild) for four times the timeout
+ * with nothing loaded is not killed: it loads. Its negative control is case 7 (one that only
+ * sleeps is killed at twice the timeout). */
+static void test_timeout_progress(Test *t) {
+        if (!start_kdumpctl_request(t, "unload-busy 4\n", "[Reload]\nReloadTimeoutSec=1s\n") ||
+            !wait_loads(t, 1, "the busy reload"))
+                return;
+        CHECK(&t->d, daemon_log_count(t, "timed out") == 0, "a reload making progress was killed");
+        CHECK(&t->d, daemon_log_count(t, "makes progress") == 1, "keeping it was not logged once");
+        CHECK(&t->d, daemon_log_count(t, "Crash kernel reloaded in") == 1, "the busy reload did not succeed");
+}
+
+/* 17 (issue 19.11): Debian with no crash kernel loaded (a deliberate `kdump-config unload`, a boot
+ * without crashkernel=): nothing loads, as kdump-tools' own rule; the status says why, nothing
+ * failed or is retried, `wait` returns. */
+static void test_debian_nothing_loaded(Test *t) {
+        char reply[4096];
+
+        if (!setup(t, (const char *[]) { "kdump-config", "kexec", "systemctl", NULL }, "0\n"))
+                return;
+        set_active(t, "kdump-tools.service", true);
+        put(t, "etc/default/kdump-tools", "USE_KDUMP=1\n");
+        if (!start_daemon(t, "", false) || !request_reload(t) ||
+            !wait_for(t, pred_result_prefix, "skipped: no crash kernel is loaded, and kdump-config reloads only a loaded one",
+                      "the skip with nothing loaded"))
+                return;
+        daemon_run_watch(&t->d, 1500 * MSEC);
+        CHECK(&t->d, loads(t) == 0, "%zu load(s) with no crash kernel loaded", loads(t));
+        CHECK(&t->d, daemon_log_count(t, "Retrying") == 0, "a skip with nothing loaded was retried");
+        if (control(t, "wait", reply, sizeof(reply)))
+                CHECK(&t->d, strstr(reply, "result=ok"), "wait did not return ok: %s", reply);
+
+        /* Negative control: loaded again, it reloads. */
+        put(t, LOADED, "1\n");
+        if (request_reload(t))
+                (void) wait_loads(t, 1, "the reload with a crash kernel loaded");
+}
+
+/* fadump on, hotplug_ready 0, registered as given. */
+static void set_fadump(Test *t, const char *registered) {
+        put(t, "sys/kernel/fadump/enabled", "1\n");
+        put(t, "sys/kernel/fadump/hotplug_ready", "0\n");
+        put(t, "sys/kernel/fadump/registered", registered);
+}
+
+static int64_t registered_mtime(Test *t) {
+        char *path = harness_path_in(t->d.root, "sys/kernel/fadump/registered");
+        struct stat st;
+        int64_t m = stat(path, &st) < 0 ? -1 : (int64_t) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+
+        free(path);
+        return m;
+}
+
+static bool registered_is(Test *t, const char *want) {
+        char *path = harness_path_in(t->d.root, "sys/kernel/fadump/registered"), *text = harness_read_all(path, NULL);
+        bool is = text && strcmp(text, want) == 0;
+
+        free(text);
+        free(path);
+        return is;
+}
+
+/* Makes registered look written long ago, so that a write shows. */
+static void age_registered(Test *t) {
+        char *path = harness_path_in(t->d.root, "sys/kernel/fadump/registered");
+        struct timespec ts[2] = { { .tv_sec = 1000000 }, { .tv_sec = 1000000 } };
+
+        CHECK(&t->d, utimensat(AT_FDCWD, path, ts, 0) == 0, "cannot set the time of %s: %m", path);
+        free(path);
+}
+
+/* 18 (issue 19.6): fadump on: kdumpctl and ReloadCommand= run as the man page says (kdumpctl
+ * re-registers it itself), not replaced by the daemon's own re-registration; the log says so. */
+static void test_fadump_backends(Test *t) {
+        if (!setup(t, (const char *[]) { "kdumpctl", "systemctl", "kexec", NULL }, "0\n"))
+                return;
+        set_fadump(t, "1\n");
+        age_registered(t);
+        set_active(t, "kdump.service", true);
+        if (!start_daemon(t, "", false) || !request_reload(t) || !wait_loads(t, 1, "the kdumpctl reload"))
+                return;
+        CHECK(&t->d, calls(t, "kdumpctl|reload|") == 1, "kdumpctl did not run with fadump on");
+        CHECK(&t->d, registered_mtime(t) == 1000000 * (int64_t) 1000000000, "the daemon re-registered fadump itself");
+        CHECK(&t->d, daemon_log_count(t, "Reload command (kdumpctl): kdumpctl reload (it re-registers firmware-assisted dump)") == 1,
+              "the log does not say kdumpctl re-registers fadump");
+
+        stop_daemon(t);
+        t->d.exited = false, t->d.ready = false, t->notify[0] = 0;
+        if (!start_daemon(t, "[Reload]\nReloadCommand=kexec -p /k\n", false) || !request_reload(t) ||
+            !wait_loads(t, 2, "the ReloadCommand= reload"))
+                return;
+        CHECK(&t->d, calls(t, "kexec|-p|/k|") == 1, "ReloadCommand= did not run with fadump on");
+        CHECK(&t->d, registered_mtime(t) == 1000000 * (int64_t) 1000000000, "the daemon re-registered fadump itself");
+}
+
+/* 19 (issue 19.7, 19.15): the daemon's own re-registration (Debian: kdump-config does not know
+ * fadump) is gated as kdump-config would be: not with kdump-tools.service stopped, nor with
+ * USE_KDUMP=0, nor while fadump is not registered (SUSE's rule); else it re-registers, and the log
+ * says what runs and what was done. */
+static void test_fadump_gate(Test *t) {
+        if (!setup(t, (const char *[]) { "kdump-config", "systemctl", NULL }, "0\n"))
+                return;
+        set_fadump(t, "1\n");
+        age_registered(t);
+        put(t, "etc/default/kdump-tools", "USE_KDUMP=1\n");
+        if (!start_daemon(t, "", false))
+                return;
+        CHECK(&t->d, daemon_log_count(t, "Reload: " "fadump re-registration through ") == 1 &&
+              daemon_log_count(t, "in kdump-config's stead") == 1, "the log does not name the re-registration");
+        if (!request_reload(t) ||
+            !wait_for(t, pred_result_prefix, "skipped: kdump-tools.service is inactive", "the skip with the service stopped"))
+                return;
+        CHECK(&t->d, registered_mtime(t) == 1000000 * (int64_t) 1000000000,
+              "fadump re-registered with kdump-tools.service stopped");
+        CHECK(&t->d, daemon_log_count(t, "Not re-registering firmware-assisted dump: kdump-tools.service is inactive") == 1,
+              "the closed gate does not say what it did not do");
+
+        set_active(t, "kdump-tools.service", true);
+        put(t, "sys/kernel/fadump/registered", "0\n");
+        if (!request_reload(t) ||
+            !wait_for(t, pred_result_prefix, "skipped: firmware-assisted dump is not registered", "the skip while unregistered"))
+                return;
+        CHECK(&t->d, registered_is(t, "0\n"), "fadump re-registered while not registered");
+
+        /* Positive control: registered, service active: re-registered, and said so. */
+        put(t, "sys/kernel/fadump/registered", "1\n");
+        age_registered(t);
+        if (!request_reload(t) || !wait_for(t, pred_result_prefix, "success", "the re-registration"))
+                return;
+        CHECK(&t->d, registered_mtime(t) != 1000000 * (int64_t) 1000000000, "fadump was not re-registered");
+        CHECK(&t->d, daemon_log_count(t, "Firmware-assisted dump re-registered in") == 1 &&
+              daemon_log_count(t, "Crash kernel reloaded") == 0, "the re-registration was logged as a crash kernel reload");
+        CHECK(&t->d, calls(t, "kdump-config|") == 0, "kdump-config ran with fadump on");
+}
+
+/* 20 (issue 19.12): stopped during a reload, the daemon saves what is owed after it: nothing, so the
+ * next start does not reload again. */
+static void test_stop_during_reload(Test *t) {
+        char *state, *text;
+        size_t before;
+
+        if (!start_kdumpctl_request(t, "unload-sleep 1\n", "") || !wait_for(t, pred_loads, &(size_t) { 1 }, "the reload"))
+                return;
+        if (!daemon_run_stop(&t->d, WAIT_MAX))
+                return;
+        CHECK(&t->d, daemon_log_count(t, "Crash kernel reloaded in") == 1, "the reload did not finish before the exit");
+        if (asprintf(&state, "%s/run/state", t->d.dir) < 0)
+                abort();
+        text = harness_read_all(state, NULL);
+        CHECK(&t->d, text && strstr(text, "owed=0"), "the state file says %s after the reload", text ?: "nothing");
+        free(text);
+        free(state);
+
+        before = loads(t);
+        t->d.exited = false, t->d.ready = false, t->notify[0] = 0;
+        if (!start_daemon(t, "", false))
+                return;
+        daemon_run_watch(&t->d, 1 * SEC);
+        CHECK(&t->d, loads(t) == before, "the next start reloaded again (%zu tool calls, %zu before)", loads(t), before);
+}
+
 /* --- main ------------------------------------------------------------------------------------- */
 
 static void test_init(Test *t, const char *name) {
@@ -823,6 +1053,13 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "Debian: only a root-written, one-line panic-load record is replayed, with kdump-config's kexec", test_debian_untrusted_record },
         { "ReloadBackend=kexec loads KexecKernel= beside kdumpctl; unused Kexec* keys said once", test_reload_backend_key },
         { "a config error at start: the defaults, an error naming file:line, reloads; SIGHUP keeps them", test_config_error_at_start },
+        { "gate: kdump.service activating or reloading: deferred, owed, retried; failed: skipped", test_gate_transition },
+        { "timeout: a retry with nothing loaded gets twice the timeout as the first attempt", test_timeout_retry_unloaded },
+        { "timeout: a reload making progress (CPU time) is not killed", test_timeout_progress },
+        { "Debian: nothing loaded, nothing loads (kdump-tools' rule); skipped, not retried, wait returns", test_debian_nothing_loaded },
+        { "fadump: kdumpctl and ReloadCommand= run, not replaced by the daemon's re-registration", test_fadump_backends },
+        { "fadump: the daemon's re-registration is gated (service, registered=0), and logged as what it is", test_fadump_gate },
+        { "stop during a reload: the state saved after it owes nothing; the next start does not reload", test_stop_during_reload },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-reload-backends", .timeout_sec = 240)

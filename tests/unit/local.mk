@@ -19,10 +19,12 @@ unit_tests = \
 	tests/unit/test-dump-mode \
 	tests/unit/test-escape \
 	tests/unit/test-hexdecoct \
+	tests/unit/test-kdump-gate \
 	tests/unit/test-kexec-hotplug \
 	tests/unit/test-kexec-record \
 	tests/unit/test-loaded-state \
 	tests/unit/test-memory-uevent \
+	tests/unit/test-reload-watch \
 	tests/unit/test-set-id \
 	tests/unit/test-settle \
 	tests/unit/test-shell-words \
@@ -70,6 +72,16 @@ tests_unit_test_kexec_hotplug_SOURCES = tests/unit/test-kexec-hotplug.c
 tests_unit_test_kexec_hotplug_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_kexec_hotplug_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_kexec_hotplug_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_kdump_gate_SOURCES = tests/unit/test-kdump-gate.c
+tests_unit_test_kdump_gate_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_kdump_gate_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_kdump_gate_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_reload_watch_SOURCES = tests/unit/test-reload-watch.c
+tests_unit_test_reload_watch_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_reload_watch_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_reload_watch_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_dump_mode_SOURCES = tests/unit/test-dump-mode.c
 tests_unit_test_dump_mode_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -413,11 +413,13 @@ static int setup_two(void **state) {
 static void test_two_resources_one_verdict(void **state) {
         Fixture *f = *state;
         uint64_t memory_id = dt_set_id(f->root), id, g, g2;
+        char words[64];
         SettleVerdict v;
 
         v = evaluate(f, &g);
         assert_true(v.valid);
         assert_true(v.consistent);
+        assert_string_equal(capture_model_disagreeing(&f->model, words, sizeof(words)), "kernel");
         id = v.set_id;
         assert_int_not_equal(id, memory_id);
         assert_int_not_equal(id, SET_ID_UNKNOWN);
@@ -433,6 +435,8 @@ static void test_two_resources_one_verdict(void **state) {
         assert_int_not_equal(g2, g);
         assert_int_not_equal(v.set_id, id);  /* the fake's set moved with its generation */
         expect_notes(&f->model, 1, false, "fake disagrees");
+        /* Messages name the one that disagrees, not the memory. */
+        assert_string_equal(capture_model_disagreeing(&f->model, words, sizeof(words)), "fake set");
 
         /* Back to the first input: the same id as the first time. */
         fake->agree = 1;
@@ -447,6 +451,12 @@ static void test_two_resources_one_verdict(void **state) {
         v = evaluate(f, NULL);
         assert_true(v.valid);
         assert_false(v.consistent);
+        assert_string_equal(capture_model_disagreeing(&f->model, words, sizeof(words)), "memory blocks");
+        fake->agree = 0;
+        fake->generation = 10;
+        (void) evaluate(f, NULL);
+        assert_string_equal(capture_model_disagreeing(&f->model, words, sizeof(words)), "memory blocks and fake set");
+        fake->agree = 1;
 
         /* The second resource's input is unusable: no verdict at all. */
         fake->load_result = -EBADMSG;

@@ -16,7 +16,8 @@ static CaptureCpus *from_base(CaptureResource *r) {
 }
 
 static int cpus_generation(const CaptureResource *r, const char *root, uint64_t *ret) {
-        return dt_cpus_generation(root, ret);
+        /* The nodes kept are not looked at again: a poll stays one readdir of /cpus. */
+        return dt_cpus_generation(root, &((const CaptureCpus *) r)->dt, ret);
 }
 
 static int cpus_load(CaptureResource *r, const char *root, Error *e) {
@@ -184,10 +185,9 @@ int capture_cpus_uevent(CaptureCpus *cc, const CpuUevent *u) {
 
         /* Its logical number may come back with another core's thread. */
         cpu_set_forget(&cc->cpus, u->cpu);
-        /* And the nodes are read again at the next evaluation: the kernel creates a node's
-         * directory before its properties, so a read racing that may have missed one, and the
-         * generation (names and inodes only) would not say so. Hot-add's `online` comes 90 ms and
-         * more after the node. */
+        /* And the nodes are read again at the next evaluation, whatever the generation says: a
+         * property the kernel changed in place (of_update_property) moves no generation. Hot-add's
+         * `online` comes 90 ms and more after the node. */
         cc->base.generation = 0;
 
         if (u->action == CPU_ACTION_OFFLINE)

@@ -89,6 +89,7 @@ static int cpus_compare(CaptureResource *r, CaptureNotes *notes) {
         int k;
 
         cc->last_consistent = -1;
+        cc->last_provisional = false;
 
         /* A hot-added core's CPUs become present with no uevent: always look again. */
         k = reload_cpus(cc, false, NULL, &e);
@@ -100,13 +101,14 @@ static int cpus_compare(CaptureResource *r, CaptureNotes *notes) {
                 return capture_note(notes, true, k, "Cannot compare device tree and CPUs: %s", error_message(&e, k));
 
         cc->last_consistent = cpu_consistency_ok(&c);
+        cc->last_provisional = cpu_consistency_provisional(&c);
         if (cpu_consistency_ok(&c))
                 return 1;
 
         (void) capture_note(notes, false, 0, "Device tree disagrees with the kernel's CPUs (%llu disagreement(s)): %s",
                             (unsigned long long) c.n_disagreeing,
                             cpu_disagreement_describe(&c.first[0], what, sizeof(what)));
-        return 0;
+        return cc->last_provisional ? CAPTURE_PROVISIONAL : 0;
 }
 
 static uint64_t cpus_set_id(const CaptureResource *r) {
@@ -205,4 +207,8 @@ void capture_cpus_burst_end(CaptureCpus *cc) {
         assert(cc);
 
         cpu_mask_done(&cc->offlined);
+        /* Without the marks, rule 3 is gone from the last comparison too. */
+        if (cc->last_provisional)
+                cc->last_consistent = 1;
+        cc->last_provisional = false;
 }

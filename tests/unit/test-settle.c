@@ -339,11 +339,16 @@ static void test_timeout_then_watch(void **state) {
          * kernel's memory): unknown. */
         assert_int_equal(s.loaded_id, 0);
 
-        for (int i = 0; i < 3; i++) {
+        /* DT polls every WATCH; the verdict taken again, with a fresh scan, after 1, 3, 7 ... s
+         * (issue 19.8), still disagreeing here. */
+        for (int i = 1; i <= 8; i++) {
                 expect_wait(&s, now, now + WATCH, true);
                 now += WATCH;
                 settle_dt_generation(&s, 1, now);
+                if (i == 1 || i == 3 || i == 7)
+                        expect_rescan(&s, now, inconsistent(SET_B));
         }
+        assert_int_equal(s.state, SETTLE_WATCHING);
         /* The late DT update: the end of the request, so dt_grace rather than quiet. */
         settle_dt_generation(&s, 2, now);
         assert_int_equal(s.state, SETTLE_PENDING);
@@ -355,6 +360,114 @@ static void test_timeout_then_watch(void **state) {
         assert_int_equal(s.loaded_id, SET_C);
         assert_int_equal(s.counters.n_reloads, 2);
         assert_int_equal(s.counters.n_timeouts, 1);
+}
+
+/* Issue 19.8: watching ends when the verdict comes to agree without a DT update (the kernel's CPUs
+ * changed without a uevent, a lost one): one more request, which reloads, since what the timeout
+ * loaded is not known; then idle. The rechecks back off to retry_max. */
+static void test_watching_ends_without_dt_update(void **state) {
+        SettleConfig c = SETTLE_CONFIG_DEFAULT;
+        usec_t now = 0, last = 0;
+        unsigned rechecks = 0;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, 0);
+        expect_evaluate(&s, QUIET, inconsistent(SET_B));
+        expect_wait(&s, MAX_WAIT - 1, MAX_WAIT, true);
+        expect_rescan(&s, MAX_WAIT, inconsistent(SET_B));
+        expect_reload(&s, MAX_WAIT, SETTLE_REASON_TIMEOUT);
+        settle_reload_finished(&s, true, MAX_WAIT + 1);
+        assert_int_equal(s.state, SETTLE_WATCHING);
+
+        /* An hour of disagreement: rechecks at doubling gaps, never more than retry_max apart. */
+        for (now = MAX_WAIT + 1; now < MAX_WAIT + USEC_PER_HOUR;) {
+                SettleAction a = settle_next(&s, now);
+
+                if (a.kind == SETTLE_EVALUATE) {
+                        assert_true(a.rescan);
+                        assert_true(last == 0 || now - last <= c.retry_max);
+                        last = now;
+                        rechecks++;
+                        settle_model(&s, &(SettleVerdict) { .valid = true, .set_id = SET_B });
+                        continue;
+                }
+                assert_int_equal(a.kind, SETTLE_WAIT);
+                assert_true(a.wake_at <= now + WATCH);
+                now = a.wake_at;
+                settle_dt_generation(&s, 1, now);
+        }
+        /* 1, 2, 4 ... 256 s, then every 300 s. */
+        assert_true(rechecks >= 9 + 9 && rechecks <= 9 + 12);
+        assert_int_equal(s.counters.n_reloads, 1);
+
+        /* Negative control above: disagreeing, it watched. Now it agrees. */
+        while (settle_next(&s, now).kind != SETTLE_EVALUATE) {
+                now = s.recheck_at;
+                settle_dt_generation(&s, 1, now);
+        }
+        settle_model(&s, &(SettleVerdict) { .valid = true, .consistent = true, .set_id = SET_B });
+        expect_polls_until(&s, now, now + QUIET, 1);
+        expect_reload(&s, now + QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, now + QUIET + 1);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_B);
+        assert_int_equal(s.counters.n_requests, 2);
+}
+
+static SettleVerdict provisional(uint64_t set_id) {
+        return (SettleVerdict) { .valid = true, .provisional = true, .set_id = set_id };
+}
+
+/* Issue 19.8: a provisional verdict (a core just offlined, its node still there) holds a request
+ * until quiet after the last event, also when a DT replacement would end it sooner, and then counts
+ * as agreement: a skip when that set is loaded. */
+static void test_provisional(void **state) {
+        const usec_t t = USEC_PER_SEC;
+        SettleAction a;
+        Settle s;
+
+        /* At the end of a plain burst, quiet has passed already: agreement at once. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_state_event(&s, t);
+        expect_polls_until(&s, t, t + QUIET, 1);
+        expect_evaluate(&s, t + QUIET, provisional(SET_A));
+        assert_int_equal(settle_next(&s, t + QUIET).kind, SETTLE_SKIP);
+        assert_true(settle_verdict(&s)->consistent);
+        assert_int_equal(s.counters.n_timeouts, 0);
+
+        /* A DT replacement ends the burst after dt_grace; the provisional verdict waits for the
+         * quiet period, and the node's detach then gives a fresh, agreeing verdict. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_state_event(&s, t);
+        settle_dt_generation(&s, 2, t + 1);
+        expect_polls_until(&s, t, t + 1 + DT_GRACE, 2);
+        expect_evaluate(&s, t + 1 + DT_GRACE, provisional(SET_A));
+        a = settle_next(&s, t + 1 + DT_GRACE);
+        assert_int_equal(a.kind, SETTLE_WAIT);
+        assert_true(a.poll_dt && a.wake_at <= t + 1 + DT_GRACE + POLL);
+        settle_dt_generation(&s, 3, a.wake_at);
+        expect_polls_until(&s, a.wake_at, a.wake_at + DT_GRACE, 3);
+        expect_evaluate(&s, a.wake_at + DT_GRACE, consistent(SET_B));
+        expect_reload(&s, a.wake_at + DT_GRACE, SETTLE_REASON_SETTLED);
+
+        /* Negative control: no detach. No reload before quiet, then a reload of that set. */
+        start(&s, consistent(SET_A), SET_C, 0);
+        settle_state_event(&s, t);
+        settle_dt_generation(&s, 2, t + 1);
+        expect_polls_until(&s, t, t + 1 + DT_GRACE, 2);
+        expect_evaluate(&s, t + 1 + DT_GRACE, provisional(SET_A));
+        for (usec_t now = t + 1 + DT_GRACE; now < t + QUIET;) {
+                a = settle_next(&s, now);
+                assert_int_equal(a.kind, SETTLE_WAIT);
+                assert_true(a.wake_at <= t + QUIET);
+                now = a.wake_at;
+                settle_dt_generation(&s, 2, now);
+        }
+        expect_reload(&s, t + QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, t + QUIET + 1);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_A);
 }
 
 static void test_timeout_invalid_dt(void **state) {
@@ -1733,6 +1846,8 @@ int main(void) {
                 cmocka_unit_test(test_dt_change_during_reload_gives_one_more),
                 cmocka_unit_test(test_rollback_skips),
                 cmocka_unit_test(test_timeout_then_watch),
+                cmocka_unit_test(test_watching_ends_without_dt_update),
+                cmocka_unit_test(test_provisional),
                 cmocka_unit_test(test_timeout_invalid_dt),
                 cmocka_unit_test(test_timeout_with_loaded_set_still_reloads),
                 cmocka_unit_test(test_max_wait_rescan),

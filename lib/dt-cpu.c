@@ -66,9 +66,25 @@ int dt_cpu_parse_interrupt_servers(const char *node, const void *data, size_t si
         return (int) n;
 }
 
+/* array (n of *allocated elements of size) with room for one more: doubled from 64 when full. NULL
+ * on failure, array unchanged. */
+static void *grow_one(void *array, size_t n, size_t *allocated, size_t size) {
+        size_t na;
+        void *p;
+
+        if (n < *allocated)
+                return array;
+        na = *allocated ? *allocated * 2 : 64;
+        p = reallocarray(array, na, size);
+        if (p)
+                *allocated = na;
+        return p;
+}
+
 int dt_cpus_add_node(DtCpus *c, const char *node, const void *reg_data, size_t reg_size,
                      const void *servers, size_t servers_size, Error *e) {
         uint32_t threads[DT_CPU_THREADS_MAX];
+        DtCpuNode *nodes;
         int n;
 
         assert(c);
@@ -89,15 +105,10 @@ int dt_cpus_add_node(DtCpus *c, const char *node, const void *reg_data, size_t r
         if (c->n_nodes >= DT_CPU_NODES_MAX)
                 return error_set(e, -E2BIG, "%s: more than %d cpu nodes", node, DT_CPU_NODES_MAX);
 
-        if (c->n_nodes == c->allocated_nodes) {
-                size_t na = c->allocated_nodes ? c->allocated_nodes * 2 : 64;
-                DtCpuNode *nn = reallocarray(c->nodes, na, sizeof(DtCpuNode));
-
-                if (!nn)
-                        return error_set(e, -ENOMEM, "Out of memory for %zu cpu nodes", na);
-                c->nodes = nn;
-                c->allocated_nodes = na;
-        }
+        nodes = grow_one(c->nodes, c->n_nodes, &c->allocated_nodes, sizeof(DtCpuNode));
+        if (!nodes)
+                return error_set(e, -ENOMEM, "Out of memory for %zu cpu nodes", c->n_nodes + 1);
+        c->nodes = nodes;
         if (c->n_threads + (size_t) n > c->allocated_threads) {
                 size_t na = MAX(c->allocated_threads * 2, c->n_threads + (size_t) n + 256);
                 uint32_t *nt = reallocarray(c->node_threads, na, sizeof(uint32_t));
@@ -268,15 +279,11 @@ static int cmp_seen(const void *a, const void *b) {
 }
 
 static int add_seen(DtCpus *c, uint64_t ino, const char *name, unsigned props, Error *e) {
-        if (c->n_seen == c->allocated_seen) {
-                size_t na = c->allocated_seen ? c->allocated_seen * 2 : 64;
-                DtCpuSeen *ns = reallocarray(c->seen, na, sizeof(DtCpuSeen));
+        DtCpuSeen *seen = grow_one(c->seen, c->n_seen, &c->allocated_seen, sizeof(DtCpuSeen));
 
-                if (!ns)
-                        return error_set(e, -ENOMEM, "Out of memory for %zu /cpus children", na);
-                c->seen = ns;
-                c->allocated_seen = na;
-        }
+        if (!seen)
+                return error_set(e, -ENOMEM, "Out of memory for %zu /cpus children", c->n_seen + 1);
+        c->seen = seen;
         c->seen[c->n_seen++] = (DtCpuSeen) { .ino = ino, .name_hash = name_hash(name), .props = props };
         return 0;
 }

@@ -313,31 +313,14 @@ static void test_hook_wait(Test *t) {
 /* Its negative control: the lock held by another process (a drmgr that is no ancestor of the
  * waiter): the `wait` waits for it, no reload while it is held, one after the release. */
 static void test_stranger_wait(Test *t) {
-        _cleanup_free_ char *path = harness_path_in(t->d.root, DRMGR_LOCK_PATH + 1);
-        int p[2], status;
         int64_t took;
-        pid_t holder;
-        char c;
-        int r;
+        int holder, status, r;
 
         if (!start(t, "yes", "20s") || !CHECK(&t->d, fake_root_write_file(t->d.root, DRMGR_LOCK_PATH + 1, "", 0) >= 0,
-                                              "cannot create %s", path) || pipe(p) < 0)
+                                              "cannot create drmgr's lock file"))
                 return;
-        holder = fork();
-        if (holder == 0) {
-                struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-                int fd = open(path, O_RDWR | O_CLOEXEC);
-
-                if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
-                        _exit(1);
-                (void) !write(p[1], "x", 1);
-                pause();
-                _exit(0);
-        }
-        close(p[1]);
-        r = read(p[0], &c, 1);
-        close(p[0]);
-        if (!CHECK(&t->d, holder > 0 && r == 1, "the lock holder did not start"))
+        holder = fake_root_hold_drmgr_lock(t->d.root, F_WRLCK);
+        if (!CHECK(&t->d, holder > 0, "the lock holder did not start: %s", strerror(-holder)))
                 return;
         if (drmgr_command(t, false)) {
                 r = run_wait(t, "--timeout=1500ms", &took);

@@ -3,9 +3,9 @@
 
 #include "alloc-util.h"
 #include "control-protocol.h"
+#include "drmgr-lock.h"
 #include "fileio.h"
 #include "log.h"
-#include "drmgr-lock.h"
 #include "manager-control.h"
 #include "manager-cpus.h"
 #include "proc-ancestry.h"

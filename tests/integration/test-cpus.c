@@ -64,6 +64,7 @@ typedef struct Test {
         UMockdevTestbed *testbed;
         unsigned n_uevents;
         const char *max_wait; /* --max-wait-sec=, NULL: 20s */
+        char root_arg[512];   /* "--root=" the testbed's, where the daemon looks for drmgr's lock; "": none */
 } Test;
 
 static double now_real(void) {
@@ -281,7 +282,8 @@ static void spawn_daemon(Test *t) {
         _cleanup_free_ char *a_reload = daemon_run_reload_command(&t->d, "record-cpus");
 
         daemon_run_start(&t->d, (const char *const[]) { a_reload, "--quiet-sec=50ms", "--poll-interval-sec=5ms",
-                                                        t->max_wait ?: "--max-wait-sec=20s", NULL });
+                                                        t->max_wait ?: "--max-wait-sec=20s",
+                                                        t->root_arg[0] ? t->root_arg : NULL, NULL });
 }
 
 static bool start_daemon(Test *t) {
@@ -364,10 +366,10 @@ static void test_hot_add(Test *t) {
               "a CPU-only burst was not called one in the log and status");
 }
 
-/* The kernel's hot-remove: `offline` first, the node goes later (3 ms on the e2e guest; 150 ms
- * here, longer than the quiet period, so that only the daemon's knowledge of a core on its way out
- * keeps it from reloading with the node still there), then present and physical_id. One reload,
- * which saw no node for the core. */
+/* The kernel's hot-remove: `offline` first, the node goes later (3 ms on the e2e guest; 20 ms
+ * here, within the quiet period: a node still there after it is a core offlined and kept, see
+ * test_offline_core_kept), then present and physical_id. One reload, which saw no node for the
+ * core. */
 static void test_hot_remove(Test *t) {
         double t0;
 
@@ -376,7 +378,7 @@ static void test_hot_remove(Test *t) {
         if (!set_cpus(t, "0-2\n", "0-1\n"))
                 return;
         uevent(t, "cpu", HOT_CORE, "offline");
-        harness_sleep_usec(150 * MSEC);
+        harness_sleep_usec(20 * MSEC);
         t0 = now_real();
         if (!remove_core(t, HOT_CORE))
                 return;
@@ -384,6 +386,34 @@ static void test_hot_remove(Test *t) {
         if (!set_cpus(t, "0-1\n", "0-1\n") || !set_hw_id(t, HOT_CORE, -1))
                 return;
         if (expect_reloads(t, 1, t0, "hot-remove of a core"))
+                check_saw_core(t, 0, false);
+}
+
+/* The same removal from `drmgr -c cpu -r`, its node going 150 ms after the `offline` (longer than
+ * the quiet period: drmgr's own RTAS calls, or a slow firmware): drmgr's lock, held for the whole
+ * command, keeps the request open. One reload, after the release, which saw no node. */
+static void test_hot_remove_slow_under_drmgr(Test *t) {
+        int holder, status;
+
+        snprintf(t->root_arg, sizeof(t->root_arg), "--root=%s", t->d.root);
+        if (!setup_lpar(t, true) || !start_daemon(t))
+                return;
+        holder = fake_root_hold_drmgr_lock(t->d.root, F_WRLCK);
+        if (!CHECK(&t->d, holder > 0, "cannot hold drmgr's lock: %s", strerror(-holder)) ||
+            !set_cpus(t, "0-2\n", "0-1\n"))
+                goto out;
+        uevent(t, "cpu", HOT_CORE, "offline");
+        harness_sleep_usec(150 * MSEC);
+        if (!remove_core(t, HOT_CORE) || !set_cpus(t, "0-1\n", "0-1\n") || !set_hw_id(t, HOT_CORE, -1))
+                goto out;
+        daemon_run_watch(&t->d, 200 * MSEC);
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) while drmgr held its lock", n_calls(t));
+out:
+        if (holder > 0) {
+                (void) kill(holder, SIGKILL);
+                (void) waitpid(holder, &status, 0);
+        }
+        if (!t->d.failed && expect_reloads(t, 1, 0, "a slow core removal under drmgr"))
                 check_saw_core(t, 0, false);
 }
 
@@ -606,6 +636,7 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "restarts: a reload owed is done once the DT agrees, a set already loaded is not reloaded", test_restart },
         { "a core offlined and kept (no DLPAR): no wait until MaxWaitSec=, no reload, wait returns", test_offline_core_kept },
         { "after a timeout reload, a DT that comes to agree without an update: one reload, idle", test_watching_ends },
+        { "a slow core removal under drmgr's lock: one reload after it, which saw no node", test_hot_remove_slow_under_drmgr },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-cpus", .timeout_sec = 120, .umockdev = true, .need_ctl = true)

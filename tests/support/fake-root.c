@@ -215,6 +215,8 @@ int fake_root_hold_drmgr_lock(const char *root, short type) {
         char c;
 
         r = path_join_root(root, DRMGR_LOCK_PATH, &path);
+        if (r >= 0 && access(path, F_OK) < 0)
+                r = fake_root_write_file(root, DRMGR_LOCK_PATH + 1, "", 0);
         if (r < 0)
                 return r;
         if (pipe(p) < 0)

@@ -69,7 +69,7 @@ static void check_verdict(const SettleVerdict *v) {
 
 /* A provisional disagreement that nothing resolved within the quiet period after the last event
  * is none: what it waited for (a DLPAR remove detaching the node) would have come by then. */
-static void settle_provisional(Settle *s, usec_t now) {
+static void accept_provisional(Settle *s, usec_t now) {
         if (!s->verdict.provisional || now < usec_add(s->last_event, s->config.quiet))
                 return;
         s->verdict.provisional = false;
@@ -315,7 +315,7 @@ static SettleAction pending_next(Settle *s, usec_t now) {
                 return (SettleAction) { .kind = SETTLE_EVALUATE, .wake_at = USEC_INFINITY };
         }
 
-        settle_provisional(s, now);
+        accept_provisional(s, now);
         if (s->verdict.consistent) {
                 if (!s->requested && loaded_matches(s)) {
                         /* E.g. a DLPAR that failed and rolled back: nothing new to load. */
@@ -351,7 +351,7 @@ static SettleAction pending_next(Settle *s, usec_t now) {
 }
 
 static SettleAction watching_next(Settle *s, usec_t now) {
-        settle_provisional(s, now);
+        accept_provisional(s, now);
         if (s->verdict.consistent) {
                 /* Agreement came without a DT update. The image loaded at the timeout was built
                  * while they disagreed: one more request, as a DT update would start. */

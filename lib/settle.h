@@ -41,7 +41,7 @@ typedef struct SettleConfig {
         usec_t dt_grace;       /* ...or, once the DT was replaced, a lull this long (default 10ms) */
         usec_t max_wait;       /* reload anyway this long after the last event, DT still stale (default 30s) */
         usec_t poll_interval;  /* DT generation poll while a request is pending (default 5ms) */
-        usec_t watch_interval; /* DT generation poll after a reload forced by max_wait (default 1s) */
+        usec_t watch_interval; /* DT generation poll after a reload forced by max_wait, and the first look at the verdict then (default 1s) */
         usec_t retry_initial;  /* first back-off after a failed reload (default 1s) */
         usec_t retry_max;      /* back-off cap (default 5min) */
         usec_t hold_interval;  /* re-probe of an external hold while it is held (default 100ms) */

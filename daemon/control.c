@@ -34,6 +34,7 @@ struct Connection {
         int fd;
         bool waiting;
         bool refused;  /* not root: every request is answered "permission denied" */
+        pid_t pid;     /* the peer's, 0 if not known (another pid namespace) */
         Connection *next;
 };
 
@@ -141,11 +142,15 @@ static int on_connection(sd_event_source *source, int fd, uint32_t revents, void
         return 0;
 }
 
-static bool peer_is_root(int fd) {
+/* Whether the peer is root; its pid in *ret_pid. */
+static bool peer_is_root(int fd, pid_t *ret_pid) {
         struct ucred cred;
         socklen_t l = sizeof(cred);
 
-        return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &l) == 0 && cred.uid == 0;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &l) < 0)
+                return false;
+        *ret_pid = cred.pid;
+        return cred.uid == 0;
 }
 
 static int on_accept(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
@@ -171,7 +176,7 @@ static int on_accept(sd_event_source *source, int fd, uint32_t revents, void *us
         c->server = s;
         c->fd = cfd;
         /* The socket's mode already keeps others out; the credentials check is the second lock. */
-        c->refused = !peer_is_root(cfd);
+        c->refused = !peer_is_root(cfd, &c->pid);
         r = sd_event_add_io(s->event, &c->source, cfd, EPOLLIN, on_connection, c);
         if (r < 0) {
                 close(cfd);
@@ -197,6 +202,15 @@ void control_server_notify(ControlServer *s) {
                         c->waiting = false;
                         reply_raw(c->fd, CONTROL_REPLY_OK);
                 }
+}
+
+pid_t control_server_find_waiter(const ControlServer *s, bool (*match)(pid_t pid, void *userdata), void *userdata) {
+        if (!s)
+                return 0;
+        for (const Connection *c = s->connections; c; c = c->next)
+                if (c->waiting && c->pid > 0 && match(c->pid, userdata))
+                        return c->pid;
+        return 0;
 }
 
 int control_server_new(sd_event *event, const char *path, const ControlHandlers *handlers, void *userdata,

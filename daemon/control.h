@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "control-protocol.h"
@@ -27,3 +28,7 @@ ControlServer *control_server_free(ControlServer *s);
 
 /* The state changed: answer the waiters, if wait_done() now holds. */
 void control_server_notify(ControlServer *s);
+
+/* The first waiter for which match(its peer's pid, as SO_PEERCRED said at connect) is true: its
+ * pid, or 0. */
+pid_t control_server_find_waiter(const ControlServer *s, bool (*match)(pid_t pid, void *userdata), void *userdata);

@@ -3,10 +3,12 @@
 
 #include "alloc-util.h"
 #include "control-protocol.h"
+#include "drmgr-lock.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-control.h"
 #include "manager-cpus.h"
+#include "proc-ancestry.h"
 
 static void on_status(void *userdata, FILE *f) {
         Manager *m = userdata;
@@ -67,6 +69,33 @@ static bool on_wait_done(void *userdata) {
         Manager *m = userdata;
 
         return settle_state(&m->settle) == SETTLE_IDLE && m->last_reload_ok;
+}
+
+static bool runs_under(pid_t pid, void *userdata) {
+        pid_t holder = *(const pid_t *) userdata;
+        Error e = {};
+        int r;
+
+        /* The pids are the kernel's (SO_PEERCRED, F_GETLK): their /proc is the real one, not --root's. */
+        r = proc_is_ancestor("/", pid, holder, &e);
+        if (r < 0)
+                log_debug_errno(r, "Cannot tell whether pid %ld runs under drmgr: %s", (long) pid, error_message(&e, r));
+        return r > 0;
+}
+
+bool manager_drmgr_waits_for_us(Manager *m, pid_t holder) {
+        pid_t waiter;
+
+        if (holder <= 0)
+                return false;
+        waiter = control_server_find_waiter(m->control, runs_under, &holder);
+        if (waiter == 0)
+                return false;
+        if (m->drmgr_hook_holder != holder)
+                log_info("kdump-settlectl wait (pid %ld) runs under drmgr (pid %ld), from one of its hooks: its change "
+                         "is done, and its %s no longer holds the request.", (long) waiter, (long) holder, DRMGR_LOCK_PATH);
+        m->drmgr_hook_holder = holder;
+        return true;
 }
 
 static const ControlHandlers handlers = {

@@ -8,3 +8,8 @@
 
 /* Opens the socket in the runtime directory. Logs failures. */
 int manager_open_control(Manager *m);
+
+/* Whether a `wait` now pending runs under drmgr, which holds its lock (pid holder): from one of its
+ * hooks, which drmgr runs with the lock held and waits for. Its change is then done and it waits
+ * for us, so its lock holds no request open. Says so once per drmgr. */
+bool manager_drmgr_waits_for_us(Manager *m, pid_t holder);

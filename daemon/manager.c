@@ -321,6 +321,8 @@ static void manager_probe_drmgr(Manager *m, usec_t now) {
         if (r < 0 && !m->drmgr_probe_failed)
                 log_warning_errno(r, "Not waiting for drmgr: %s", error_message(&e, r));
         m->drmgr_probe_failed = r < 0;
+        if (l.held && manager_drmgr_waits_for_us(m, l.pid))
+                l.held = false;  /* drmgr waits for us: not we for it */
 
         if (l.held && !m->drmgr_held)
                 log_info("drmgr (pid %ld) is still running; waiting for it before reloading.", (long) l.pid);

@@ -88,6 +88,7 @@ typedef struct Manager {
         pid_t drmgr_pid;           /* its holder, 0 if unknown */
         bool drmgr_held;
         bool drmgr_probe_failed;   /* the last probe failed: warned once */
+        pid_t drmgr_hook_holder;   /* the drmgr a hook's `wait` came from, said once */
 } Manager;
 
 /* Defaults for everything but the configuration. */

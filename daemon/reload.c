@@ -295,7 +295,7 @@ static uint64_t group_cpu_usec(pid_t pgrp) {
                         return ticks;
                 /* Gone meanwhile, or not ours to read: not in the group. */
                 if (read_full_file_root("/", path, 4096, &text, NULL, NULL) < 0 ||
-                    proc_stat_parse(text, &g, &t, NULL) < 0 || g != pgrp)
+                    proc_stat_parse(text, NULL, &g, &t, NULL) < 0 || g != pgrp)
                         continue;
                 ticks += t;
         }

@@ -16,7 +16,8 @@ static CaptureCpus *from_base(CaptureResource *r) {
 }
 
 static int cpus_generation(const CaptureResource *r, const char *root, uint64_t *ret) {
-        return dt_cpus_generation(root, ret);
+        /* The nodes kept are not looked at again: a poll stays one readdir of /cpus. */
+        return dt_cpus_generation(root, &((const CaptureCpus *) r)->dt, ret);
 }
 
 static int cpus_load(CaptureResource *r, const char *root, Error *e) {
@@ -88,6 +89,7 @@ static int cpus_compare(CaptureResource *r, CaptureNotes *notes) {
         int k;
 
         cc->last_consistent = -1;
+        cc->last_provisional = false;
 
         /* A hot-added core's CPUs become present with no uevent: always look again. */
         k = reload_cpus(cc, false, NULL, &e);
@@ -99,13 +101,14 @@ static int cpus_compare(CaptureResource *r, CaptureNotes *notes) {
                 return capture_note(notes, true, k, "Cannot compare device tree and CPUs: %s", error_message(&e, k));
 
         cc->last_consistent = cpu_consistency_ok(&c);
+        cc->last_provisional = cpu_consistency_provisional(&c);
         if (cpu_consistency_ok(&c))
                 return 1;
 
         (void) capture_note(notes, false, 0, "Device tree disagrees with the kernel's CPUs (%llu disagreement(s)): %s",
                             (unsigned long long) c.n_disagreeing,
                             cpu_disagreement_describe(&c.first[0], what, sizeof(what)));
-        return 0;
+        return cc->last_provisional ? CAPTURE_PROVISIONAL : 0;
 }
 
 static uint64_t cpus_set_id(const CaptureResource *r) {
@@ -184,10 +187,9 @@ int capture_cpus_uevent(CaptureCpus *cc, const CpuUevent *u) {
 
         /* Its logical number may come back with another core's thread. */
         cpu_set_forget(&cc->cpus, u->cpu);
-        /* And the nodes are read again at the next evaluation: the kernel creates a node's
-         * directory before its properties, so a read racing that may have missed one, and the
-         * generation (names and inodes only) would not say so. Hot-add's `online` comes 90 ms and
-         * more after the node. */
+        /* And the nodes are read again at the next evaluation, whatever the generation says: a
+         * property the kernel changed in place (of_update_property) moves no generation. Hot-add's
+         * `online` comes 90 ms and more after the node. */
         cc->base.generation = 0;
 
         if (u->action == CPU_ACTION_OFFLINE)
@@ -205,4 +207,8 @@ void capture_cpus_burst_end(CaptureCpus *cc) {
         assert(cc);
 
         cpu_mask_done(&cc->offlined);
+        /* Without the marks, rule 3 is gone from the last comparison too. */
+        if (cc->last_provisional)
+                cc->last_consistent = 1;
+        cc->last_provisional = false;
 }

@@ -27,6 +27,7 @@ typedef struct CaptureCpus {
 
         /* The last comparison, for status: -1 none yet, 0 disagreed, 1 agreed. */
         int last_consistent;
+        bool last_provisional;  /* it disagreed by rule 3 alone */
 } CaptureCpus;
 
 /* An empty resource for the CPUs under root (kept, not copied): the first evaluation (or
@@ -42,5 +43,6 @@ int capture_cpus_present(const char *root, Error *e);
  * the set is rescanned and the caller says so. */
 int capture_cpus_uevent(CaptureCpus *cc, const CpuUevent *u);
 
-/* The request ended (a reload started, or none was needed): the burst's offlined marks go. */
+/* The request ended (a reload started, or none was needed): the burst's offlined marks go, and
+ * with them a disagreement by rule 3 alone. */
 void capture_cpus_burst_end(CaptureCpus *cc);

@@ -173,8 +173,9 @@ static SettleVerdict evaluate_one(CaptureModel *m, CaptureResource *r) {
                                     "(late or lost uevents); rescanned them.", r->ops->kernel_set);
                 k = r->ops->compare(r, &m->notes);
         }
-        v.consistent = k > 0;
-        r->disagrees = k == 0;
+        v.consistent = k == 1;
+        v.provisional = k == CAPTURE_PROVISIONAL;
+        r->disagrees = k == 0 || k == CAPTURE_PROVISIONAL;
         return v;
 }
 
@@ -209,7 +210,7 @@ int capture_model_boot_set_id(const CaptureModel *m, const void *fdt, size_t siz
 
 void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_generation) {
         uint64_t ids[CAPTURE_RESOURCES_MAX], generations[CAPTURE_RESOURCES_MAX];
-        bool valid = true, consistent = true;
+        bool valid = true, consistent = true, disagree = false;
 
         assert(m);
         assert(ret);
@@ -223,6 +224,7 @@ void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_g
 
                 valid = valid && v.valid;
                 consistent = consistent && v.consistent;
+                disagree = disagree || (!v.consistent && !v.provisional);
                 ids[i] = v.set_id;
                 generations[i] = m->resources[i]->generation;
         }
@@ -233,6 +235,8 @@ void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_g
                 *ret = (SettleVerdict) {
                         .valid = true,
                         .consistent = consistent,
+                        /* Every resource agrees, some of them provisionally. */
+                        .provisional = !consistent && !disagree,
                         .set_id = fold_set_ids(ids, m->n_resources),
                 };
         if (ret_generation)

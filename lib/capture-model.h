@@ -36,6 +36,9 @@ typedef struct CaptureNotes {
 /* Adds a note (dropped if full). Returns error, as error_set() does. */
 int capture_note(CaptureNotes *n, bool warning, int error, const char *format, ...) _printf_(4, 5);
 
+/* compare()'s "agree, unless what just happened is a removal still under way". */
+#define CAPTURE_PROVISIONAL 2
+
 typedef struct CaptureResource CaptureResource;
 
 /* What a resource implements. root is the directory sysfs and the DT are under. */
@@ -57,8 +60,10 @@ typedef struct CaptureResourceOps {
         /* Scans the kernel's set afresh and keeps it; *ret_changed: it differs from the one kept
          * before. On failure the old set stays. */
         int (*rescan)(CaptureResource *r, const char *root, bool *ret_changed, Error *e);
-        /* The kept DT input against the kernel's set: 1 they agree, 0 they do not, -errno when
-         * they cannot be compared; in both of the latter, a note says where or why. */
+        /* The kept DT input against the kernel's set: 1 they agree, 0 they do not,
+         * CAPTURE_PROVISIONAL they do but for a change the kernel may still be making
+         * (SettleVerdict.provisional), -errno when they cannot be compared; but for 1, a note
+         * says where or why. */
         int (*compare)(CaptureResource *r, CaptureNotes *notes);
         /* The set the kept DT input describes; never SET_ID_UNKNOWN. */
         uint64_t (*set_id)(const CaptureResource *r);

@@ -35,7 +35,7 @@ const char *cpu_disagreement_describe(const CpuDisagreement *d, char *buf, size_
                 snprintf(buf, size, "thread %" PRIu32 " is in a /cpus node, but no present CPU has it", d->hw_id);
                 break;
         case CPU_NODE_LEAVING:
-                snprintf(buf, size, "the /cpus node with reg 0x%" PRIx32 " has all its threads just offlined: removal in progress",
+                snprintf(buf, size, "the /cpus node with reg 0x%" PRIx32 " has all its threads just offlined: removal in progress?",
                          d->hw_id);
                 break;
         default:
@@ -157,8 +157,10 @@ int cpu_consistency_check(const DtCpus *dt, const CpuSet *kernel, const CpuMask 
                         else if (offlined && cpu_mask_test(offlined, p->cpu))
                                 just_offlined = true;
                 }
-                if (all_offline && just_offlined)
+                if (all_offline && just_offlined) {
                         record(&c, max_report, CPU_NODE_LEAVING, UINT32_MAX, node->reg);
+                        c.n_leaving++;
+                }
         }
 
         *ret = c;

@@ -23,9 +23,13 @@
  * of the core (the `offline` uevents) and detaches the node about 3 ms later, clearing the CPUs'
  * present bit and hardware id only after the node is gone: in between, the kernel's state alone is
  * that of an SMT-offline core. `offlined` is what tells them apart: the CPUs that went offline
- * during the current burst (the caller's record of its `offline` uevents; NULL: none). A whole
- * core offlined on purpose (ppc64_cpu --cores-on) then waits like a DLPAR, up to the engine's
- * max wait, but only in the burst that offlined it. */
+ * during the current burst (the caller's record of its `offline` uevents; NULL: none). Rule 3 is
+ * provisional (cpu_consistency_provisional()): nothing the kernel shows tells a core being
+ * removed from one offlined on purpose (chcpu -d, ppc64_cpu --cores-on) until the node goes, and
+ * dlpar_cpu_remove() offlines, releases the DRC and detaches within milliseconds, while a plain
+ * offline never detaches. So the engine waits for the node only until the burst's quiet period
+ * is over; the node still there, it is a core offlined and kept, and the DT agrees. drmgr's lock,
+ * the other sign of a removal under way, holds the burst open by itself (lib/drmgr-lock.h). */
 
 #define CPU_CONSISTENCY_REPORT_MAX 16
 
@@ -47,12 +51,18 @@ typedef struct CpuConsistency {
         uint32_t n_online;      /* online CPUs compared */
         size_t n_dt_threads;    /* DT threads compared */
         uint64_t n_disagreeing;
+        uint64_t n_leaving;     /* of them, rule 3's */
         CpuDisagreement first[CPU_CONSISTENCY_REPORT_MAX]; /* rule 1 by CPU, then 2 and 3 by thread/node */
         size_t n_first;
 } CpuConsistency;
 
 static inline bool cpu_consistency_ok(const CpuConsistency *c) {
         return c->n_disagreeing == 0;
+}
+
+/* Only rule 3 disagrees: agreement unless the nodes go soon. */
+static inline bool cpu_consistency_provisional(const CpuConsistency *c) {
+        return c->n_disagreeing > 0 && c->n_disagreeing == c->n_leaving;
 }
 
 /* Compares; up to max_report (<= CPU_CONSISTENCY_REPORT_MAX) disagreements in ret->first.

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ void dt_cpus_done(DtCpus *c) {
         free(c->nodes);
         free(c->node_threads);
         free(c->threads);
+        free(c->seen);
         *c = (DtCpus) {};
 }
 
@@ -64,9 +66,25 @@ int dt_cpu_parse_interrupt_servers(const char *node, const void *data, size_t si
         return (int) n;
 }
 
+/* array (n of *allocated elements of size) with room for one more: doubled from 64 when full. NULL
+ * on failure, array unchanged. */
+static void *grow_one(void *array, size_t n, size_t *allocated, size_t size) {
+        size_t na;
+        void *p;
+
+        if (n < *allocated)
+                return array;
+        na = *allocated ? *allocated * 2 : 64;
+        p = reallocarray(array, na, size);
+        if (p)
+                *allocated = na;
+        return p;
+}
+
 int dt_cpus_add_node(DtCpus *c, const char *node, const void *reg_data, size_t reg_size,
                      const void *servers, size_t servers_size, Error *e) {
         uint32_t threads[DT_CPU_THREADS_MAX];
+        DtCpuNode *nodes;
         int n;
 
         assert(c);
@@ -87,15 +105,10 @@ int dt_cpus_add_node(DtCpus *c, const char *node, const void *reg_data, size_t r
         if (c->n_nodes >= DT_CPU_NODES_MAX)
                 return error_set(e, -E2BIG, "%s: more than %d cpu nodes", node, DT_CPU_NODES_MAX);
 
-        if (c->n_nodes == c->allocated_nodes) {
-                size_t na = c->allocated_nodes ? c->allocated_nodes * 2 : 64;
-                DtCpuNode *nn = reallocarray(c->nodes, na, sizeof(DtCpuNode));
-
-                if (!nn)
-                        return error_set(e, -ENOMEM, "Out of memory for %zu cpu nodes", na);
-                c->nodes = nn;
-                c->allocated_nodes = na;
-        }
+        nodes = grow_one(c->nodes, c->n_nodes, &c->allocated_nodes, sizeof(DtCpuNode));
+        if (!nodes)
+                return error_set(e, -ENOMEM, "Out of memory for %zu cpu nodes", c->n_nodes + 1);
+        c->nodes = nodes;
         if (c->n_threads + (size_t) n > c->allocated_threads) {
                 size_t na = MAX(c->allocated_threads * 2, c->n_threads + (size_t) n + 256);
                 uint32_t *nt = reallocarray(c->node_threads, na, sizeof(uint32_t));
@@ -202,6 +215,8 @@ static int read_optional(const char *node, const char *name, size_t max, char **
         return r;
 }
 
+/* 1: the node is read for good (a cpu node, or one typed as something else), 0: skipped for now
+ * (no device_type yet), -errno. */
 static int load_node(DtCpus *c, const char *node, const char *name, Error *e) {
         _cleanup_free_ char *type = NULL, *reg = NULL, *servers = NULL;
         size_t type_size, reg_size, servers_size;
@@ -209,11 +224,13 @@ static int load_node(DtCpus *c, const char *node, const char *name, Error *e) {
 
         r = read_optional(node, DT_PROP_DEVICE_TYPE, DEVICE_TYPE_FILE_MAX, &type, &type_size, e);
         if (r == -EBADMSG)
-                return 0;  /* a long device_type is not "cpu" */
+                return 1;  /* a long device_type is not "cpu" */
         if (r < 0)
                 return r;
-        if (!type || !is_cpu_type(type, type_size))
+        if (!type)
                 return 0;
+        if (!is_cpu_type(type, type_size))
+                return 1;
 
         r = read_optional(node, DT_PROP_REG, REG_FILE_MAX, &reg, &reg_size, e);
         if (r < 0)
@@ -222,7 +239,53 @@ static int load_node(DtCpus *c, const char *node, const char *name, Error *e) {
         if (r < 0)
                 return r;
 
-        return dt_cpus_add_node(c, name, reg, reg_size, servers, servers_size, e);
+        r = dt_cpus_add_node(c, name, reg, reg_size, servers, servers_size, e);
+        return r < 0 ? r : 1;
+}
+
+/* What dt_cpus_generation() counts of a child's properties: device_type exists (1), and with it
+ * reg and the servers too (3). Enough to see a half-made node become whole, whatever order the
+ * kernel adds them in; a cache node (no servers) stays 1. */
+#define NODE_TYPED 1u
+#define NODE_WHOLE 3u
+
+static unsigned node_props(int dfd, const char *name) {
+        static const char *const props[] = { DT_PROP_DEVICE_TYPE, DT_PROP_REG, DT_PROP_INTERRUPT_SERVERS };
+        char path[NAME_MAX + sizeof(DT_PROP_INTERRUPT_SERVERS) + 2];
+        struct stat st;
+
+        for (size_t i = 0; i < ELEMENTSOF(props); i++) {
+                snprintf(path, sizeof(path), "%s/%s", name, props[i]);
+                if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return i == 0 ? 0 : NODE_TYPED;
+        }
+        return NODE_WHOLE;
+}
+
+static uint64_t name_hash(const char *name) {
+        uint64_t h = HASH_SEED;
+
+        for (const char *p = name; *p; p++)
+                h = hash_u64(h, (uint8_t) *p);
+        return h;
+}
+
+static int cmp_seen(const void *a, const void *b) {
+        const DtCpuSeen *x = a, *y = b;
+
+        if (x->ino != y->ino)
+                return x->ino < y->ino ? -1 : 1;
+        return x->name_hash < y->name_hash ? -1 : x->name_hash > y->name_hash;
+}
+
+static int add_seen(DtCpus *c, uint64_t ino, const char *name, unsigned props, Error *e) {
+        DtCpuSeen *seen = grow_one(c->seen, c->n_seen, &c->allocated_seen, sizeof(DtCpuSeen));
+
+        if (!seen)
+                return error_set(e, -ENOMEM, "Out of memory for %zu /cpus children", c->n_seen + 1);
+        c->seen = seen;
+        c->seen[c->n_seen++] = (DtCpuSeen) { .ino = ino, .name_hash = name_hash(name), .props = props };
+        return 0;
 }
 
 int dt_cpus_load(const char *root, DtCpus *ret, Error *e) {
@@ -267,7 +330,14 @@ int dt_cpus_load(const char *root, DtCpus *ret, Error *e) {
                 r = load_node(&c, node, de->d_name, e);
                 if (r < 0)
                         break;
+                /* Looked at after the read: what it found can only have grown since. */
+                if (r > 0)
+                        r = add_seen(&c, (uint64_t) de->d_ino, de->d_name, node_props(dirfd(d), de->d_name), e);
+                if (r < 0)
+                        break;
         }
+        if (r >= 0 && c.n_seen > 1)
+                qsort(c.seen, c.n_seen, sizeof(DtCpuSeen), cmp_seen);
         if (r >= 0)
                 r = dt_cpus_finish(&c, e);
         if (r < 0) {
@@ -279,7 +349,15 @@ int dt_cpus_load(const char *root, DtCpus *ret, Error *e) {
         return 0;
 }
 
-int dt_cpus_generation(const char *root, uint64_t *ret) {
+static const DtCpuSeen *find_seen(const DtCpus *known, uint64_t ino, uint64_t nh) {
+        DtCpuSeen key = { .ino = ino, .name_hash = nh };
+
+        if (!known || known->n_seen == 0)
+                return NULL;
+        return bsearch(&key, known->seen, known->n_seen, sizeof(DtCpuSeen), cmp_seen);
+}
+
+int dt_cpus_generation(const char *root, const DtCpus *known, uint64_t *ret) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         uint64_t sum = 0, n = 0;
@@ -301,13 +379,14 @@ int dt_cpus_generation(const char *root, uint64_t *ret) {
                 return negative_errno();
 
         while ((r = read_dir_entry(d, dir, &de, NULL)) > 0) {
-                uint64_t h = HASH_SEED;
+                uint64_t h = name_hash(de->d_name);
+                const DtCpuSeen *k;
 
                 if (de->d_name[0] == '.' || de->d_type == DT_REG || de->d_type == DT_LNK)
                         continue;
-                for (const char *p = de->d_name; *p; p++)
-                        h = hash_u64(h, (uint8_t) *p);
+                k = find_seen(known, (uint64_t) de->d_ino, h);
                 h = hash_u64(h, (uint64_t) de->d_ino);
+                h = hash_u64(h, k ? k->props : node_props(dirfd(d), de->d_name));
                 /* readdir order is the file system's: add, so that it does not matter. */
                 sum += h;
                 n++;

@@ -29,6 +29,13 @@ typedef struct DtCpuNode {
         uint32_t n_threads;
 } DtCpuNode;
 
+/* A /cpus child as dt_cpus_load() found it complete (see dt_cpus_generation()). */
+typedef struct DtCpuSeen {
+        uint64_t ino;        /* the node directory's: kernfs gives each new node a new one */
+        uint64_t name_hash;  /* so that a file system that reuses inodes cannot confuse two */
+        unsigned props;      /* what dt_cpus_generation() counts of its properties */
+} DtCpuSeen;
+
 typedef struct DtCpus {
         DtCpuNode *nodes;    /* sorted by reg */
         size_t n_nodes;
@@ -41,7 +48,13 @@ typedef struct DtCpus {
          * order. Never CPU_SET_ID_UNKNOWN. */
         uint64_t set_id;
 
-        size_t allocated_nodes, allocated_threads;  /* builder's, while adding */
+        /* dt_cpus_load() only: the children whose properties were all there (or whose device_type
+         * says they are no cpu), sorted by ino then name_hash; dt_cpus_generation() trusts these
+         * instead of looking at their properties again. */
+        DtCpuSeen *seen;
+        size_t n_seen;
+
+        size_t allocated_nodes, allocated_threads, allocated_seen;  /* builder's, while adding */
 } DtCpus;
 
 void dt_cpus_done(DtCpus *c);
@@ -68,6 +81,13 @@ int dt_cpus_load(const char *root, DtCpus *ret, Error *e);
 /* Cheap change detector for polling /cpus, without reading a property. DLPAR attaches or detaches
  * whole cpu nodes (of_attach_node/of_detach_node), and kernfs gives every new node a new inode
  * number (cyclic ids), so the set of (child name, inode) pairs changes with every add and remove,
- * even when a node of the same name comes back. It is one readdir of /cpus. Never 0 when /cpus
- * exists; -ENOENT when it does not, other -errno on failure, *ret = 0 on any failure. */
-int dt_cpus_generation(const char *root, uint64_t *ret);
+ * even when a node of the same name comes back. A node is attached as its directory first and its
+ * properties one by one after it, so each child also counts with whether its device_type exists
+ * and whether device_type, reg and ibm,ppc-interrupt-server#s all do: a load that caught a node
+ * half-made (skipped, or refused for a missing property) is followed by a new generation once they
+ * are all there. That costs up to three fstatat() per child, except for the children `known` (a
+ * dt_cpus_load() result, may be NULL) saw complete or typed as no cpu, which only change with
+ * the node: with it a poll is one readdir of /cpus, and the value is the same either way.
+ * Never 0 when /cpus exists; -ENOENT when it does not, other -errno on failure, *ret = 0 on any
+ * failure. */
+int dt_cpus_generation(const char *root, const DtCpus *known, uint64_t *ret);

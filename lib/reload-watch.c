@@ -57,21 +57,22 @@ usec_t reload_watch_deadline(const ReloadWatch *w) {
         return MAX(stall, usec_add(w->started_at, usec_add(w->timeout, w->timeout)));
 }
 
-int proc_stat_parse(const char *text, pid_t *ret_pgrp, uint64_t *ret_ticks, Error *e) {
+int proc_stat_parse(const char *text, pid_t *ret_ppid, pid_t *ret_pgrp, uint64_t *ret_ticks, Error *e) {
         /* "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses: after the last ')'. */
         const char *p = strrchr(text, ')');
         unsigned long long ticks[4];
-        int pgrp, n = -1;
-
-        assert(ret_pgrp);
-        assert(ret_ticks);
+        int ppid, pgrp, n = -1;
 
         /* Fields 3 to 17: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
          * utime stime cutime cstime. */
-        if (!p || sscanf(p + 1, " %*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu%n", &pgrp,
-                         &ticks[0], &ticks[1], &ticks[2], &ticks[3], &n) != 5 || n < 0 || pgrp <= 0)
-                return error_set(e, -EINVAL, "Not the text of /proc/PID/stat (process group, CPU times)");
-        *ret_pgrp = pgrp;
-        *ret_ticks = (uint64_t) ticks[0] + ticks[1] + ticks[2] + ticks[3];
+        if (!p || sscanf(p + 1, " %*c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu%n", &ppid, &pgrp,
+                         &ticks[0], &ticks[1], &ticks[2], &ticks[3], &n) != 6 || n < 0 || ppid < 0 || pgrp <= 0)
+                return error_set(e, -EINVAL, "Not the text of /proc/PID/stat (parent, process group, CPU times)");
+        if (ret_ppid)
+                *ret_ppid = ppid;
+        if (ret_pgrp)
+                *ret_pgrp = pgrp;
+        if (ret_ticks)
+                *ret_ticks = (uint64_t) ticks[0] + ticks[1] + ticks[2] + ticks[3];
         return 0;
 }

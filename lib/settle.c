@@ -57,12 +57,28 @@ static void begin_request(Settle *s, usec_t now) {
 static void enter_watching(Settle *s, usec_t now) {
         s->state = SETTLE_WATCHING;
         s->watch_at = usec_add(now, s->config.watch_interval);
+        s->recheck_delay = s->config.watch_interval;
+        s->recheck_at = s->watch_at;
+}
+
+static void check_verdict(const SettleVerdict *v) {
+        assert(v);
+        assert(!v->consistent || v->valid);
+        assert(!v->provisional || (v->valid && !v->consistent));
+}
+
+/* A provisional disagreement that nothing resolved within the quiet period after the last event
+ * is none: what it waited for (a DLPAR remove detaching the node) would have come by then. */
+static void accept_provisional(Settle *s, usec_t now) {
+        if (!s->verdict.provisional || now < usec_add(s->last_event, s->config.quiet))
+                return;
+        s->verdict.provisional = false;
+        s->verdict.consistent = true;
 }
 
 void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uint64_t loaded_id, usec_t now) {
         assert(s);
-        assert(v);
-        assert(!v->consistent || v->valid);
+        check_verdict(v);
         assert(s->state == SETTLE_IDLE);
 
         s->verdict = *v;
@@ -164,8 +180,7 @@ void settle_dt_generation(Settle *s, uint64_t generation, usec_t now) {
 
 void settle_model(Settle *s, const SettleVerdict *v) {
         assert(s);
-        assert(v);
-        assert(!v->consistent || v->valid);
+        check_verdict(v);
 
         s->verdict = *v;
         s->verdict_stale = false;
@@ -300,6 +315,7 @@ static SettleAction pending_next(Settle *s, usec_t now) {
                 return (SettleAction) { .kind = SETTLE_EVALUATE, .wake_at = USEC_INFINITY };
         }
 
+        accept_provisional(s, now);
         if (s->verdict.consistent) {
                 if (!s->requested && loaded_matches(s)) {
                         /* E.g. a DLPAR that failed and rolled back: nothing new to load. */
@@ -311,9 +327,14 @@ static SettleAction pending_next(Settle *s, usec_t now) {
                                     timed_out && hold_held(s) ? SETTLE_REASON_HOLD_TIMEOUT : SETTLE_REASON_SETTLED, now);
         }
 
-        if (!timed_out)
+        if (!timed_out) {
                 /* The deadline may come before the poll; polling then is still useful. */
-                return action_wait(MIN(next_poll(s, s->config.poll_interval, now), deadline), true);
+                usec_t wake = MIN(next_poll(s, s->config.poll_interval, now), deadline);
+
+                if (s->verdict.provisional)
+                        wake = MIN(wake, usec_add(s->last_event, s->config.quiet));
+                return action_wait(wake, true);
+        }
 
         /* Before concluding "inconsistent", one look with a fresh scan: a uevent lost upstream
          * (udevd killed or restarted mid-DLPAR) would otherwise make every request time out. */
@@ -327,6 +348,25 @@ static SettleAction pending_next(Settle *s, usec_t now) {
          * a backend using kexec_file_load (kexec -s) builds the map from it, not from the DT. */
         s->counters.n_timeouts++;
         return start_reload(s, SETTLE_REASON_TIMEOUT, now);
+}
+
+static SettleAction watching_next(Settle *s, usec_t now) {
+        accept_provisional(s, now);
+        if (s->verdict.consistent) {
+                /* Agreement came without a DT update. The image loaded at the timeout was built
+                 * while they disagreed: one more request, as a DT update would start. */
+                s->last_event = now;
+                begin_request(s, now);
+                return pending_next(s, now);
+        }
+
+        if (now >= s->recheck_at) {
+                s->recheck_delay = MIN(usec_add(s->recheck_delay, s->recheck_delay), s->config.retry_max);
+                s->recheck_at = usec_add(now, s->recheck_delay);
+                s->evaluating = true;
+                return (SettleAction) { .kind = SETTLE_EVALUATE, .wake_at = USEC_INFINITY, .rescan = true };
+        }
+        return action_wait(MIN(next_poll(s, s->config.watch_interval, now), s->recheck_at), true);
 }
 
 SettleAction settle_next(Settle *s, usec_t now) {
@@ -346,7 +386,7 @@ SettleAction settle_next(Settle *s, usec_t now) {
                         return start_reload(s, SETTLE_REASON_RETRY, now);
                 return action_wait(s->retry_at, false);
         case SETTLE_WATCHING:
-                return action_wait(next_poll(s, s->config.watch_interval, now), true);
+                return watching_next(s, now);
         default:
                 assert_not_reached();
                 return action_wait(USEC_INFINITY, false);

@@ -24,6 +24,13 @@
  * Events during a reload give exactly one more reload after it, never two at once. A failed
  * reload is retried after retry_initial, doubling up to retry_max, until one succeeds or the state
  * changes (which starts a fresh request).
+ * While watching, the verdict is also taken again (with a fresh scan) after watch_interval,
+ * doubling up to retry_max: the kernel's sets can come to agree with the DT without a DT update
+ * (CPUs made present without a uevent, a burst's offlined CPUs forgotten at its end), and once they
+ * do, one more request reloads, as a DT update would, instead of watching forever.
+ * A provisional verdict (SettleVerdict.provisional) is a disagreement the kernel resolves by itself
+ * within moments if it is resolved at all: it holds the request until `quiet` after the last event
+ * (not the shorter dt_grace), and from then on counts as agreement.
  * An external hold (drmgr's lock: the DLPAR command is still running) keeps a burst from ending:
  * while the caller reports it held, nothing reloads even if the DT agrees; once released, the
  * request ends as usual. max_wait still counts from the last event, so a hold never blocks a
@@ -34,7 +41,7 @@ typedef struct SettleConfig {
         usec_t dt_grace;       /* ...or, once the DT was replaced, a lull this long (default 10ms) */
         usec_t max_wait;       /* reload anyway this long after the last event, DT still stale (default 30s) */
         usec_t poll_interval;  /* DT generation poll while a request is pending (default 5ms) */
-        usec_t watch_interval; /* DT generation poll after a reload forced by max_wait (default 1s) */
+        usec_t watch_interval; /* DT generation poll after a reload forced by max_wait, and the first look at the verdict then (default 1s) */
         usec_t retry_initial;  /* first back-off after a failed reload (default 1s) */
         usec_t retry_max;      /* back-off cap (default 5min) */
         usec_t hold_interval;  /* re-probe of an external hold while it is held (default 100ms) */
@@ -102,6 +109,10 @@ typedef struct SettleAction {
 typedef struct SettleVerdict {
         bool valid;       /* the DT could be read and parsed */
         bool consistent;  /* valid, and the DT agrees with sysfs */
+        /* valid and not consistent, but only because of a change the kernel may still be making
+         * (CPUs just offlined whose node is still there: a DLPAR remove detaches it milliseconds
+         * later, a plain offline never): agreement once `quiet` passed after the last event */
+        bool provisional;
         uint64_t set_id;  /* the set the DT describes when valid, else SET_ID_UNKNOWN */
 } SettleVerdict;
 
@@ -141,6 +152,8 @@ typedef struct Settle {
         usec_t retry_delay;  /* current back-off, 0 when the last reload succeeded */
         usec_t retry_at;
         usec_t watch_at;     /* next DT poll (SETTLE_PENDING waiting for the DT, SETTLE_WATCHING) */
+        usec_t recheck_at;   /* SETTLE_WATCHING: next look at the verdict, with a fresh scan */
+        usec_t recheck_delay;
 
         bool held;              /* the external hold, as fed last */
         bool hold_fresh;        /* fed since the last input */

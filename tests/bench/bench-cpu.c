@@ -128,7 +128,7 @@ static void run(unsigned cores, unsigned smt, unsigned reps) {
         for (unsigned i = 0; i < reps; i++) {
                 uint64_t t = bench_now_ns();
 
-                r = dt_cpus_generation(root, &g);
+                r = dt_cpus_generation(root, &dt, &g);
                 v[i] = ms_since(t);
                 if (r < 0)
                         die("dt_cpus_generation", r, NULL);

@@ -63,6 +63,8 @@ typedef struct Test {
         DaemonRun d;          /* root: the testbed's */
         UMockdevTestbed *testbed;
         unsigned n_uevents;
+        const char *max_wait; /* --max-wait-sec=, NULL: 20s */
+        char root_arg[512];   /* "--root=" the testbed's, where the daemon looks for drmgr's lock; "": none */
 } Test;
 
 static double now_real(void) {
@@ -280,7 +282,8 @@ static void spawn_daemon(Test *t) {
         _cleanup_free_ char *a_reload = daemon_run_reload_command(&t->d, "record-cpus");
 
         daemon_run_start(&t->d, (const char *const[]) { a_reload, "--quiet-sec=50ms", "--poll-interval-sec=5ms",
-                                                        "--max-wait-sec=20s", NULL });
+                                                        t->max_wait ?: "--max-wait-sec=20s",
+                                                        t->root_arg[0] ? t->root_arg : NULL, NULL });
 }
 
 static bool start_daemon(Test *t) {
@@ -363,10 +366,10 @@ static void test_hot_add(Test *t) {
               "a CPU-only burst was not called one in the log and status");
 }
 
-/* The kernel's hot-remove: `offline` first, the node goes later (3 ms on the e2e guest; 150 ms
- * here, longer than the quiet period, so that only the daemon's knowledge of a core on its way out
- * keeps it from reloading with the node still there), then present and physical_id. One reload,
- * which saw no node for the core. */
+/* The kernel's hot-remove: `offline` first, the node goes later (3 ms on the e2e guest; 20 ms
+ * here, within the quiet period: a node still there after it is a core offlined and kept, see
+ * test_offline_core_kept), then present and physical_id. One reload, which saw no node for the
+ * core. */
 static void test_hot_remove(Test *t) {
         double t0;
 
@@ -375,7 +378,7 @@ static void test_hot_remove(Test *t) {
         if (!set_cpus(t, "0-2\n", "0-1\n"))
                 return;
         uevent(t, "cpu", HOT_CORE, "offline");
-        harness_sleep_usec(150 * MSEC);
+        harness_sleep_usec(20 * MSEC);
         t0 = now_real();
         if (!remove_core(t, HOT_CORE))
                 return;
@@ -383,6 +386,34 @@ static void test_hot_remove(Test *t) {
         if (!set_cpus(t, "0-1\n", "0-1\n") || !set_hw_id(t, HOT_CORE, -1))
                 return;
         if (expect_reloads(t, 1, t0, "hot-remove of a core"))
+                check_saw_core(t, 0, false);
+}
+
+/* The same removal from `drmgr -c cpu -r`, its node going 150 ms after the `offline` (longer than
+ * the quiet period: drmgr's own RTAS calls, or a slow firmware): drmgr's lock, held for the whole
+ * command, keeps the request open. One reload, after the release, which saw no node. */
+static void test_hot_remove_slow_under_drmgr(Test *t) {
+        int holder, status;
+
+        snprintf(t->root_arg, sizeof(t->root_arg), "--root=%s", t->d.root);
+        if (!setup_lpar(t, true) || !start_daemon(t))
+                return;
+        holder = fake_root_hold_drmgr_lock(t->d.root, F_WRLCK);
+        if (!CHECK(&t->d, holder > 0, "cannot hold drmgr's lock: %s", strerror(-holder)) ||
+            !set_cpus(t, "0-2\n", "0-1\n"))
+                goto out;
+        uevent(t, "cpu", HOT_CORE, "offline");
+        harness_sleep_usec(150 * MSEC);
+        if (!remove_core(t, HOT_CORE) || !set_cpus(t, "0-1\n", "0-1\n") || !set_hw_id(t, HOT_CORE, -1))
+                goto out;
+        daemon_run_watch(&t->d, 200 * MSEC);
+        CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) while drmgr held its lock", n_calls(t));
+out:
+        if (holder > 0) {
+                (void) kill(holder, SIGKILL);
+                (void) waitpid(holder, &status, 0);
+        }
+        if (!t->d.failed && expect_reloads(t, 1, 0, "a slow core removal under drmgr"))
                 check_saw_core(t, 0, false);
 }
 
@@ -531,6 +562,57 @@ static void test_restart(Test *t) {
                 expect_reloads(t, 1, 0, "a restart with that set loaded");
 }
 
+/* `kdump-settlectl wait --timeout=5s` answers 0 within `within` µs. */
+static bool wait_returns(Test *t, int64_t within) {
+        static const char *const wait[] = { "wait", "--timeout=5s", NULL };
+        int64_t t0 = harness_now_usec();
+        int r = daemon_run_ctl(&t->d, wait);
+
+        return CHECK(&t->d, r == 0, "kdump-settlectl wait exited %d after %.1f s", r,
+                     (double) (harness_now_usec() - t0) / SEC) &&
+               CHECK(&t->d, harness_now_usec() - t0 < within, "kdump-settlectl wait took %.1f s",
+                     (double) (harness_now_usec() - t0) / SEC);
+}
+
+/* Issue 19.8: a core offlined without DLPAR (chcpu -d, ppc64_cpu --cores-on): its `offline`, and
+ * its node stays. Once the burst is over that is no removal under way: no wait until MaxWaitSec=,
+ * no timeout reload (the DT is the one loaded: no reload at all), idle, and `wait` returns. */
+static void test_offline_core_kept(Test *t) {
+        t->max_wait = "--max-wait-sec=2s";
+        if (!setup_lpar(t, true) || !start_daemon(t) || !set_cpus(t, "0-2\n", "0-1\n"))
+                return;
+        uevent(t, "cpu", HOT_CORE, "offline");
+        if (!wait_for(t, pred_log, "uevent offline cpu2", "the offline uevent") || !wait_returns(t, SEC))
+                return;
+        daemon_run_watch(&t->d, 2500 * MSEC);  /* past MaxWaitSec= */
+        expect_reloads(t, 0, 0, "a core offlined and kept");
+        CHECK(&t->d, !log_has(t, "anyway"), "a reload at MaxWaitSec= for a core offlined and kept");
+        CHECK(&t->d, log_has(t, "no reload needed"), "the daemon did not say the loaded crash kernel matches");
+}
+
+/* Issue 19.8, the other half: a disagreement that clears without a DT update after the timeout
+ * reload. CPU 2 comes online with no node listing its thread (rule 1), MaxWaitSec=1s reloads
+ * anyway; then it goes offline again and that uevent is lost (udevd restarted). Watching takes the
+ * verdict again: it agrees, one more reload, idle (without a `wait`, whose own rescan would start
+ * that request), and `wait` returns. */
+static void test_watching_ends(Test *t) {
+        t->max_wait = "--max-wait-sec=1s";
+        if (!setup_lpar(t, false) || !start_daemon(t) || !set_hw_id(t, HOT_CORE, HOT_CORE) ||
+            !set_cpus(t, "0-2\n", "0-2\n"))
+                return;
+        uevent(t, "cpu", HOT_CORE, "online");
+        if (!wait_for(t, pred_log, "anyway", "the reload at MaxWaitSec=") ||
+            !DAEMON_RUN_WAIT(&t->d, WAIT_MAX, strncmp(t->d.status, "waiting for device tree (", 25) == 0,
+                             "watching after the timeout reload"))
+                return;
+        /* The daemon on its own: a `wait` would rescan and start the request itself. */
+        if (!set_cpus(t, "0-2\n", "0-1\n") ||
+            !DAEMON_RUN_WAIT(&t->d, 4 * SEC, strcmp(t->d.status, "idle") == 0, "idle after the CPU went"))
+                return;
+        if (expect_reloads(t, 2, 0, "a DT that came to agree without an update") && check_saw_core(t, 1, false))
+                wait_returns(t, SEC);
+}
+
 /* --- set-up, tear-down, main ------------------------------------------------------------------ */
 
 static void test_init(Test *t, const char *name) {
@@ -552,6 +634,9 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "memory's crash_hotplug=1 only: a core hot-add still reloads", test_memory_crash_hotplug_only },
         { "an online CPU missing from the DT: no reload until its node comes", test_missing_cpu },
         { "restarts: a reload owed is done once the DT agrees, a set already loaded is not reloaded", test_restart },
+        { "a core offlined and kept (no DLPAR): no wait until MaxWaitSec=, no reload, wait returns", test_offline_core_kept },
+        { "after a timeout reload, a DT that comes to agree without an update: one reload, idle", test_watching_ends },
+        { "a slow core removal under drmgr's lock: one reload after it, which saw no node", test_hot_remove_slow_under_drmgr },
 };
 
-DAEMON_RUNNER_MAIN(Test, tests, .program = "test-cpus", .timeout_sec = 120, .umockdev = true)
+DAEMON_RUNNER_MAIN(Test, tests, .program = "test-cpus", .timeout_sec = 120, .umockdev = true, .need_ctl = true)

@@ -270,6 +270,70 @@ static void test_during_reload(Test *t) {
                 reload_saw_dt(t, 2, N_STEPS);
 }
 
+/* Runs `kdump-settlectl wait --timeout=SPAN` while pumping the daemon: its exit status (-1: none
+ * in time) and how long it took. */
+static int run_wait(Test *t, const char *timeout, int64_t *ret_usec) {
+        const char *const wait[] = { "wait", timeout, NULL };
+        int64_t t0 = harness_now_usec();
+        pid_t pid = daemon_run_ctl_spawn(&t->d, wait);
+        int status = 0;
+
+        while (waitpid(pid, &status, WNOHANG) == 0 && harness_now_usec() - t0 < WAIT_MAX)
+                daemon_run_watch(&t->d, 20 * MSEC);
+        *ret_usec = harness_now_usec() - t0;
+        if (*ret_usec >= WAIT_MAX) {
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, &status, 0);
+                return -1;
+        }
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Issue 19.9: drmgr runs its hooks with its lock held and waits for them, so a `wait` from a hook
+ * (here: a child of this program, which holds the lock) must not wait for that lock: it returns
+ * after one reload, long before MaxWaitSec=, while the lock is still held. */
+static void test_hook_wait(Test *t) {
+        int64_t took;
+        int r;
+
+        if (!start(t, "yes", "20s") || !drmgr_command(t, true))
+                return;
+        r = run_wait(t, "--timeout=8s", &took);
+        if (!CHECK(&t->d, r == 0, "kdump-settlectl wait from drmgr's hook exited %d after %.1f s", r, (double) took / SEC))
+                return;
+        CHECK(&t->d, took < 2 * SEC, "kdump-settlectl wait from drmgr's hook took %.1f s", (double) took / SEC);
+        CHECK(&t->d, n_reloads(t) == 1, "%zu reloads for the drmgr command, expected 1", n_reloads(t));
+        CHECK(&t->d, reload_reason_is(t, 1, "settled"), "the reload's reason is not \"settled\"");
+        CHECK(&t->d, daemon_logged(t, "from one of its hooks"), "the daemon did not say why it stopped waiting");
+        release_lock(t);
+        daemon_run_watch(&t->d, 500 * MSEC);
+        CHECK(&t->d, n_reloads(t) == 1, "%zu reloads after the release, expected 1", n_reloads(t));
+}
+
+/* Its negative control: the lock held by another process (a drmgr that is no ancestor of the
+ * waiter): the `wait` waits for it, no reload while it is held, one after the release. */
+static void test_stranger_wait(Test *t) {
+        int64_t took;
+        int holder, status, r;
+
+        if (!start(t, "yes", "20s"))
+                return;
+        holder = fake_root_hold_drmgr_lock(t->d.root, F_WRLCK);
+        if (!CHECK(&t->d, holder > 0, "the lock holder did not start: %s", strerror(-holder)))
+                return;
+        if (drmgr_command(t, false)) {
+                r = run_wait(t, "--timeout=1500ms", &took);
+                CHECK(&t->d, r != 0, "kdump-settlectl wait returned %d while a stranger held drmgr's lock", r);
+                CHECK(&t->d, n_reloads(t) == 0, "%zu reload(s) while a stranger held drmgr's lock", n_reloads(t));
+        }
+        (void) kill(holder, SIGKILL);
+        (void) waitpid(holder, &status, 0);
+        if (wait_reloads(t, 1)) {
+                r = run_wait(t, "--timeout=5s", &took);
+                CHECK(&t->d, r == 0, "kdump-settlectl wait exited %d after the release", r);
+        }
+}
+
 static void test_init(Test *t, const char *name) {
         *t = (Test) { .lock_fd = -1 };
         t->testbed = daemon_run_init_testbed(&t->d, name, "reload.log", true);
@@ -288,6 +352,8 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "drmgr (negative control): the same with WaitForDrmgr=no reloads more than once", test_switched_off },
         { "drmgr hangs: the lock never released, one reload at MaxWaitSec= (hold-timeout)", test_max_wait },
         { "drmgr during a reload: no reload while its lock is held after the running one, exactly one after the release", test_during_reload },
+        { "drmgr hook: a wait from under drmgr holding its lock returns after one reload, lock still held", test_hook_wait },
+        { "drmgr hook (negative control): a wait from no child of the holder waits for the lock", test_stranger_wait },
 };
 
-DAEMON_RUNNER_MAIN(Test, tests, .program = "test-drmgr", .timeout_sec = 120, .umockdev = true)
+DAEMON_RUNNER_MAIN(Test, tests, .program = "test-drmgr", .timeout_sec = 120, .umockdev = true, .need_ctl = true)

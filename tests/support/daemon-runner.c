@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include "daemon-runner.h"
 #include "drmgr-lock.h"
 #include "fake-root.h"
+#include "macro.h"
 
 #define STOP_POLL (10 * MSEC)
 #define WAIT_POLL (20 * MSEC)
@@ -201,6 +203,29 @@ char *daemon_run_reload_command(const DaemonRun *d, const char *script) {
         if (asprintf(&s, "--reload-command=/bin/sh %s/tests/integration/%s %s", env.srcdir, script, d->log) < 0)
                 abort();
         return s;
+}
+
+pid_t daemon_run_ctl_spawn(const DaemonRun *d, const char *const *args) {
+        _cleanup_free_ char *a_runtime = NULL, *out = daemon_run_path(d, "ctl.out");
+        char *argv[16];
+        size_t n = 0;
+
+        assert(env.ctl);
+        if (asprintf(&a_runtime, "--runtime-dir=%s/run", d->dir) < 0)
+                abort();
+        argv[n++] = (char *) env.ctl;
+        argv[n++] = a_runtime;
+        for (; *args && n < ELEMENTSOF(argv) - 1; args++)
+                argv[n++] = (char *) *args;
+        argv[n] = NULL;
+        return harness_spawn(argv, environ, out, NULL);
+}
+
+int daemon_run_ctl(const DaemonRun *d, const char *const *args) {
+        int status = 0;
+
+        (void) waitpid(daemon_run_ctl_spawn(d, args), &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 pid_t daemon_run_spawn(const DaemonRun *d, const char *err_name, char **envp, const char *const *extra) {

@@ -112,6 +112,11 @@ void daemon_run_end_slow_reload(DaemonRun *d);
  * file. Its fd, whose close releases it (as drmgr's exit does), or -1, failing the case. */
 int daemon_run_take_drmgr_lock(DaemonRun *d);
 
+/* kdump-settlectl --runtime-dir=DIR/run ARGS (the program needs need_ctl), its output into
+ * DIR/ctl.out: its pid, not waited for; or its exit status, -1 if it did not exit. */
+pid_t daemon_run_ctl_spawn(const DaemonRun *d, const char *const *args);
+int daemon_run_ctl(const DaemonRun *d, const char *const *args);
+
 /* The daemon with --config=DIR/kdump-settle.conf (created empty if missing), --runtime-dir=DIR/run,
  * --debug and the NULL-terminated extra, its output into DIR/err_name, in the environment envp
  * (NULL: ours, with NOTIFY_SOCKET at DIR/notify when the case has that socket). Its pid: nothing

@@ -12,6 +12,7 @@
 
 #include "alloc-util.h"
 #include "block-set.h"
+#include "drmgr-lock.h"
 #include "dtb.h"
 #include "fake-root.h"
 #include "fd-util.h"
@@ -205,4 +206,40 @@ int fake_root_write_boot_fdt(const char *root) {
         if (r < 0)
                 return r;
         return fake_root_write_file(root, BOOT_FDT_PATH, blob, size);
+}
+
+int fake_root_hold_drmgr_lock(const char *root, short type) {
+        _cleanup_free_ char *path = NULL;
+        int p[2], r;
+        pid_t pid;
+        char c;
+
+        r = path_join_root(root, DRMGR_LOCK_PATH, &path);
+        if (r >= 0 && access(path, F_OK) < 0)
+                r = fake_root_write_file(root, DRMGR_LOCK_PATH + 1, "", 0);
+        if (r < 0)
+                return r;
+        if (pipe(p) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                close(p[0]);
+                close(p[1]);
+                return r;
+        }
+        if (pid == 0) {
+                struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+                int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+                if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
+                        _exit(1);
+                (void) !write(p[1], "x", 1);
+                pause();
+                _exit(0);
+        }
+        close(p[1]);
+        r = read(p[0], &c, 1) == 1 ? pid : -EIO;  /* -EIO: it could not take the lock */
+        close(p[0]);
+        return r;
 }

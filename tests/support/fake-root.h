@@ -31,3 +31,7 @@ int fake_root_remove_block(const char *root, uint64_t n);
 int fake_root_write_dt(const char *root, uint64_t lmb_size, DtFormat format, const Blob *property);
 /* BOOT_FDT_PATH from the DT memory node as it is now: the system "booted" with it. */
 int fake_root_write_boot_fdt(const char *root);
+
+/* A child process that takes drmgr's lock (root/DRMGR_LOCK_PATH, created if missing) as drmgr
+ * does (F_SETLK, type, the whole file) and holds it until killed: its pid once it holds it. */
+int fake_root_hold_drmgr_lock(const char *root, short type);

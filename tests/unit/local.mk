@@ -24,6 +24,7 @@ unit_tests = \
 	tests/unit/test-kexec-record \
 	tests/unit/test-loaded-state \
 	tests/unit/test-memory-uevent \
+	tests/unit/test-proc-ancestry \
 	tests/unit/test-reload-watch \
 	tests/unit/test-set-id \
 	tests/unit/test-settle \
@@ -137,6 +138,11 @@ tests_unit_test_drmgr_lock_SOURCES = tests/unit/test-drmgr-lock.c
 tests_unit_test_drmgr_lock_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_drmgr_lock_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_drmgr_lock_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_proc_ancestry_SOURCES = tests/unit/test-proc-ancestry.c
+tests_unit_test_proc_ancestry_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_proc_ancestry_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_proc_ancestry_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_loaded_state_SOURCES = tests/unit/test-loaded-state.c
 tests_unit_test_loaded_state_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -16,31 +16,11 @@
 #include "drmgr-lock.h"
 #include "fake-root.h"
 
-/* A child that takes the lock as drmgr does (F_SETLK, type, whole file), says so on a pipe and
- * holds it until killed. Its pid. */
+/* A child holding the lock as drmgr does until killed. Its pid. */
 static pid_t hold_lock(const char *root, short type) {
-        _cleanup_free_ char *path = NULL;
-        int p[2];
-        pid_t pid;
-        char c;
+        int pid = fake_root_hold_drmgr_lock(root, type);
 
-        assert_true(asprintf(&path, "%s%s", root, DRMGR_LOCK_PATH) > 0);
-        assert_int_equal(pipe(p), 0);
-        pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
-                int fd = open(path, O_RDWR | O_CREAT, 0644);
-
-                if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
-                        _exit(1);
-                (void) !write(p[1], "x", 1);
-                pause();
-                _exit(0);
-        }
-        close(p[1]);
-        assert_int_equal(read(p[0], &c, 1), 1);
-        close(p[0]);
+        assert_true(pid > 0);
         return pid;
 }
 

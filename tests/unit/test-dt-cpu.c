@@ -314,37 +314,111 @@ static void test_generation(void **state) {
         uint64_t g0, g1, g2, g3, g4;
         _cleanup_free_ char *old = NULL, *tmp = NULL;
 
-        assert_int_equal(dt_cpus_generation(root, &g0), -ENOENT);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g0), -ENOENT);
         assert_int_equal(g0, 0);
 
         assert_int_equal(fake_cpus_write_core(root, 0, 8), 0);
-        assert_int_equal(dt_cpus_generation(root, &g0), 0);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g0), 0);
         assert_int_not_equal(g0, 0);
-        assert_int_equal(dt_cpus_generation(root, &g1), 0);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g1), 0);
         assert_int_equal(g1, g0);
 
         /* Hot-add: a node appears. */
         assert_int_equal(fake_cpus_write_core(root, 8, 8), 0);
-        assert_int_equal(dt_cpus_generation(root, &g2), 0);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g2), 0);
         assert_int_not_equal(g2, g1);
 
         /* Hot-remove, then the same core back: same names as before, new inode. The new node is
          * made before the old one goes, so that the file system cannot hand out the old inode. */
         assert_int_equal(fake_cpus_write_node(root, "new", 8, (const uint32_t[]) { 8 }, 1), 0);
         assert_int_equal(fake_cpus_remove_core(root, 8), 0);
-        assert_int_equal(dt_cpus_generation(root, &g3), 0);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g3), 0);
         assert_int_not_equal(g3, g2);
         assert_int_equal(path_join_root(root, DT_CPUS_NODE "/new", &tmp), 0);
         assert_int_equal(path_join_root(root, DT_CPUS_NODE "/PowerPC,POWER9@8", &old), 0);
         assert_int_equal(rename(tmp, old), 0);
-        assert_int_equal(dt_cpus_generation(root, &g4), 0);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g4), 0);
         assert_int_not_equal(g4, g2);
         assert_int_not_equal(g4, g3);
         assert_int_not_equal(g4, g1);
 
         assert_int_equal(fake_cpus_remove_core(root, 8), 0);
-        assert_int_equal(dt_cpus_generation(root, &g4), 0);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g4), 0);
         assert_int_equal(g4, g1);
+}
+
+/* Issue 19.13: the kernel creates a node's directory, then its properties one by one. A poll that
+ * caught the node half-made (skipped without device_type, refused without reg or servers) must see
+ * the generation move once the properties are all there, or the node is never read again. */
+static void test_generation_half_created(void **state) {
+        const char *root = *state;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_dt_cpus_ DtCpus c = {};
+        uint64_t g_bare, g_type, g_reg, g_all, again;
+        Error e = {};
+
+        assert_int_equal(fake_cpus_write_core(root, 0, 8), 0);
+        assert_int_equal(path_join_root(root, DT_CPUS_NODE "/PowerPC,POWER9@8", &dir), 0);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g_bare), 0);
+
+        assert_int_equal(fake_root_write_file(root, DT_CPUS_NODE "/PowerPC,POWER9@8/" DT_PROP_DEVICE_TYPE, "cpu", 4), 0);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g_type), 0);
+        assert_int_not_equal(g_type, g_bare);
+
+        /* Refused while its servers are missing; with them the generation moves. */
+        assert_int_equal(fake_root_write_file(root, DT_CPUS_NODE "/PowerPC,POWER9@8/" DT_PROP_REG, "\0\0\0\x08", 4), 0);
+        assert_int_equal(dt_cpus_load(root, &c, &e), -EBADMSG);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g_reg), 0);
+        assert_int_equal(fake_cpus_write_core(root, 8, 8), 0);
+        assert_int_equal(dt_cpus_generation(root, NULL, &g_all), 0);
+        assert_int_not_equal(g_all, g_reg);
+        assert_int_not_equal(g_all, g_type);
+        assert_int_not_equal(g_all, g_bare);
+
+        /* Negative control: once whole, it stays put. */
+        assert_int_equal(dt_cpus_generation(root, NULL, &again), 0);
+        assert_int_equal(again, g_all);
+}
+
+/* A poll with the nodes a load saw complete gives the value of a full look, without looking at
+ * their properties: a cache node (typed, no servers) and a bare directory next to the cores. */
+static void test_generation_known(void **state) {
+        const char *root = *state;
+        _cleanup_free_ char *bare = NULL, *servers = NULL;
+        _cleanup_dt_cpus_ DtCpus c = {}, empty = {};
+        uint64_t full, known, after;
+        Error e = {};
+
+        assert_int_equal(fake_cpus_write_core(root, 0, 8), 0);
+        assert_int_equal(fake_cpus_write_core(root, 8, 8), 0);
+        assert_int_equal(fake_root_write_file(root, DT_CPUS_NODE "/l2-cache@2010/" DT_PROP_DEVICE_TYPE, "cache", 6), 0);
+        assert_int_equal(fake_root_write_file(root, DT_CPUS_NODE "/l2-cache@2010/" DT_PROP_REG, "\0\0\x20\x10", 4), 0);
+        assert_int_equal(path_join_root(root, DT_CPUS_NODE "/PowerPC,POWER9@10", &bare), 0);
+        assert_int_equal(mkdir(bare, 0755), 0);
+
+        assert_int_equal(dt_cpus_load(root, &c, &e), 0);
+        assert_int_equal(c.n_nodes, 2);
+        assert_int_equal(c.n_seen, 3);  /* the cores and the cache, not the bare node */
+        assert_int_equal(dt_cpus_generation(root, NULL, &full), 0);
+        assert_int_equal(dt_cpus_generation(root, &c, &known), 0);
+        assert_int_equal(known, full);
+        assert_int_equal(dt_cpus_generation(root, &empty, &known), 0);
+        assert_int_equal(known, full);
+
+        /* The bare node is still looked at through the known set. */
+        assert_int_equal(fake_cpus_write_core(root, 0x10, 8), 0);
+        assert_int_equal(dt_cpus_generation(root, &c, &after), 0);
+        assert_int_not_equal(after, full);
+
+        /* What it trusts is what is there: a known node's servers gone (never by the kernel) go
+         * unseen, the price of not looking. */
+        assert_int_equal(path_join_root(root, DT_CPUS_NODE "/PowerPC,POWER9@8/" DT_PROP_INTERRUPT_SERVERS, &servers), 0);
+        assert_int_equal(unlink(servers), 0);
+        assert_int_equal(dt_cpus_generation(root, &c, &known), 0);
+        assert_int_equal(known, after);
+        assert_int_equal(dt_cpus_generation(root, NULL, &full), 0);
+        assert_int_not_equal(full, after);
 }
 
 int main(void) {
@@ -362,6 +436,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_load_empty_and_missing, fake_cpus_root_setup, fake_cpus_root_teardown),
                 cmocka_unit_test_setup_teardown(test_load_malformed, fake_cpus_root_setup, fake_cpus_root_teardown),
                 cmocka_unit_test_setup_teardown(test_generation, fake_cpus_root_setup, fake_cpus_root_teardown),
+                cmocka_unit_test_setup_teardown(test_generation_half_created, fake_cpus_root_setup, fake_cpus_root_teardown),
+                cmocka_unit_test_setup_teardown(test_generation_known, fake_cpus_root_setup, fake_cpus_root_teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -78,23 +78,25 @@ static void test_busy_then_hung(void **state) {
 }
 
 static void test_proc_stat(void **state) {
-        pid_t pgrp = 0;
+        pid_t pgrp = 0, ppid = -1;
         uint64_t ticks = 0;
         Error e = {};
 
         assert_int_equal(proc_stat_parse("4242 (kdumpctl) S 1 4242 4242 0 -1 4194560 800 1200 0 0 "
                                          "3 4 50 60 20 0 1 0 12345 1000 200 18446744073709551615\n",
-                                         &pgrp, &ticks, &e), 0);
+                                         &ppid, &pgrp, &ticks, &e), 0);
+        assert_int_equal(ppid, 1);
         assert_int_equal(pgrp, 4242);
         assert_int_equal(ticks, 3 + 4 + 50 + 60);
         /* A comm with spaces and parentheses. */
-        assert_int_equal(proc_stat_parse("7 (a) b (c) R 1 99 99 0 -1 0 0 0 0 0 1 1 1 1 20", &pgrp, &ticks, &e), 0);
+        assert_int_equal(proc_stat_parse("7 (a) b (c) R 1 99 99 0 -1 0 0 0 0 0 1 1 1 1 20", &ppid, &pgrp, &ticks, &e), 0);
+        assert_int_equal(ppid, 1);
         assert_int_equal(pgrp, 99);
         assert_int_equal(ticks, 4);
         /* Negative controls: cut short, no comm, a bad group. */
-        assert_int_equal(proc_stat_parse("7 (a) R 1 99 99 0 -1 0 0 0", &pgrp, &ticks, &e), -EINVAL);
-        assert_int_equal(proc_stat_parse("7 a R 1 99 99 0 -1 0 0 0 0 0 1 1 1 1", &pgrp, &ticks, &e), -EINVAL);
-        assert_int_equal(proc_stat_parse("7 (a) R 1 0 99 0 -1 0 0 0 0 0 1 1 1 1", &pgrp, &ticks, &e), -EINVAL);
+        assert_int_equal(proc_stat_parse("7 (a) R 1 99 99 0 -1 0 0 0", &ppid, &pgrp, &ticks, &e), -EINVAL);
+        assert_int_equal(proc_stat_parse("7 a R 1 99 99 0 -1 0 0 0 0 0 1 1 1 1", &ppid, &pgrp, &ticks, &e), -EINVAL);
+        assert_int_equal(proc_stat_parse("7 (a) R 1 0 99 0 -1 0 0 0 0 0 1 1 1 1", &ppid, &pgrp, &ticks, &e), -EINVAL);
         assert_non_null(strstr(e.message, "/proc/PID/stat"));
 }
 

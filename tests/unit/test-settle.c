@@ -339,11 +339,16 @@ static void test_timeout_then_watch(void **state) {
          * kernel's memory): unknown. */
         assert_int_equal(s.loaded_id, 0);
 
-        for (int i = 0; i < 3; i++) {
+        /* DT polls every WATCH; the verdict taken again, with a fresh scan, after 1, 3, 7 ... s
+         * (issue 19.8), still disagreeing here. */
+        for (int i = 1; i <= 8; i++) {
                 expect_wait(&s, now, now + WATCH, true);
                 now += WATCH;
                 settle_dt_generation(&s, 1, now);
+                if (i == 1 || i == 3 || i == 7)
+                        expect_rescan(&s, now, inconsistent(SET_B));
         }
+        assert_int_equal(s.state, SETTLE_WATCHING);
         /* The late DT update: the end of the request, so dt_grace rather than quiet. */
         settle_dt_generation(&s, 2, now);
         assert_int_equal(s.state, SETTLE_PENDING);
@@ -355,6 +360,114 @@ static void test_timeout_then_watch(void **state) {
         assert_int_equal(s.loaded_id, SET_C);
         assert_int_equal(s.counters.n_reloads, 2);
         assert_int_equal(s.counters.n_timeouts, 1);
+}
+
+/* Issue 19.8: watching ends when the verdict comes to agree without a DT update (the kernel's CPUs
+ * changed without a uevent, a lost one): one more request, which reloads, since what the timeout
+ * loaded is not known; then idle. The rechecks back off to retry_max. */
+static void test_watching_ends_without_dt_update(void **state) {
+        SettleConfig c = SETTLE_CONFIG_DEFAULT;
+        usec_t now = 0, last = 0;
+        unsigned rechecks = 0;
+        Settle s;
+
+        start(&s, consistent(SET_A), 0, 0);
+        settle_event(&s, 0);
+        expect_evaluate(&s, QUIET, inconsistent(SET_B));
+        expect_wait(&s, MAX_WAIT - 1, MAX_WAIT, true);
+        expect_rescan(&s, MAX_WAIT, inconsistent(SET_B));
+        expect_reload(&s, MAX_WAIT, SETTLE_REASON_TIMEOUT);
+        settle_reload_finished(&s, true, MAX_WAIT + 1);
+        assert_int_equal(s.state, SETTLE_WATCHING);
+
+        /* An hour of disagreement: rechecks at doubling gaps, never more than retry_max apart. */
+        for (now = MAX_WAIT + 1; now < MAX_WAIT + USEC_PER_HOUR;) {
+                SettleAction a = settle_next(&s, now);
+
+                if (a.kind == SETTLE_EVALUATE) {
+                        assert_true(a.rescan);
+                        assert_true(last == 0 || now - last <= c.retry_max);
+                        last = now;
+                        rechecks++;
+                        settle_model(&s, &(SettleVerdict) { .valid = true, .set_id = SET_B });
+                        continue;
+                }
+                assert_int_equal(a.kind, SETTLE_WAIT);
+                assert_true(a.wake_at <= now + WATCH);
+                now = a.wake_at;
+                settle_dt_generation(&s, 1, now);
+        }
+        /* 1, 2, 4 ... 256 s, then every 300 s. */
+        assert_true(rechecks >= 9 + 9 && rechecks <= 9 + 12);
+        assert_int_equal(s.counters.n_reloads, 1);
+
+        /* Negative control above: disagreeing, it watched. Now it agrees. */
+        while (settle_next(&s, now).kind != SETTLE_EVALUATE) {
+                now = s.recheck_at;
+                settle_dt_generation(&s, 1, now);
+        }
+        settle_model(&s, &(SettleVerdict) { .valid = true, .consistent = true, .set_id = SET_B });
+        expect_polls_until(&s, now, now + QUIET, 1);
+        expect_reload(&s, now + QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, now + QUIET + 1);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_B);
+        assert_int_equal(s.counters.n_requests, 2);
+}
+
+static SettleVerdict provisional(uint64_t set_id) {
+        return (SettleVerdict) { .valid = true, .provisional = true, .set_id = set_id };
+}
+
+/* Issue 19.8: a provisional verdict (a core just offlined, its node still there) holds a request
+ * until quiet after the last event, also when a DT replacement would end it sooner, and then counts
+ * as agreement: a skip when that set is loaded. */
+static void test_provisional(void **state) {
+        const usec_t t = USEC_PER_SEC;
+        SettleAction a;
+        Settle s;
+
+        /* At the end of a plain burst, quiet has passed already: agreement at once. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_state_event(&s, t);
+        expect_polls_until(&s, t, t + QUIET, 1);
+        expect_evaluate(&s, t + QUIET, provisional(SET_A));
+        assert_int_equal(settle_next(&s, t + QUIET).kind, SETTLE_SKIP);
+        assert_true(settle_verdict(&s)->consistent);
+        assert_int_equal(s.counters.n_timeouts, 0);
+
+        /* A DT replacement ends the burst after dt_grace; the provisional verdict waits for the
+         * quiet period, and the node's detach then gives a fresh, agreeing verdict. */
+        start(&s, consistent(SET_A), 0, 0);
+        settle_state_event(&s, t);
+        settle_dt_generation(&s, 2, t + 1);
+        expect_polls_until(&s, t, t + 1 + DT_GRACE, 2);
+        expect_evaluate(&s, t + 1 + DT_GRACE, provisional(SET_A));
+        a = settle_next(&s, t + 1 + DT_GRACE);
+        assert_int_equal(a.kind, SETTLE_WAIT);
+        assert_true(a.poll_dt && a.wake_at <= t + 1 + DT_GRACE + POLL);
+        settle_dt_generation(&s, 3, a.wake_at);
+        expect_polls_until(&s, a.wake_at, a.wake_at + DT_GRACE, 3);
+        expect_evaluate(&s, a.wake_at + DT_GRACE, consistent(SET_B));
+        expect_reload(&s, a.wake_at + DT_GRACE, SETTLE_REASON_SETTLED);
+
+        /* Negative control: no detach. No reload before quiet, then a reload of that set. */
+        start(&s, consistent(SET_A), SET_C, 0);
+        settle_state_event(&s, t);
+        settle_dt_generation(&s, 2, t + 1);
+        expect_polls_until(&s, t, t + 1 + DT_GRACE, 2);
+        expect_evaluate(&s, t + 1 + DT_GRACE, provisional(SET_A));
+        for (usec_t now = t + 1 + DT_GRACE; now < t + QUIET;) {
+                a = settle_next(&s, now);
+                assert_int_equal(a.kind, SETTLE_WAIT);
+                assert_true(a.wake_at <= t + QUIET);
+                now = a.wake_at;
+                settle_dt_generation(&s, 2, now);
+        }
+        expect_reload(&s, t + QUIET, SETTLE_REASON_SETTLED);
+        settle_reload_finished(&s, true, t + QUIET + 1);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_A);
 }
 
 static void test_timeout_invalid_dt(void **state) {
@@ -1321,6 +1434,7 @@ typedef struct Sim {
         /* The world. */
         uint64_t sysfs_set, dt_set, dt_gen;
         bool dt_valid;
+        bool leaving;            /* an offline made the verdict provisional, until the burst ends */
         usec_t tail_at;          /* the DT update of the running operation, USEC_INFINITY: none */
         uint64_t tail_set;
         bool tail_valid;
@@ -1357,6 +1471,7 @@ typedef struct Coverage {
         unsigned early;            /* reloads or skips before last_input + quiet: ended by a DT replacement */
         unsigned state_in_reload;  /* state events fed while a reload ran */
         unsigned long_bursts;      /* bursts longer than max_wait */
+        unsigned provisional;      /* reloads or skips on a provisional verdict */
 } Coverage;
 
 static uint64_t rnd(Sim *m) {
@@ -1374,7 +1489,8 @@ static uint64_t rnd_range(Sim *m, uint64_t lo, uint64_t hi) {
 static SettleVerdict world_verdict(const Sim *m) {
         return (SettleVerdict) {
                 .valid = m->dt_valid,
-                .consistent = m->dt_valid && m->dt_set == m->sysfs_set,
+                .consistent = m->dt_valid && m->dt_set == m->sysfs_set && !m->leaving,
+                .provisional = m->dt_valid && m->dt_set == m->sysfs_set && m->leaving,
                 .set_id = m->dt_valid ? m->dt_set : 0,
         };
 }
@@ -1407,9 +1523,12 @@ static void sim_event(Sim *m) {
         settle_event(&m->s, m->now);
 }
 
-/* Online or offline: the set does not change, so the last verdict stays true. */
+/* Online or offline: the set does not change, so the last verdict stays true, but for a core
+ * offlined with its node kept (issue 19.8): provisional until the burst ends. */
 static void sim_state_event(Sim *m) {
         sim_input_at(m);
+        if (!m->reloading && rnd(m) % 3 == 0)
+                m->leaving = true;
         m->coverage->state_in_reload += m->reloading;
         settle_state_event(&m->s, m->now);
 }
@@ -1421,8 +1540,16 @@ static void sim_request(Sim *m) {
 }
 
 /* A request ends no sooner than quiet after the last input or, once a DT replacement was seen in
- * it, dt_grace after the later of that and the last input. */
+ * it, dt_grace after the later of that and the last input; on a provisional verdict, only once
+ * quiet is over. The burst's offlined marks go with it. */
 static void sim_check_settled(Sim *m) {
+        if (m->fed.provisional) {
+                if (m->now < m->last_input + QUIET)
+                        fail_msg("ended at %llu on a provisional verdict, last input %llu",
+                                 (unsigned long long) m->now, (unsigned long long) m->last_input);
+                m->coverage->provisional++;
+        }
+        m->leaving = false;
         bool quiet = m->now >= m->last_input + QUIET;
         bool grace = m->dt_change != USEC_INFINITY && m->now >= MAX(m->dt_change, m->last_input) + DT_GRACE;
 
@@ -1464,7 +1591,7 @@ static void sim_act(Sim *m) {
                                 assert_true(m->now >= m->last_input + MAX_WAIT && m->now < m->hold_until);
                         if (a.reason == SETTLE_REASON_SETTLED || a.reason == SETTLE_REASON_REQUESTED ||
                             a.reason == SETTLE_REASON_HOLD_TIMEOUT) {
-                                assert_true(m->fed.consistent);
+                                assert_true(m->fed.consistent || m->fed.provisional);
                                 assert_false(m->change_since_model);
                                 sim_check_settled(m);
                         } else if (a.reason == SETTLE_REASON_TIMEOUT) {
@@ -1475,6 +1602,7 @@ static void sim_act(Sim *m) {
                         } else
                                 assert_int_equal(a.reason, SETTLE_REASON_RETRY);
                         m->coverage->reasons[a.reason]++;
+                        m->leaving = false;  /* the burst's end, whatever the reason */
                         m->reloading = true;
                         m->dt_change = USEC_INFINITY;
                         m->reload_read = world_load(m);
@@ -1715,12 +1843,14 @@ static void test_random_interleavings(void **state) {
         assert_true(coverage.state_in_reload > 0);
         assert_true(coverage.long_bursts > 0);
         assert_true(coverage.holds > 0);
+        assert_true(coverage.provisional > 0);
         print_message("# reasons settled %u requested %u timeout %u retry %u hold-timeout %u; skips %u; "
-                      "dirty %u; early %u; state events in reloads %u; long bursts %u; held probes %u\n",
+                      "dirty %u; early %u; state events in reloads %u; long bursts %u; held probes %u; provisional %u\n",
                       coverage.reasons[SETTLE_REASON_SETTLED], coverage.reasons[SETTLE_REASON_REQUESTED],
                       coverage.reasons[SETTLE_REASON_TIMEOUT], coverage.reasons[SETTLE_REASON_RETRY],
                       coverage.reasons[SETTLE_REASON_HOLD_TIMEOUT], coverage.skips, coverage.dirty,
-                      coverage.early, coverage.state_in_reload, coverage.long_bursts, coverage.holds);
+                      coverage.early, coverage.state_in_reload, coverage.long_bursts, coverage.holds,
+                      coverage.provisional);
 }
 
 int main(void) {
@@ -1733,6 +1863,8 @@ int main(void) {
                 cmocka_unit_test(test_dt_change_during_reload_gives_one_more),
                 cmocka_unit_test(test_rollback_skips),
                 cmocka_unit_test(test_timeout_then_watch),
+                cmocka_unit_test(test_watching_ends_without_dt_update),
+                cmocka_unit_test(test_provisional),
                 cmocka_unit_test(test_timeout_invalid_dt),
                 cmocka_unit_test(test_timeout_with_loaded_set_still_reloads),
                 cmocka_unit_test(test_max_wait_rescan),

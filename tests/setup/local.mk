@@ -1,6 +1,7 @@
-# Included from Makefile.am: checks of the set-up scripts (.ci/deps) and of the summing of the
-# suite's own scripts (tests/run-all --all, tests/e2e/check) over stubbed runs.
+# Included from Makefile.am: checks of the set-up scripts (.ci/deps, .ci/host-archive) and of the
+# summing of the suite's own scripts (tests/run-all --all, tests/e2e/check) over stubbed runs.
 if ENABLE_TESTS
-TESTS += tests/setup/test-deps tests/setup/test-summaries
+TESTS += tests/setup/test-deps tests/setup/test-host-archive tests/setup/test-summaries
 endif
-EXTRA_DIST += tests/setup/test-deps tests/setup/test-summaries .ci/deps .ci/run tests/run-all
+EXTRA_DIST += tests/setup/test-deps tests/setup/test-host-archive tests/setup/test-summaries .ci/deps \
+	.ci/host-archive .ci/run tests/run-all

@@ -81,9 +81,10 @@ int kexec_version_parse(const char *text, KexecVersion *ret, Error *e) {
         if (!text)
                 text = "";
         len = strcspn(text, "\n");
+        if (strncmp(text, KEXEC_VERSION_PREFIX, strlen(KEXEC_VERSION_PREFIX)) != 0)
+                goto fail;
         p = text + strlen(KEXEC_VERSION_PREFIX);
-        if (strncmp(text, KEXEC_VERSION_PREFIX, strlen(KEXEC_VERSION_PREFIX)) != 0 ||
-            !parse_small(&p, &v.major) || *p++ != '.' || !parse_small(&p, &v.minor) || *p++ != '.' ||
+        if (!parse_small(&p, &v.major) || *p++ != '.' || !parse_small(&p, &v.minor) || *p++ != '.' ||
             !parse_small(&p, &v.patch))
                 goto fail;
         if (strncmp(p, ".git", 4) == 0) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "alloc-util.h"
@@ -12,6 +13,8 @@
 #include "fileio.h"
 #include "kexec-help.h"
 #include "log.h"
+#include "path-lookup.h"
+#include "reload.h"
 
 #define CHECK_REPORT 8
 
@@ -106,9 +109,10 @@ static int check_memory(const char *root, const void *dtb, size_t dtb_size, FILE
 /* kexec -p --hotplug with a kexec-tools that reserves only the elfcorehdr's initial size (issue 20.2):
  * reported with what to do, but no "no": kdump-settled's kexec backend loads without --hotplug then. */
 static void check_kexec_hotplug(const char *root, FILE *out) {
-        _cleanup_free_ char *version = NULL;
+        _cleanup_free_ char *kexec = NULL, *version = NULL;
 
-        if (kexec_hotplug_probe(root, "kexec", KEXEC_HOTPLUG_CHOICE_AUTO, &version) != KEXEC_HOTPLUG_NO_RESERVE_FIX)
+        if (find_executable("kexec", getenv("PATH") ?: RELOAD_DEFAULT_PATH, &kexec) < 0 ||
+            kexec_hotplug_probe(root, kexec, KEXEC_HOTPLUG_CHOICE_AUTO, &version) != KEXEC_HOTPLUG_NO_RESERVE_FIX)
                 return;
         fprintf(out, "%-16s hazard: %s offers --hotplug but reserves only the elfcorehdr's initial size in the "
                 "capture kernel's FDT (fixed by 600c2f9512b5, after 2.0.32): a crash kernel loaded with kexec -p "

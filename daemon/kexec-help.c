@@ -55,10 +55,7 @@ int kexec_ask(const char *executable, const char *option, char **ret, Error *e) 
                         (void) dup2(null, STDERR_FILENO);
                 }
                 (void) dup2(p[1], STDOUT_FILENO);
-                if (strchr(executable, '/'))
-                        execl(executable, executable, option, (char *) NULL);
-                else
-                        execlp(executable, executable, option, (char *) NULL);
+                execl(executable, executable, option, (char *) NULL);
                 _exit(127);
         }
         close(p[1]);

@@ -8,8 +8,7 @@
 #define KEXEC_HELP_TIMEOUT_MSEC 5000
 #define KEXEC_HELP_MAX (64 * 1024)
 
-/* Runs `executable option` (no shell, stdin /dev/null, stderr discarded; an executable without a
- * slash searched in PATH) and returns what it printed on stdout, at most KEXEC_HELP_MAX bytes: 0,
+/* Runs `executable option` (no shell, stdin /dev/null, stderr discarded) and returns what it printed on stdout, at most KEXEC_HELP_MAX bytes: 0,
  * or -errno with e saying why (not startable, killed at the timeout). Its exit status does not
  * matter: some versions exit 1 after printing the usage. */
 int kexec_ask(const char *executable, const char *option, char **ret, Error *e);

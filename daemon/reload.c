@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "kexec-help.h"
 #include "log.h"
+#include "path-lookup.h"
 #include "reload.h"
 #include "strv.h"
 
@@ -41,35 +42,6 @@ struct Reload {
         reload_done_t done;
         void *userdata;
 };
-
-/* The full path of an executable: name itself if it has a slash, else the first match in path. */
-static int find_executable(const char *name, const char *path, char **ret) {
-        _cleanup_free_ char *copy = NULL;
-        char *saveptr = NULL;
-
-        if (strchr(name, '/')) {
-                if (access(name, X_OK) < 0)
-                        return negative_errno();
-                *ret = strdup(name);
-                return *ret ? 0 : -ENOMEM;
-        }
-
-        copy = strdup(path ?: "");
-        if (!copy)
-                return -ENOMEM;
-        for (char *dir = strtok_r(copy, ":", &saveptr); dir; dir = strtok_r(NULL, ":", &saveptr)) {
-                char *full;
-
-                if (asprintf(&full, "%s/%s", dir, name) < 0)
-                        return -ENOMEM;
-                if (access(full, X_OK) == 0) {
-                        *ret = full;
-                        return 0;
-                }
-                free(full);
-        }
-        return -ENOENT;
-}
 
 static bool find_in_path(const char *name, const char *path) {
         _cleanup_free_ char *full = NULL;

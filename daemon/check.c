@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
+#include "alloc-util.h"
 #include "block-set.h"
 #include "check.h"
 #include "consistency.h"
@@ -9,7 +11,10 @@
 #include "dt-memory.h"
 #include "dtb.h"
 #include "fileio.h"
+#include "kexec-help.h"
 #include "log.h"
+#include "path-lookup.h"
+#include "reload.h"
 
 #define CHECK_REPORT 8
 
@@ -101,6 +106,22 @@ static int check_memory(const char *root, const void *dtb, size_t dtb_size, FILE
         return 1;
 }
 
+/* kexec -p --hotplug with a kexec-tools that reserves only the elfcorehdr's initial size (issue 20.2):
+ * reported with what to do, but no "no": kdump-settled's kexec backend loads without --hotplug then. */
+static void check_kexec_hotplug(const char *root, FILE *out) {
+        _cleanup_free_ char *kexec = NULL, *version = NULL;
+
+        if (find_executable("kexec", getenv("PATH") ?: RELOAD_DEFAULT_PATH, &kexec) < 0 ||
+            kexec_hotplug_probe(root, kexec, KEXEC_HOTPLUG_CHOICE_AUTO, &version) != KEXEC_HOTPLUG_NO_RESERVE_FIX)
+                return;
+        fprintf(out, "%-16s hazard: %s offers --hotplug but reserves only the elfcorehdr's initial size in the "
+                "capture kernel's FDT (fixed by 600c2f9512b5, after 2.0.32): a crash kernel loaded with kexec -p "
+                "--hotplug may overwrite what hot-plug grew.\n", "kexec --hotplug:", version ?: "kexec");
+        fprintf(out, "  kdump-settled's kexec backend avoids it: it loads without --hotplug and reloads per request "
+                "(KexecHotplug=yes only for a kexec with the fix backported).\n"
+                "  To do: keep --hotplug out of a distribution tool's kexec arguments, or update kexec-tools.\n");
+}
+
 int check_run(const char *root, const void *dtb, size_t dtb_size, FILE *out) {
         int r, k;
 
@@ -113,5 +134,6 @@ int check_run(const char *root, const void *dtb, size_t dtb_size, FILE *out) {
         k = check_cpus(root, out);
         if (k < 0)
                 return k;
+        check_kexec_hotplug(root, out);
         return r > 0 || k > 0;
 }

@@ -12,6 +12,7 @@
 #include "alloc-util.h"
 #include "fd-util.h"
 #include "kexec-help.h"
+#include "log.h"
 
 static long long now_msec(void) {
         struct timespec ts;
@@ -20,7 +21,7 @@ static long long now_msec(void) {
         return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int kexec_help_read(const char *executable, char **ret, Error *e) {
+int kexec_ask(const char *executable, const char *option, char **ret, Error *e) {
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int out = -1;
         long long deadline;
@@ -32,11 +33,11 @@ int kexec_help_read(const char *executable, char **ret, Error *e) {
         if (!buf)
                 return error_set(e, -ENOMEM, "Out of memory");
         if (pipe2(p, O_CLOEXEC) < 0)
-                return error_set(e, negative_errno(), "Cannot make a pipe for %s --help: %m", executable);
+                return error_set(e, negative_errno(), "Cannot make a pipe for %s %s: %m", executable, option);
 
         pid = fork();
         if (pid < 0) {
-                r = error_set(e, negative_errno(), "Cannot fork %s --help: %m", executable);
+                r = error_set(e, negative_errno(), "Cannot fork %s %s: %m", executable, option);
                 close(p[0]);
                 close(p[1]);
                 return r;
@@ -54,7 +55,7 @@ int kexec_help_read(const char *executable, char **ret, Error *e) {
                         (void) dup2(null, STDERR_FILENO);
                 }
                 (void) dup2(p[1], STDOUT_FILENO);
-                execl(executable, executable, "--help", (char *) NULL);
+                execl(executable, executable, option, (char *) NULL);
                 _exit(127);
         }
         close(p[1]);
@@ -67,7 +68,7 @@ int kexec_help_read(const char *executable, char **ret, Error *e) {
                 ssize_t k;
 
                 if (left <= 0) {
-                        r = error_set(e, -ETIME, "%s --help did not finish within %d ms", executable,
+                        r = error_set(e, -ETIME, "%s %s did not finish within %d ms", executable, option,
                                       KEXEC_HELP_TIMEOUT_MSEC);
                         break;
                 }
@@ -75,7 +76,7 @@ int kexec_help_read(const char *executable, char **ret, Error *e) {
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0) {
-                        r = error_set(e, negative_errno(), "Cannot read %s --help: %m", executable);
+                        r = error_set(e, negative_errno(), "Cannot read %s %s: %m", executable, option);
                         break;
                 }
                 if (k == 0)
@@ -84,7 +85,7 @@ int kexec_help_read(const char *executable, char **ret, Error *e) {
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0) {
-                        r = error_set(e, negative_errno(), "Cannot read %s --help: %m", executable);
+                        r = error_set(e, negative_errno(), "Cannot read %s %s: %m", executable, option);
                         break;
                 }
                 n += (size_t) k;
@@ -99,4 +100,60 @@ int kexec_help_read(const char *executable, char **ret, Error *e) {
         buf[n] = 0;
         *ret = TAKE_PTR(buf);
         return 0;
+}
+
+/* Whether kexec lists --hotplug; a kexec that cannot be asked has not. */
+static bool kexec_has_hotplug(const char *executable) {
+        _cleanup_free_ char *help = NULL;
+        Error e = {};
+        int r;
+
+        r = kexec_ask(executable, "--help", &help, &e);
+        if (r < 0) {
+                log_warning("Cannot ask kexec whether it has --hotplug: %s", error_message(&e, r));
+                return false;
+        }
+        return kexec_help_has_hotplug(help);
+}
+
+/* Whether kexec's --version shows the elfcorehdr reservation fix; a version not understood has not. */
+static bool kexec_has_reserve_fix(const char *executable, char **ret_version) {
+        _cleanup_free_ char *text = NULL;
+        KexecVersion v;
+        Error e = {};
+        int r;
+
+        r = kexec_ask(executable, "--version", &text, &e);
+        if (r >= 0)
+                r = kexec_version_parse(text, &v, &e);
+        if (r < 0) {
+                log_warning("Cannot tell whether kexec reserves the whole elfcorehdr, so no --hotplug "
+                            "(KexecHotplug=yes if it does): %s", error_message(&e, r));
+                return false;
+        }
+        if (ret_version)
+                *ret_version = strndup(text, strcspn(text, "\n"));
+        return kexec_version_has_reserve_fix(&v);
+}
+
+KexecHotplug kexec_hotplug_probe(const char *root, const char *executable, KexecHotplugChoice choice,
+                                 char **ret_version) {
+        bool kernel = false, kexec, fix = false;
+        Error e = {};
+        int r;
+
+        if (ret_version)
+                *ret_version = NULL;
+        if (choice == KEXEC_HOTPLUG_CHOICE_NO)
+                return kexec_hotplug_decide(choice, false, false, false);
+        r = kexec_hotplug_kernel_supports(root, &kernel, &e);
+        if (r < 0)
+                log_warning_errno(r, "%s; loading without --hotplug.", error_message(&e, r));
+        if (kernel && !executable)
+                log_warning("Cannot ask kexec whether it has --hotplug: kexec not found in PATH");
+        /* Each question only when the answers before it leave it open. */
+        kexec = kernel && executable && kexec_has_hotplug(executable);
+        if (kexec && choice == KEXEC_HOTPLUG_CHOICE_AUTO)
+                fix = kexec_has_reserve_fix(executable, ret_version);
+        return kexec_hotplug_decide(choice, kernel, kexec, fix);
 }

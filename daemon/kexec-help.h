@@ -2,12 +2,20 @@
 #pragma once
 
 #include "error.h"
+#include "kexec-hotplug.h"
 
-/* How long `kexec --help` may take before it counts as unreadable. */
+/* How long `kexec --help` (or --version) may take before it counts as unreadable. */
 #define KEXEC_HELP_TIMEOUT_MSEC 5000
 #define KEXEC_HELP_MAX (64 * 1024)
 
-/* Runs `executable --help` (no shell, stdin /dev/null, stderr discarded) and returns what it printed
- * on stdout, at most KEXEC_HELP_MAX bytes: 0, or -errno with e saying why (not startable, killed at
- * the timeout). Its exit status does not matter: some versions exit 1 after printing the usage. */
-int kexec_help_read(const char *executable, char **ret, Error *e);
+/* Runs `executable option` (no shell, stdin /dev/null, stderr discarded) and returns what it printed on stdout, at most KEXEC_HELP_MAX bytes: 0,
+ * or -errno with e saying why (not startable, killed at the timeout). Its exit status does not
+ * matter: some versions exit 1 after printing the usage. */
+int kexec_ask(const char *executable, const char *option, char **ret, Error *e);
+
+/* The kexec fallback's mode (lib/kexec-hotplug.h) for the kernel under root and executable (NULL:
+ * none found), asking kexec --help and then --version only when the answers before leave it open;
+ * what cannot be asked counts as without, logged. *ret_version (if not NULL): the version line when
+ * it was asked and understood, else NULL. */
+KexecHotplug kexec_hotplug_probe(const char *root, const char *executable, KexecHotplugChoice choice,
+                                 char **ret_version);

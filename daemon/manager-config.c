@@ -36,6 +36,8 @@ static void help(void) {
                "     --kexec-kernel=PATH      Kernel for the kexec -p fallback\n"
                "     --kexec-initrd=PATH      Initrd for the kexec -p fallback\n"
                "     --kexec-append=ARGS      Command line for the kexec -p fallback\n"
+               "     --kexec-hotplug=WHEN     " CONFIG_KEXEC_HOTPLUG_DEFAULT_TEXT " (default), yes or no: kexec -p --hotplug\n"
+               "                              (auto: only with kexec-tools after 2.0.32)\n"
                "  -d --debug                  Log debug messages\n",
                program_invocation_short_name);
 }
@@ -65,6 +67,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 ARG_KEXEC_KERNEL,
                 ARG_KEXEC_INITRD,
                 ARG_KEXEC_APPEND,
+                ARG_KEXEC_HOTPLUG,
         };
         static const struct option options[] = {
                 { "help",               no_argument,       NULL, 'h'                },
@@ -85,6 +88,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 { "kexec-kernel",       required_argument, NULL, ARG_KEXEC_KERNEL   },
                 { "kexec-initrd",       required_argument, NULL, ARG_KEXEC_INITRD   },
                 { "kexec-append",       required_argument, NULL, ARG_KEXEC_APPEND   },
+                { "kexec-hotplug",      required_argument, NULL, ARG_KEXEC_HOTPLUG  },
                 {}
         };
         /* Options that are config keys, checked by the same code as the files. */
@@ -100,6 +104,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 [ARG_KEXEC_KERNEL - ARG_UEVENT_SOURCE]   = { "Reload", "KexecKernel", NULL },
                 [ARG_KEXEC_INITRD - ARG_UEVENT_SOURCE]   = { "Reload", "KexecInitrd", NULL },
                 [ARG_KEXEC_APPEND - ARG_UEVENT_SOURCE]   = { "Reload", "KexecAppend", NULL },
+                [ARG_KEXEC_HOTPLUG - ARG_UEVENT_SOURCE]  = { "Reload", "KexecHotplug", NULL },
         };
         const char *env;
         int c;
@@ -132,7 +137,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
                 case ARG_STATE_DIR:
                         m->state_dir = optarg;
                         break;
-                case ARG_UEVENT_SOURCE ... ARG_KEXEC_APPEND: {
+                case ARG_UEVENT_SOURCE ... ARG_KEXEC_HOTPLUG: {
                         Override o = keys[c - ARG_UEVENT_SOURCE];
                         Config probe;
                         Error e = {};

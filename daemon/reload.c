@@ -21,6 +21,7 @@
 #include "kexec-help.h"
 #include "log.h"
 #include "reload-watch.h"
+#include "path-lookup.h"
 #include "reload.h"
 #include "strv.h"
 
@@ -51,35 +52,6 @@ struct Reload {
         void *userdata;
 };
 
-/* The full path of an executable: name itself if it has a slash, else the first match in path. */
-static int find_executable(const char *name, const char *path, char **ret) {
-        _cleanup_free_ char *copy = NULL;
-        char *saveptr = NULL;
-
-        if (strchr(name, '/')) {
-                if (access(name, X_OK) < 0)
-                        return negative_errno();
-                *ret = strdup(name);
-                return *ret ? 0 : -ENOMEM;
-        }
-
-        copy = strdup(path ?: "");
-        if (!copy)
-                return -ENOMEM;
-        for (char *dir = strtok_r(copy, ":", &saveptr); dir; dir = strtok_r(NULL, ":", &saveptr)) {
-                char *full;
-
-                if (asprintf(&full, "%s/%s", dir, name) < 0)
-                        return -ENOMEM;
-                if (access(full, X_OK) == 0) {
-                        *ret = full;
-                        return 0;
-                }
-                free(full);
-        }
-        return -ENOENT;
-}
-
 static bool find_in_path(const char *name, const char *path) {
         _cleanup_free_ char *full = NULL;
 
@@ -103,39 +75,9 @@ static int kexec_append(const Config *c, const char *root, char **ret, Error *e)
         return asprintf(ret, "--append=%s", built) < 0 ? error_set(e, -ENOMEM, "Out of memory") : 0;
 }
 
-/* Whether the kexec in path lists --hotplug in its --help; a kexec that cannot be asked has not. */
-static bool kexec_has_hotplug(const char *path) {
-        _cleanup_free_ char *executable = NULL, *help = NULL;
-        Error e = {};
-        int r;
-
-        r = find_executable("kexec", path, &executable);
-        if (r >= 0)
-                r = kexec_help_read(executable, &help, &e);
-        if (r < 0) {
-                log_warning("Cannot ask kexec whether it has --hotplug: %s",
-                            r == -ENOENT ? "kexec not found in PATH" : error_message(&e, r));
-                return false;
-        }
-        return kexec_help_has_hotplug(help);
-}
-
-/* The kexec fallback's mode: --hotplug when the kernel and kexec both have it. */
-static KexecHotplug kexec_hotplug_probe(const char *root, const char *path) {
-        bool kernel = false;
-        Error e = {};
-        int r;
-
-        r = kexec_hotplug_kernel_supports(root, &kernel, &e);
-        if (r < 0)
-                log_warning_errno(r, "%s; loading without --hotplug.", error_message(&e, r));
-        /* Only then ask kexec: an older kernel makes its answer moot. */
-        return kexec_hotplug_decide(kernel, kernel && kexec_has_hotplug(path));
-}
-
 int reload_argv_resolve(const Config *c, const char *root, const char *path, char ***ret, const char **ret_backend,
                         KexecHotplug *ret_hotplug, Error *e) {
-        _cleanup_free_ char *initrd = NULL, *append = NULL;
+        _cleanup_free_ char *initrd = NULL, *append = NULL, *kexec = NULL;
         const ReloadBackend *b;
         Error ee = {};
         int r;
@@ -174,7 +116,8 @@ int reload_argv_resolve(const Config *c, const char *root, const char *path, cha
         r = kexec_append(c, root, &append, &ee);
         if (r < 0)
                 return error_set(e, r, "KexecKernel=: no capture kernel command line: %s", error_message(&ee, r));
-        *ret_hotplug = kexec_hotplug_probe(root, path);
+        (void) find_executable("kexec", path, &kexec);
+        *ret_hotplug = kexec_hotplug_probe(root, kexec, c->kexec_hotplug, NULL);
         /* With --hotplug the kernel rebuilds the image's memory ranges and CPU list itself. */
         if (*ret_hotplug == KEXEC_HOTPLUG_ON)
                 r = strv_copy((const char *const[]) { "kexec", "-p", KEXEC_HOTPLUG_OPTION, c->kexec_kernel, append,

@@ -22,6 +22,7 @@ typedef enum ItemKind {
         ITEM_UEVENT_SOURCE,
         ITEM_BOOLEAN,
         ITEM_RELOAD_BACKEND,
+        ITEM_KEXEC_HOTPLUG,
         ITEM_COMMAND,
         ITEM_PATH,
         ITEM_STRING,
@@ -49,6 +50,7 @@ static const ConfigItem items[] = {
         { { "Reload", "KexecKernel",      "kexec-kernel",       NULL },                               ITEM_PATH,          offsetof(Config, kexec_kernel),   0,                             0,             false },
         { { "Reload", "KexecInitrd",      "kexec-initrd",       NULL },                               ITEM_PATH,          offsetof(Config, kexec_initrd),   0,                             0,             false },
         { { "Reload", "KexecAppend",      "kexec-append",       NULL },                               ITEM_STRING,        offsetof(Config, kexec_append),   0,                             0,             false },
+        { { "Reload", "KexecHotplug",     "kexec-hotplug",      CONFIG_KEXEC_HOTPLUG_DEFAULT_TEXT },  ITEM_KEXEC_HOTPLUG, offsetof(Config, kexec_hotplug),  0,                             0,             false },
 };
 
 const ConfigKeyInfo *config_key_info(size_t i) {
@@ -79,6 +81,23 @@ static const char *const reload_backend_choice_table[_RELOAD_BACKEND_MAX] = {
 
 DEFINE_STRING_TABLE_LOOKUP(reload_backend_choice, ReloadBackendChoice);
 
+static const char *const kexec_hotplug_choice_table[_KEXEC_HOTPLUG_CHOICE_MAX] = {
+        [KEXEC_HOTPLUG_CHOICE_AUTO] = "auto",
+        [KEXEC_HOTPLUG_CHOICE_YES] = "yes",
+        [KEXEC_HOTPLUG_CHOICE_NO] = "no",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(kexec_hotplug_choice, KexecHotplugChoice);
+
+/* A value not in a key's string table: the error lists the table. */
+static int choice_error(const char *key, const char *value, const char *const *table, size_t n, Error *e) {
+        char names[128] = "";
+
+        for (size_t i = 0; i < n; i++)
+                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i > 0 ? ", " : "", table[i]);
+        return error_set(e, EINVAL, "%s=: expected one of %s, got '%s'", key, names, value);
+}
+
 void config_init(Config *c) {
         assert(c);
 
@@ -89,6 +108,7 @@ void config_init(Config *c) {
                 .uevent_source = UEVENT_SOURCE_UDEV,
                 .wait_for_drmgr = CONFIG_WAIT_FOR_DRMGR_DEFAULT,
                 .reload_backend = RELOAD_BACKEND_AUTO,
+                .kexec_hotplug = KEXEC_HOTPLUG_CHOICE_AUTO,
                 .reload_timeout = CONFIG_RELOAD_TIMEOUT_DEFAULT,
         };
 }
@@ -258,6 +278,9 @@ int config_set(Config *c, const char *section, const char *key, const char *valu
                 case ITEM_RELOAD_BACKEND:
                         *(ReloadBackendChoice *) field = RELOAD_BACKEND_AUTO;
                         break;
+                case ITEM_KEXEC_HOTPLUG:
+                        *(KexecHotplugChoice *) field = KEXEC_HOTPLUG_CHOICE_AUTO;
+                        break;
                 case ITEM_COMMAND:
                 case ITEM_PATH:
                 case ITEM_STRING:
@@ -293,15 +316,20 @@ int config_set(Config *c, const char *section, const char *key, const char *valu
         case ITEM_RELOAD_BACKEND: {
                 ReloadBackendChoice b = reload_backend_choice_from_string(value);
 
-                if (b < 0) {
-                        char names[128] = "";
-
-                        for (size_t i = 0; i < ELEMENTSOF(reload_backend_choice_table); i++)
-                                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-                                         i > 0 ? ", " : "", reload_backend_choice_table[i]);
-                        return error_set(e, EINVAL, "%s=: expected one of %s, got '%s'", key, names, value);
-                }
+                if (b < 0)
+                        return choice_error(key, value, reload_backend_choice_table,
+                                            ELEMENTSOF(reload_backend_choice_table), e);
                 *(ReloadBackendChoice *) field = b;
+                return 0;
+        }
+
+        case ITEM_KEXEC_HOTPLUG: {
+                KexecHotplugChoice k = kexec_hotplug_choice_from_string(value);
+
+                if (k < 0)
+                        return choice_error(key, value, kexec_hotplug_choice_table,
+                                            ELEMENTSOF(kexec_hotplug_choice_table), e);
+                *(KexecHotplugChoice *) field = k;
                 return 0;
         }
 

@@ -18,6 +18,7 @@
  *   WaitForDrmgr=yes|no
  *   [Reload]
  *   ReloadBackend=auto|kdumpctl|kdump-config|suse-kdump|kexec
+ *   KexecHotplug=auto|yes|no
  *   ReloadCommand=
  *   ReloadTimeoutSec=120
  *   KexecKernel=
@@ -51,6 +52,17 @@ typedef enum ReloadBackendChoice {
         _RELOAD_BACKEND_INVALID = -EINVAL,
 } ReloadBackendChoice;
 
+/* Whether the kexec backend may load with --hotplug (lib/kexec-hotplug.h): auto when kexec
+ * --version shows the reservation fix, yes on the administrator's word that this kexec has it (a
+ * distribution's backport), no never. */
+typedef enum KexecHotplugChoice {
+        KEXEC_HOTPLUG_CHOICE_AUTO,
+        KEXEC_HOTPLUG_CHOICE_YES,
+        KEXEC_HOTPLUG_CHOICE_NO,
+        _KEXEC_HOTPLUG_CHOICE_MAX,
+        _KEXEC_HOTPLUG_CHOICE_INVALID = -EINVAL,
+} KexecHotplugChoice;
+
 typedef struct Config {
         usec_t quiet;
         usec_t max_wait;
@@ -64,6 +76,7 @@ typedef struct Config {
         char *kexec_kernel;
         char *kexec_initrd;
         char *kexec_append;
+        KexecHotplugChoice kexec_hotplug;
 } Config;
 
 /* What the documents need to know of each key, in the order of the file (see defaults.h). */
@@ -106,3 +119,5 @@ const char *uevent_source_to_string(UeventSource s);
 UeventSource uevent_source_from_string(const char *s);
 const char *reload_backend_choice_to_string(ReloadBackendChoice c);
 ReloadBackendChoice reload_backend_choice_from_string(const char *s);
+const char *kexec_hotplug_choice_to_string(KexecHotplugChoice c);
+KexecHotplugChoice kexec_hotplug_choice_from_string(const char *s);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc-util.h"
+#include "escape.h"
 #include "fileio.h"
 #include "kexec-hotplug.h"
 #include "string-table.h"
@@ -14,6 +15,8 @@ static const char *const kexec_hotplug_table[_KEXEC_HOTPLUG_MAX] = {
         [KEXEC_HOTPLUG_NO_KERNEL] = "no-kernel",
         [KEXEC_HOTPLUG_NO_KEXEC]  = "no-kexec",
         [KEXEC_HOTPLUG_UNUSED]    = "unused",
+        [KEXEC_HOTPLUG_NO_RESERVE_FIX] = "no-reserve-fix",
+        [KEXEC_HOTPLUG_OFF]       = "off",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(kexec_hotplug, KexecHotplug);
@@ -54,17 +57,87 @@ int kexec_hotplug_kernel_supports(const char *root, bool *ret, Error *e) {
         return 0;
 }
 
-KexecHotplug kexec_hotplug_decide(bool kernel, bool kexec) {
+#define KEXEC_VERSION_PREFIX "kexec-tools "
+
+/* A decimal number of at most 4 digits (no sign, no spaces) at *p, which it passes. */
+static bool parse_small(const char **p, unsigned *ret) {
+        size_t n = strspn(*p, "0123456789");
+
+        if (n == 0 || n > 4)
+                return false;
+        *ret = (unsigned) strtoul(*p, NULL, 10);
+        *p += n;
+        return true;
+}
+
+int kexec_version_parse(const char *text, KexecVersion *ret, Error *e) {
+        char quoted[TEXT_QUOTE_SIZE(40)];
+        KexecVersion v = {};
+        const char *p;
+        size_t len;
+
+        assert(ret);
+
+        if (!text)
+                text = "";
+        len = strcspn(text, "\n");
+        if (strncmp(text, KEXEC_VERSION_PREFIX, strlen(KEXEC_VERSION_PREFIX)) != 0)
+                goto fail;
+        p = text + strlen(KEXEC_VERSION_PREFIX);
+        if (!parse_small(&p, &v.major) || *p++ != '.' || !parse_small(&p, &v.minor) || *p++ != '.' ||
+            !parse_small(&p, &v.patch))
+                goto fail;
+        if (strncmp(p, ".git", 4) == 0) {
+                v.snapshot = true;
+                p += 4;
+        } else if (strncmp(p, "-rc", 3) == 0) {
+                p += 3;
+                if (!parse_small(&p, &v.rc) || v.rc == 0)
+                        goto fail;
+        }
+        if (p != text + len)
+                goto fail;
+        *ret = v;
+        return 0;
+
+fail:
+        {
+                _cleanup_free_ char *line = strndup(text, len);
+
+                return error_set(e, -EINVAL, "kexec --version: not a kexec-tools version: \"%s\"",
+                                 text_quote(line ?: "", quoted, sizeof(quoted)));
+        }
+}
+
+bool kexec_version_has_reserve_fix(const KexecVersion *v) {
+        assert(v);
+
+        /* 2.0.33's -rcN are cut from master after the fix; 2.0.32.git may predate it. */
+        if (v->major != 2)
+                return v->major > 2;
+        if (v->minor != 0)
+                return v->minor > 0;
+        return v->patch > 32;
+}
+
+KexecHotplug kexec_hotplug_decide(KexecHotplugChoice choice, bool kernel, bool kexec, bool reserve_fix) {
+        if (choice == KEXEC_HOTPLUG_CHOICE_NO)
+                return KEXEC_HOTPLUG_OFF;
         if (!kernel)
                 return KEXEC_HOTPLUG_NO_KERNEL;
-        return kexec ? KEXEC_HOTPLUG_ON : KEXEC_HOTPLUG_NO_KEXEC;
+        if (!kexec)
+                return KEXEC_HOTPLUG_NO_KEXEC;
+        if (choice == KEXEC_HOTPLUG_CHOICE_AUTO && !reserve_fix)
+                return KEXEC_HOTPLUG_NO_RESERVE_FIX;
+        return KEXEC_HOTPLUG_ON;
 }
 
 const char *kexec_hotplug_describe(KexecHotplug k) {
         switch (k) {
         case KEXEC_HOTPLUG_ON:
                 return "The kexec fallback loads with --hotplug: the kernel keeps the crash image current "
-                        "across hot-plug, which then needs no reload.";
+                        "across hot-plug, which then needs no reload (kexec-tools reserves the whole "
+                        "elfcorehdr: after 2.0.32 by its --version, or KexecHotplug=yes).";
         case KEXEC_HOTPLUG_NO_KERNEL:
                 return "The kexec fallback loads without --hotplug: this kernel cannot update a loaded crash "
                         "image (no /" KEXEC_CRASH_ELFCOREHDR_SIZE_PATH ": before 6.10 on powerpc, or no "
@@ -72,6 +145,15 @@ const char *kexec_hotplug_describe(KexecHotplug k) {
         case KEXEC_HOTPLUG_NO_KEXEC:
                 return "The kexec fallback loads without --hotplug: kexec does not list it in --help "
                         "(kexec-tools before 2.0.29); hot-plug reloads the crash kernel.";
+        case KEXEC_HOTPLUG_NO_RESERVE_FIX:
+                return "The kexec fallback loads without --hotplug: this kexec-tools (2.0.29 to 2.0.32, by "
+                        "kexec --version) reserves only the elfcorehdr's initial size in the capture kernel's "
+                        "FDT, so the header the kernel grows on hot-plug could be overwritten (fixed by "
+                        "600c2f9512b5, after 2.0.32); hot-plug reloads the crash kernel. KexecHotplug=yes "
+                        "if this kexec has the fix.";
+        case KEXEC_HOTPLUG_OFF:
+                return "The kexec fallback loads without --hotplug (KexecHotplug=no); hot-plug reloads the "
+                        "crash kernel.";
         case KEXEC_HOTPLUG_UNUSED:
                 return "The reload backend is not the kexec fallback: --hotplug is its own business.";
         default:

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "config.h"
 #include "error.h"
 
 /* Whether the kexec fallback loads the crash kernel so that the kernel keeps the image current
@@ -11,7 +12,14 @@
  * reads 1 (lib/dump-mode.h) and hot-plug needs no reload. Needs both sides:
  *  - the kernel: CONFIG_CRASH_HOTPLUG, on powerpc since 6.10; it then has
  *    KEXEC_CRASH_ELFCOREHDR_SIZE_PATH, which kexec --hotplug reads (it refuses without it);
- *  - kexec-tools >= 2.0.29, whose --help lists --hotplug.
+ *  - kexec-tools >= 2.0.29, whose --help lists --hotplug;
+ *  - and that kexec-tools reserving the whole header in the capture kernel's FDT: 2.0.29 (b8408c95e7c0)
+ *    to 2.0.32 reserve only its initial size, not the memsz the kernel grows it into on hot-plug, so
+ *    the capture kernel may overwrite the grown part. The fix, 600c2f9512b5, is in no release up to
+ *    2.0.32 (merged on master after 2.0.32.git). No probe short of a load shows the reserve map, so
+ *    `kexec --version` tells: 2.0.33 or later (its -rcN and .git snapshots too) has it; 2.0.32.git
+ *    may or may not (master between the release and the fix says the same), so counts as without.
+ *    A distribution's backport says nothing in the version: KexecHotplug=yes (lib/config.h).
  * Not `kexec -s` (kexec_file_load): Debian's kernels lack CONFIG_KEXEC_FILE on ppc64el, and it
  * would change what is loaded (signature checks, the kernel's own purgatory), not only its upkeep. */
 
@@ -23,11 +31,13 @@ typedef enum KexecHotplug {
         KEXEC_HOTPLUG_NO_KERNEL,   /* the kernel cannot update a loaded image (< 6.10, no CONFIG_CRASH_HOTPLUG) */
         KEXEC_HOTPLUG_NO_KEXEC,    /* kexec-tools has no --hotplug (< 2.0.29), or its --help could not be read */
         KEXEC_HOTPLUG_UNUSED,      /* the reload backend is not the kexec fallback */
+        KEXEC_HOTPLUG_NO_RESERVE_FIX, /* kexec-tools has --hotplug but not 600c2f9512b5 (2.0.29-2.0.32) */
+        KEXEC_HOTPLUG_OFF,         /* KexecHotplug=no */
         _KEXEC_HOTPLUG_MAX,
         _KEXEC_HOTPLUG_INVALID = -EINVAL,
 } KexecHotplug;
 
-/* "yes", "no-kernel", "no-kexec", "unused": `status`'s kexec_hotplug. */
+/* "yes", "no-kernel", "no-kexec", "unused", "no-reserve-fix", "off": `status`'s kexec_hotplug. */
 const char *kexec_hotplug_to_string(KexecHotplug k);
 
 /* Whether `kexec --help` output lists the option: a line whose first word is "--hotplug". */
@@ -38,8 +48,23 @@ bool kexec_help_has_hotplug(const char *help);
  * the file (*ret false). */
 int kexec_hotplug_kernel_supports(const char *root, bool *ret, Error *e);
 
-/* The mode from the two sides; kernel first, since a newer kexec-tools cannot make up for it. */
-KexecHotplug kexec_hotplug_decide(bool kernel, bool kexec);
+/* kexec-tools' version as `kexec --version` prints it (PACKAGE_STRING: "kexec-tools 2.0.32",
+ * "kexec-tools 2.0.32.git", "kexec-tools 2.0.33-rc1"). */
+typedef struct KexecVersion {
+        unsigned major, minor, patch;
+        unsigned rc;    /* -rcN: before the release of that number, after its predecessor's fixes */
+        bool snapshot;  /* .git: master some time after that release */
+} KexecVersion;
+
+/* Parses the first line of `kexec --version` output. Anything else: -EINVAL with e quoting the text. */
+int kexec_version_parse(const char *text, KexecVersion *ret, Error *e);
+
+/* Whether that kexec-tools reserves the whole elfcorehdr (has 600c2f9512b5): after 2.0.32. */
+bool kexec_version_has_reserve_fix(const KexecVersion *v);
+
+/* The mode from the administrator's choice and the three sides; kernel first, since a newer
+ * kexec-tools cannot make up for it. reserve_fix matters only to KEXEC_HOTPLUG_CHOICE_AUTO. */
+KexecHotplug kexec_hotplug_decide(KexecHotplugChoice choice, bool kernel, bool kexec, bool reserve_fix);
 
 /* One sentence for the log. */
 const char *kexec_hotplug_describe(KexecHotplug k);

@@ -6,9 +6,10 @@ elfcorehdr; CPUs: the FDT's /cpus) when it was loaded with `kexec -p
 work/k6.12 (prepare --kernel 6.12), the daemon as in `run`:
 
   20 the daemon's own kexec backend (no reload command), started and asked
-     for its status only: kexec_hotplug=yes with this kernel and kexec-tools
-     2.0.29; its negative control, bookworm's kexec 2.0.25 first in PATH:
-     no-kexec.
+     for its status only: kexec_hotplug=no-reserve-fix with this kernel and
+     kexec-tools 2.0.29 (its --hotplug reserves too little of the elfcorehdr,
+     issue 20.2), yes with --kexec-hotplug=yes; its negative control,
+     bookworm's kexec 2.0.25 first in PATH: no-kexec.
   b) plain `kexec -p` (the reload command as on 6.1): 21 hot-add 1 GiB,
      22 hot-remove it, 23 hot-add a core: one reload each, crash_hotplug 0.
   24 `kdump-settlectl reload` with the reload command's kexec given --hotplug:
@@ -52,11 +53,12 @@ class Kernel612:
         Started before the daemon under test, stopped before anything is plugged."""
         t_wall = time.monotonic()
         problems, parts = [], []
-        for tag, path, want in (("", "", "yes"), ("-old", "/e2e/bookworm:", "no-kexec")):
+        for tag, path, opt, want in (("", "", "", "no-reserve-fix"), ("-yes", "", " --kexec-hotplug=yes", "yes"),
+                                     ("-old", "/e2e/bookworm:", "", "no-kexec")):
             rd = f"/run/probe{tag}"
             self.g.run(f"mkdir -p {rd}; PATH={path}$PATH kdump-settled --config=/dev/null --runtime-dir={rd} "
                        f"--state-dir={rd} --uevent-source=kernel --kexec-kernel=/boot/vmlinux "
-                       f"--kexec-initrd=/boot/capture.cpio.gz --kexec-append=console=hvc0 "
+                       f"--kexec-initrd=/boot/capture.cpio.gz --kexec-append=console=hvc0{opt} "
                        f"</dev/null >{rd}/log 2>&1 & echo $! >{rd}/pid; "
                        f"i=0; while [ ! -S {rd}/control ] && [ $i -lt 300 ]; do usleep 100000; i=$((i+1)); done")
             rc, out = self.s.settlectl(f"--runtime-dir={rd} status --json")
@@ -65,10 +67,11 @@ class Kernel612:
             self.r.note(f"probe {tag or 'new'}:\n{out}\n{log}")
             got = next((v for k, v in re.findall(r'"(\w+)": "?([^",}]*)', out) if k == "kexec_hotplug"), None)
             cmd = re.search(r"Reload command \(kexec\): (.*)", log)
-            parts.append(f"kexec {'2.0.25' if tag else '2.0.29'}: kexec_hotplug={got}, "
+            version = "2.0.25" if tag == "-old" else "2.0.29" + opt
+            parts.append(f"kexec {version}: kexec_hotplug={got}, "
                          f"`{cmd.group(1).split(' --append')[0] if cmd else '?'}`")
             if got != want:
-                problems.append(f"kexec {'2.0.25' if tag else '2.0.29'}: status kexec_hotplug={got}, expected {want}")
+                problems.append(f"kexec {version}: status kexec_hotplug={got}, expected {want}")
             if (want == "yes") != bool(cmd and " --hotplug " in cmd.group(1)):
                 problems.append(f"reload command {cmd.group(1) if cmd else '(not logged)'}")
         problems += self.flags_check("0")   # nothing loaded by the probes

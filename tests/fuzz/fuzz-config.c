@@ -27,7 +27,8 @@ static bool config_same(const Config *a, const Config *b) {
                 a->reload_timeout == b->reload_timeout &&
                 streq_null(a->kexec_kernel, b->kexec_kernel) &&
                 streq_null(a->kexec_initrd, b->kexec_initrd) &&
-                streq_null(a->kexec_append, b->kexec_append);
+                streq_null(a->kexec_append, b->kexec_append) &&
+                a->kexec_hotplug == b->kexec_hotplug;
 }
 
 /* Not the defaults, so that "unchanged on error" and "reset to default" both show. */
@@ -65,6 +66,7 @@ static void check_valid(const Config *c) {
         FUZZ_CHECK(c->reload_timeout > 0 && c->reload_timeout != USEC_INFINITY);
         FUZZ_CHECK(uevent_source_to_string(c->uevent_source));
         FUZZ_CHECK(uevent_source_from_string(uevent_source_to_string(c->uevent_source)) == c->uevent_source);
+        FUZZ_CHECK(kexec_hotplug_choice_from_string(kexec_hotplug_choice_to_string(c->kexec_hotplug)) == c->kexec_hotplug);
 
         check_string(c->reload_command);
         check_string(c->kexec_kernel);

@@ -81,7 +81,8 @@ static size_t loads(Test *t) {
         if (!text)
                 return 0;
         for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                n += strncmp(l, "systemctl|", 10) != 0 && strncmp(l, "kexec|--help|", 13) != 0;
+                n += strncmp(l, "systemctl|", 10) != 0 && strncmp(l, "kexec|--help|", 13) != 0 &&
+                     strncmp(l, "kexec|--version|", 16) != 0;
         free(text);
         return n;
 }
@@ -392,6 +393,7 @@ static void test_kexec_hotplug(Test *t) {
                 return;
         put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
         put(t, "kexec-hotplug", "");
+        put(t, "kexec-version", "kexec-tools 2.0.33\n");
         if (!start_daemon(t, conf, false) || !status_is(t, "kexec_hotplug", "yes") ||
             !request_reload(t) || !wait_loads(t, 1, "the requested reload"))
                 return;
@@ -423,6 +425,57 @@ static void test_kexec_hotplug(Test *t) {
         t->d.exited = false, t->d.ready = false, t->notify[0] = 0;
         if (start_daemon(t, "[Reload]\nReloadCommand=kexec -p /k\n", false))
                 (void) status_is(t, "kexec_hotplug", "unused");
+}
+
+/* 10b (issue 20.2): kexec-tools 2.0.29 to 2.0.32 list --hotplug but reserve only the elfcorehdr's
+ * initial size in the capture FDT (600c2f9512b5 fixes it after 2.0.32): the kexec fallback loads
+ * without --hotplug and reloads once per request; status and one log line say why. KexecHotplug=yes
+ * (a backport) takes the administrator's word, =no never asks; a version not understood counts as
+ * without the fix. Fails on main, which loaded 2.0.32 with --hotplug. */
+static void test_kexec_hotplug_reserve_fix(Test *t) {
+        const char *conf = "[Reload]\nKexecKernel=/k\nKexecAppend=console=hvc0\n";
+        _cleanup_free_ char *conf_path = in_dir(t, "kdump-settle.conf");
+
+        if (!setup(t, (const char *[]) { "kexec", NULL }, "1\n"))
+                return;
+        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
+        put(t, "kexec-hotplug", "");
+        put(t, "kexec-version", "kexec-tools 2.0.32\n");
+        if (!start_daemon(t, conf, false) || !status_is(t, "kexec_hotplug", "no-reserve-fix") ||
+            !request_reload(t) || !wait_loads(t, 1, "the first requested reload") ||
+            !request_reload(t) || !wait_loads(t, 2, "the second requested reload"))
+                return;
+        CHECK(&t->d, calls(t, "kexec|-p|/k|--append=console=hvc0|") == 2,
+              "kexec -p without --hotplug expected for each request");
+        CHECK(&t->d, calls(t, "kexec|-p|--hotplug|") == 0, "kexec 2.0.32 loaded with --hotplug");
+        CHECK(&t->d, calls(t, "kexec|--version|") == 1, "kexec --version asked %zu times at start, expected once",
+              calls(t, "kexec|--version|"));
+        CHECK(&t->d, daemon_log_count(t, "reserves only the elfcorehdr's initial size") == 1,
+              "the reason was not logged once");
+
+        /* The administrator says this kexec has the fix backported: --version is not asked. */
+        if (!CHECK(&t->d, harness_write_text(conf_path, "[Reload]\nKexecKernel=/k\nKexecAppend=console=hvc0\n"
+                                                        "KexecHotplug=yes\n") >= 0, "cannot write %s", conf_path) ||
+            !reconfigure(t) || !status_is(t, "kexec_hotplug", "yes") ||
+            !request_reload(t) || !wait_loads(t, 3, "the reload with KexecHotplug=yes"))
+                return;
+        CHECK(&t->d, calls(t, "kexec|-p|--hotplug|/k|--append=console=hvc0|") == 1, "KexecHotplug=yes: no --hotplug");
+        CHECK(&t->d, calls(t, "kexec|--version|") == 1, "kexec --version asked with KexecHotplug=yes");
+
+        /* A version not understood: without the fix, and the text named in the log. */
+        put(t, "kexec-version", "kexec-tools 2.0.33-beta\n");
+        if (!CHECK(&t->d, harness_write_text(conf_path, conf) >= 0, "cannot write %s", conf_path) ||
+            !reconfigure(t) || !status_is(t, "kexec_hotplug", "no-reserve-fix"))
+                return;
+        CHECK(&t->d, daemon_log_count(t, "not a kexec-tools version: \"kexec-tools 2.0.33-beta\"") == 1,
+              "the version not understood was not named");
+
+        /* KexecHotplug=no: never, and kexec is not asked. */
+        if (!CHECK(&t->d, harness_write_text(conf_path, "[Reload]\nKexecKernel=/k\nKexecHotplug=no\n") >= 0,
+                   "cannot write %s", conf_path) ||
+            !reconfigure(t) || !status_is(t, "kexec_hotplug", "off"))
+                return;
+        CHECK(&t->d, calls(t, "kexec|--help|") == 3, "kexec --help asked with KexecHotplug=no");
 }
 
 /* Debian: kdump-config and systemctl in PATH, kdump-tools active, /sbin/kexec under the root (what
@@ -1050,6 +1103,7 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "timeout: killed at twice the timeout when it never loads; retried", test_timeout_hard_limit },
         { "stop during a reload: EXTEND_TIMEOUT_USEC= covers the reload's hard limit", test_stop_extends },
         { "kexec fallback: --hotplug where kernel and kexec have it; status kexec_hotplug; SIGHUP asks again", test_kexec_hotplug },
+        { "kexec fallback: no --hotplug with kexec-tools 2.0.32 (no FDT reservation fix), one reload per request; KexecHotplug=yes|no", test_kexec_hotplug_reserve_fix },
         { "Debian: only a root-written, one-line panic-load record is replayed, with kdump-config's kexec", test_debian_untrusted_record },
         { "ReloadBackend=kexec loads KexecKernel= beside kdumpctl; unused Kexec* keys said once", test_reload_backend_key },
         { "a config error at start: the defaults, an error naming file:line, reloads; SIGHUP keeps them", test_config_error_at_start },

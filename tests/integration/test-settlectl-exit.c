@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,36 @@ static void expect(int code, const char *what, const char *const *args) {
 
 #define ARGS(...) ((const char *const[]) { __VA_ARGS__, NULL })
 
+/* Whether the output of the last command has text in it, as want says. */
+static void expect_output(bool want, const char *what, const char *text) {
+        char *output = harness_read_all(out_path, NULL);
+        bool has = output && strstr(output, text);
+
+        n_tests++;
+        if (has == want)
+                printf("ok %u - %s\n", n_tests, what);
+        else {
+                printf("not ok %u - %s: \"%s\" %s the output\n", n_tests, what, text, has ? "in" : "not in");
+                harness_diag_lines("", output ?: "");
+                any_failed = true;
+        }
+        free(output);
+}
+
+/* Issue 20.2: a kexec in PATH that lists --hotplug and says it is version (its --version). */
+static void fake_kexec(const char *version) {
+        char *bin = harness_path_in(root, "bin"), *kexec = harness_path_in(bin, "kexec"), *script;
+
+        if (asprintf(&script, "#!/bin/sh\ncase \"$1\" in\n--help) echo ' --hotplug  The kernel keeps it current.' ;;\n"
+                     "--version) echo 'kexec-tools %s' ;;\nesac\n", version) < 0 ||
+            (mkdir(bin, 0755) < 0 && errno != EEXIST) || harness_write_text(kexec, script) < 0 || chmod(kexec, 0755) < 0 ||
+            setenv("PATH", bin, 1) < 0)
+                abort();
+        free(script);
+        free(kexec);
+        free(bin);
+}
+
 static void lpar(unsigned n_blocks, unsigned n_lmbs) {
         TestLmb lmbs[8] = {};
         Blob b = {};
@@ -92,7 +123,7 @@ int main(void) {
         out_path = harness_path_in(root, "ctl.out");
         dtb = harness_path_in(root, "memory.dtb");
 
-        printf("1..14\n");
+        printf("1..20\n");
         /* Usage errors. */
         expect(2, "no command", ARGS("--json"));
         expect(2, "unknown command", ARGS("explode"));
@@ -129,6 +160,33 @@ int main(void) {
                 free(text);
                 free(victim);
                 free(link);
+        }
+        /* Issue 20.2: --hotplug without the elfcorehdr reservation fix is a hazard check names, with
+         * what to do; the daemon's kexec backend avoids it, so not a "no". Negative controls: a kexec
+         * with the fix, a kernel that cannot update the image. */
+        {
+                char *saved = strdup(getenv("PATH") ?: "/usr/bin:/bin"), *path = NULL;
+
+                if (!saved || fake_root_write_file(root, "sys/kernel/crash_elfcorehdr_size", "65536\n", 6) < 0)
+                        abort();
+                fake_kexec("2.0.32");
+                expect(0, "check, kexec 2.0.32 with --hotplug", ARGS("check"));
+                expect_output(true, "check names kexec 2.0.32's --hotplug as a hazard, with what to do",
+                              "kexec-tools 2.0.32 offers --hotplug but reserves only");
+                fake_kexec("2.0.33");
+                expect(0, "check, kexec 2.0.33", ARGS("check"));
+                expect_output(false, "check finds no hazard in kexec 2.0.33", "hazard");
+                fake_kexec("2.0.32");
+                free(path);
+                path = harness_path_in(root, "sys/kernel/crash_elfcorehdr_size");
+                if (unlink(path) < 0)
+                        abort();
+                expect(0, "check, kexec 2.0.32 on a kernel without crash hot-plug", ARGS("check"));
+                expect_output(false, "check finds no --hotplug hazard where the kernel has none", "hazard");
+                if (setenv("PATH", saved, 1) < 0)
+                        abort();
+                free(saved);
+                free(path);
         }
 
         (void) fake_root_remove(root);

@@ -34,6 +34,7 @@ static void assert_config_equal(const Config *a, const Config *b) {
         assert_int_equal(a->uevent_source, b->uevent_source);
         assert_int_equal(a->wait_for_drmgr, b->wait_for_drmgr);
         assert_int_equal(a->reload_backend, b->reload_backend);
+        assert_int_equal(a->kexec_hotplug, b->kexec_hotplug);
         assert_int_equal(a->reload_timeout, b->reload_timeout);
         assert_str_or_null(a->reload_command, b->reload_command);
         assert_str_or_null(a->kexec_kernel, b->kexec_kernel);
@@ -59,7 +60,8 @@ static void config_init_nondefault(Config *c) {
                                "ReloadTimeoutSec=7min\n"
                                "KexecKernel=/boot/k\n"
                                "KexecInitrd=/boot/i\n"
-                               "KexecAppend=a b\n",
+                               "KexecAppend=a b\n"
+                               "KexecHotplug=no\n",
                                &e),
                          0);
 }
@@ -113,7 +115,8 @@ static void test_every_key_good(void **state) {
                                "ReloadTimeoutSec=45\n"
                                "KexecKernel=/boot/vmlinux\n"
                                "KexecInitrd=/boot/initrd.img\n"
-                               "KexecAppend=console=hvc0 irqpoll maxcpus=1\n",
+                               "KexecAppend=console=hvc0 irqpoll maxcpus=1\n"
+                               "KexecHotplug=yes\n",
                                &e),
                          0);
         assert_int_equal(c.quiet, 100 * USEC_PER_MSEC);
@@ -122,6 +125,7 @@ static void test_every_key_good(void **state) {
         assert_int_equal(c.uevent_source, UEVENT_SOURCE_KERNEL);
         assert_int_equal(c.reload_timeout, 45 * USEC_PER_SEC);
         assert_int_equal(c.reload_backend, RELOAD_BACKEND_SUSE_KDUMP);
+        assert_int_equal(c.kexec_hotplug, KEXEC_HOTPLUG_CHOICE_YES);
         /* stored as given, inner spaces included */
         assert_string_equal(c.reload_command, "/usr/sbin/kdump-config  reload");
         assert_string_equal(c.kexec_kernel, "/boot/vmlinux");
@@ -198,6 +202,7 @@ static void test_every_key_bad(void **state) {
                 { "Settle", "WaitForDrmgr", "yess", "WaitForDrmgr=: expected 'yes' or 'no', got 'yess'" },
                 { "Reload", "ReloadBackend", "kdump", "ReloadBackend=: expected one of auto, kdumpctl, kdump-config, "
                   "suse-kdump, kexec, got 'kdump'" },
+                { "Reload", "KexecHotplug", "1", "KexecHotplug=: expected one of auto, yes, no, got '1'" },
                 { "Reload", "ReloadTimeoutSec", "2 fortnights", "ReloadTimeoutSec=: invalid time span '2 fortnights'" },
                 { "Reload", "KexecKernel", "vmlinux", "KexecKernel=: path is not absolute 'vmlinux'" },
                 { "Reload", "KexecKernel", "./boot/vmlinux", "KexecKernel=: path is not absolute './boot/vmlinux'" },
@@ -306,7 +311,8 @@ static void test_reset_by_empty_value(void **state) {
                                "ReloadTimeoutSec=\n"
                                "KexecKernel=\n"
                                "KexecInitrd=\n"
-                               "KexecAppend=\n",
+                               "KexecAppend=\n"
+                               "KexecHotplug=\n",
                                &e),
                          0);
         assert_config_equal(&c, &def);

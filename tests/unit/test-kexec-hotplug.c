@@ -75,26 +75,92 @@ static void test_kernel(void **state) {
         free(root);
 }
 
+static void version_is(const char *text, unsigned major, unsigned minor, unsigned patch, unsigned rc,
+                       bool snapshot, bool fix) {
+        KexecVersion v = {};
+        Error e = {};
+
+        assert_int_equal(kexec_version_parse(text, &v, &e), 0);
+        assert_int_equal(v.major, major);
+        assert_int_equal(v.minor, minor);
+        assert_int_equal(v.patch, patch);
+        assert_int_equal(v.rc, rc);
+        assert_int_equal(v.snapshot, snapshot);
+        assert_int_equal(kexec_version_has_reserve_fix(&v), fix);
+}
+
+static void version_bad(const char *text, const char *quoted) {
+        KexecVersion v = {};
+        Error e = {};
+
+        assert_int_equal(kexec_version_parse(text, &v, &e), -EINVAL);
+        assert_non_null(strstr(error_message(&e, -EINVAL), "kexec --version"));
+        assert_non_null(strstr(error_message(&e, -EINVAL), quoted));
+}
+
+static void test_version(void **state) {
+        /* With 600c2f9512b5: any release after 2.0.32, its release candidates (cut from master after
+         * the fix) and snapshots. */
+        version_is("kexec-tools 2.0.33\n", 2, 0, 33, 0, false, true);
+        version_is("kexec-tools 2.0.33-rc1\n", 2, 0, 33, 1, false, true);
+        version_is("kexec-tools 2.0.33.git\n", 2, 0, 33, 0, true, true);
+        version_is("kexec-tools 2.1.0", 2, 1, 0, 0, false, true);
+        version_is("kexec-tools 3.0.0\nmore\n", 3, 0, 0, 0, false, true);
+        /* Negative controls: 2.0.29 (b8408c95e7c0) to 2.0.32 and their candidates; 2.0.32.git, which
+         * master printed both before and after the fix; older releases (no --hotplug anyway). */
+        version_is("kexec-tools 2.0.32\n", 2, 0, 32, 0, false, false);
+        version_is("kexec-tools 2.0.32-rc1\n", 2, 0, 32, 1, false, false);
+        version_is("kexec-tools 2.0.32.git\n", 2, 0, 32, 0, true, false);
+        version_is("kexec-tools 2.0.29\n", 2, 0, 29, 0, false, false);
+        version_is("kexec-tools 2.0.25\n", 2, 0, 25, 0, false, false);
+        version_is("kexec-tools 1.0.101\n", 1, 0, 101, 0, false, false);
+
+        /* Garbage: an error that quotes the text (escaped), never a guess. */
+        version_bad("kexec 2.0.33\n", "\"kexec 2.0.33\"");
+        version_bad("kexec-tools 2.0\n", "kexec-tools 2.0");
+        version_bad("kexec-tools 2.0.33-beta\n", "2.0.33-beta");
+        version_bad("kexec-tools 2.0.33-rc\n", "2.0.33-rc");
+        version_bad("kexec-tools 2.0.33 \n", "2.0.33 ");
+        version_bad("kexec-tools 2.0.99999\n", "99999");
+        version_bad("kexec-tools -2.0.33\n", "-2.0.33");
+        version_bad("kexec-tools 2.0.33\x01\n", "\\x01");
+        version_bad("", "\"\"");
+        version_bad(NULL, "\"\"");
+}
+
 static void test_decide(void **state) {
-        assert_int_equal(kexec_hotplug_decide(true, true), KEXEC_HOTPLUG_ON);
-        assert_int_equal(kexec_hotplug_decide(true, false), KEXEC_HOTPLUG_NO_KEXEC);
-        assert_int_equal(kexec_hotplug_decide(false, true), KEXEC_HOTPLUG_NO_KERNEL);
-        assert_int_equal(kexec_hotplug_decide(false, false), KEXEC_HOTPLUG_NO_KERNEL);
+        const KexecHotplugChoice auto_ = KEXEC_HOTPLUG_CHOICE_AUTO, yes = KEXEC_HOTPLUG_CHOICE_YES;
+
+        assert_int_equal(kexec_hotplug_decide(auto_, true, true, true), KEXEC_HOTPLUG_ON);
+        assert_int_equal(kexec_hotplug_decide(auto_, true, true, false), KEXEC_HOTPLUG_NO_RESERVE_FIX);
+        assert_int_equal(kexec_hotplug_decide(auto_, true, false, true), KEXEC_HOTPLUG_NO_KEXEC);
+        assert_int_equal(kexec_hotplug_decide(auto_, false, true, true), KEXEC_HOTPLUG_NO_KERNEL);
+        assert_int_equal(kexec_hotplug_decide(auto_, false, false, false), KEXEC_HOTPLUG_NO_KERNEL);
+        /* yes: the administrator's word for the fix, not for the kernel or the option. */
+        assert_int_equal(kexec_hotplug_decide(yes, true, true, false), KEXEC_HOTPLUG_ON);
+        assert_int_equal(kexec_hotplug_decide(yes, true, false, false), KEXEC_HOTPLUG_NO_KEXEC);
+        assert_int_equal(kexec_hotplug_decide(yes, false, true, false), KEXEC_HOTPLUG_NO_KERNEL);
+        /* no: never, whatever the rest says. */
+        assert_int_equal(kexec_hotplug_decide(KEXEC_HOTPLUG_CHOICE_NO, true, true, true), KEXEC_HOTPLUG_OFF);
 
         assert_string_equal(kexec_hotplug_to_string(KEXEC_HOTPLUG_ON), "yes");
         assert_string_equal(kexec_hotplug_to_string(KEXEC_HOTPLUG_NO_KERNEL), "no-kernel");
         assert_string_equal(kexec_hotplug_to_string(KEXEC_HOTPLUG_NO_KEXEC), "no-kexec");
         assert_string_equal(kexec_hotplug_to_string(KEXEC_HOTPLUG_UNUSED), "unused");
+        assert_string_equal(kexec_hotplug_to_string(KEXEC_HOTPLUG_NO_RESERVE_FIX), "no-reserve-fix");
+        assert_string_equal(kexec_hotplug_to_string(KEXEC_HOTPLUG_OFF), "off");
         assert_null(kexec_hotplug_to_string(_KEXEC_HOTPLUG_MAX));
         for (KexecHotplug k = 0; k < _KEXEC_HOTPLUG_MAX; k++)
                 assert_non_null(kexec_hotplug_describe(k));
         assert_non_null(strstr(kexec_hotplug_describe(KEXEC_HOTPLUG_ON), "--hotplug"));
+        assert_non_null(strstr(kexec_hotplug_describe(KEXEC_HOTPLUG_NO_RESERVE_FIX), "KexecHotplug=yes"));
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_help),
                 cmocka_unit_test(test_kernel),
+                cmocka_unit_test(test_version),
                 cmocka_unit_test(test_decide),
         };
 

@@ -47,6 +47,14 @@ static unsigned misplaced_counters(const void *data) {
         return bad;
 }
 
+/* The correction of a v2 property built from sets (into b). */
+static int correct_v2(const TestLmbSet *sets, size_t n, Blob *b, void **out, size_t *size) {
+        Error e = {};
+
+        dt_blob_v2(b, sets, n);
+        return drconf_usable_present_only(DT_FORMAT_V2, b->data, b->size, LMB, out, size, &e);
+}
+
 static void test_round26_detector(void **state) {
         Blob b = {};
 
@@ -61,12 +69,10 @@ static void test_round26_v2(void **state) {
         _cleanup_free_ void *out = NULL;
         size_t size;
         Blob b = {};
-        Error e = {};
         const uint8_t *p;
 
         (void) state;
-        dt_blob_v2(&b, round26, ELEMENTSOF(round26));
-        assert_int_equal(drconf_usable_present_only(DT_FORMAT_V2, b.data, b.size, LMB, &out, &size, &e), 8 + 2 + 1 + 50);
+        assert_int_equal(correct_v2(round26, ELEMENTSOF(round26), &b, &out, &size), 8 + 2 + 1 + 50);
         assert_int_equal(size, DRMEM_ENTRY_OFFSET(2));
         p = out;
         assert_int_equal(dt_cell32(p), 2);
@@ -107,12 +113,10 @@ static void test_already_safe(void **state) {
         _cleanup_free_ void *out = NULL;
         size_t size;
         Blob b = {};
-        Error e = {};
 
         (void) state;
-        dt_blob_v2(&b, sets, ELEMENTSOF(sets));
+        assert_int_equal(correct_v2(sets, ELEMENTSOF(sets), &b, &out, &size), 0);
         assert_int_equal(misplaced_counters(b.data), 0);
-        assert_int_equal(drconf_usable_present_only(DT_FORMAT_V2, b.data, b.size, LMB, &out, &size, &e), 0);
         assert_int_equal(size, b.size);
         assert_memory_equal(out, b.data, size);
         blob_done(&b);
@@ -123,11 +127,9 @@ static void test_nothing_present(void **state) {
         _cleanup_free_ void *out = NULL;
         size_t size;
         Blob b = {};
-        Error e = {};
 
         (void) state;
-        dt_blob_v2(&b, sets, ELEMENTSOF(sets));
-        assert_int_equal(drconf_usable_present_only(DT_FORMAT_V2, b.data, b.size, LMB, &out, &size, &e), 4);
+        assert_int_equal(correct_v2(sets, ELEMENTSOF(sets), &b, &out, &size), 4);
         assert_int_equal(size, DRMEM_COUNT_SIZE);
         assert_int_equal(dt_cell32(out), 0);
         blob_done(&b);

@@ -12,6 +12,7 @@ unit_tests = \
 	tests/unit/test-cpu-set \
 	tests/unit/test-cpu-uevent \
 	tests/unit/test-defaults \
+	tests/unit/test-drconf-usable \
 	tests/unit/test-drmgr-lock \
 	tests/unit/test-dt-cpu \
 	tests/unit/test-dt-memory \
@@ -113,6 +114,11 @@ tests_unit_test_defaults_SOURCES = tests/unit/test-defaults.c
 tests_unit_test_defaults_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_defaults_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_defaults_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_drconf_usable_SOURCES = tests/unit/test-drconf-usable.c
+tests_unit_test_drconf_usable_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_drconf_usable_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_drconf_usable_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_dt_memory_SOURCES = tests/unit/test-dt-memory.c
 tests_unit_test_dt_memory_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -15,11 +15,11 @@ typedef int (*dt_corrector_t)(const char *name, const char *root, const char *cm
  * the dump to it. Meant only when the administrator booted with mem=. */
 static int correct_memory_limit(const char *name, const char *root, const char *cmdline, DtOverlayPlan *plan,
                                 Error *e) {
-        bool drop;
+        MemoryLimitCorrection c;
         int r;
 
-        r = memory_limit_needs_drop(root, cmdline, &drop, e);
-        if (r < 0 || !drop)
+        r = memory_limit_correction(root, cmdline, &c, e);
+        if (r < 0 || c != MEMORY_LIMIT_CORRECTED)
                 return r;
         return dt_overlay_plan_add(plan, name, DT_CHOSEN_NODE, DT_PROP_MEMORY_LIMIT, DT_FIX_DROP, NULL, 0, e);
 }

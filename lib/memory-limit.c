@@ -6,6 +6,7 @@
 #include "dt-cell.h"
 #include "fileio.h"
 #include "memory-limit.h"
+#include "string-table.h"
 
 bool cmdline_has_mem(const char *cmdline) {
         const char *p = cmdline;
@@ -82,13 +83,22 @@ int memory_limit_hazard(const char *root, const char *cmdline, const BlockSet *b
         return 0;
 }
 
-int memory_limit_needs_drop(const char *root, const char *cmdline, bool *ret, Error *e) {
+static const char *const memory_limit_correction_table[_MEMORY_LIMIT_CORRECTION_MAX] = {
+        [MEMORY_LIMIT_ABSENT] = "absent",
+        [MEMORY_LIMIT_KEPT] = "kept",
+        [MEMORY_LIMIT_CORRECTED] = "corrected",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(memory_limit_correction, MemoryLimitCorrection);
+
+int memory_limit_correction(const char *root, const char *cmdline, MemoryLimitCorrection *ret, Error *e) {
         uint64_t limit;
         int r;
 
         r = memory_limit_read(root, &limit, e);
         if (r < 0)
                 return r;
-        *ret = r > 0 && cmdline && !cmdline_has_mem(cmdline);
+        *ret = r == 0 ? MEMORY_LIMIT_ABSENT :
+               !cmdline || cmdline_has_mem(cmdline) ? MEMORY_LIMIT_KEPT : MEMORY_LIMIT_CORRECTED;
         return 0;
 }

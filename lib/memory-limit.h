@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -40,6 +41,16 @@ typedef struct MemoryLimitHazard {
 int memory_limit_hazard(const char *root, const char *cmdline, const BlockSet *blocks, MemoryLimitHazard *ret,
                         Error *e);
 
-/* Whether the reload's copy of the tree drops the property: present and mem= not given. cmdline
- * NULL (unknown) never drops it: a limit the administrator may have set is kept. */
-int memory_limit_needs_drop(const char *root, const char *cmdline, bool *ret, Error *e);
+/* What the reloads' copy of the tree does with the property (the status key memory_limit). */
+typedef enum MemoryLimitCorrection {
+        MEMORY_LIMIT_ABSENT,     /* no property: nothing to do */
+        MEMORY_LIMIT_KEPT,       /* mem= given, or the command line unknown: the limit may be meant */
+        MEMORY_LIMIT_CORRECTED,  /* exported without mem=: left out of the copy */
+        _MEMORY_LIMIT_CORRECTION_MAX,
+        _MEMORY_LIMIT_CORRECTION_INVALID = -EINVAL,
+} MemoryLimitCorrection;
+
+const char *memory_limit_correction_to_string(MemoryLimitCorrection c);
+
+/* The rule, from the property under root and cmdline (NULL: unknown). */
+int memory_limit_correction(const char *root, const char *cmdline, MemoryLimitCorrection *ret, Error *e);

@@ -1027,9 +1027,10 @@ static void test_stop_during_reload(Test *t) {
 
 /* --- main ------------------------------------------------------------------------------------- */
 
-/* 21 (issue 20.1): the reload runs over a /chosen without the linux,memory-limit Linux 6.10+
+/* 21 (issue 20.1, 4): the reload runs over a /chosen without the linux,memory-limit Linux 6.10+
  * exports on every boot (kexec-tools would clip the dump to it); the daemon keeps the real one.
- * Without root (no mount namespace) the reload still runs, over the plain tree, with one warning. */
+ * Without root (no mount namespace) the reload still runs, over the plain tree, with one warning.
+ * status memory_limit: corrected, or kept with mem=. */
 static void test_memory_limit(Test *t) {
         _cleanup_free_ char *path = NULL, *seen = NULL;
         int r;
@@ -1056,6 +1057,11 @@ static void test_memory_limit(Test *t) {
         free(path);
         path = harness_path_in(t->d.root, DT_CHOSEN_NODE "/" DT_PROP_MEMORY_LIMIT);
         CHECK(&t->d, access(path, F_OK) == 0, "the daemon's tree lost %s", DT_PROP_MEMORY_LIMIT);
+        /* status says so; with mem= (read per status) the limit is the administrator's. */
+        if (!status_is(t, "memory_limit", "corrected"))
+                return;
+        put(t, "proc/cmdline", "root=/dev/sda2 ro mem=512M\n");
+        (void) status_is(t, "memory_limit", "kept");
 }
 
 static void test_init(Test *t, const char *name) {

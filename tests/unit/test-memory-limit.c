@@ -79,22 +79,23 @@ static void test_hazard(void **state) {
         free(root);
 }
 
-static void test_needs_drop(void **state) {
+static void test_correction(void **state) {
+        MemoryLimitCorrection c;
         char *root = NULL;
-        bool drop = true;
         Error e = {};
 
         assert_int_equal(fake_root_create(&root), 0);
-        assert_int_equal(memory_limit_needs_drop(root, "ro", &drop, &e), 0);
-        assert_false(drop);  /* nothing to drop */
+        assert_int_equal(memory_limit_correction(root, "ro", &c, &e), 0);
+        assert_int_equal(c, MEMORY_LIMIT_ABSENT);  /* nothing to drop */
         assert_int_equal(fake_root_write_memory_limit(root, 2 * GiB, NULL), 0);
-        assert_int_equal(memory_limit_needs_drop(root, "ro", &drop, &e), 0);
-        assert_true(drop);
+        assert_int_equal(memory_limit_correction(root, "ro", &c, &e), 0);
+        assert_int_equal(c, MEMORY_LIMIT_CORRECTED);
+        assert_string_equal(memory_limit_correction_to_string(c), "corrected");
         /* Negative controls: mem= given; the command line unknown. */
-        assert_int_equal(memory_limit_needs_drop(root, "ro mem=2G", &drop, &e), 0);
-        assert_false(drop);
-        assert_int_equal(memory_limit_needs_drop(root, NULL, &drop, &e), 0);
-        assert_false(drop);
+        assert_int_equal(memory_limit_correction(root, "ro mem=2G", &c, &e), 0);
+        assert_int_equal(c, MEMORY_LIMIT_KEPT);
+        assert_int_equal(memory_limit_correction(root, NULL, &c, &e), 0);
+        assert_int_equal(c, MEMORY_LIMIT_KEPT);
         assert_int_equal(fake_root_remove(root), 0);
         free(root);
 }
@@ -103,7 +104,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cmdline),
                 cmocka_unit_test(test_hazard),
-                cmocka_unit_test(test_needs_drop),
+                cmocka_unit_test(test_correction),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,41 +157,30 @@ static int overlay_nodes(OverlayNode *nodes, size_t n_nodes, const DtOverlayPlan
         return 0;
 }
 
-int dt_overlay_enter(const char *root) {
-        _cleanup_(dt_overlay_plan_done) DtOverlayPlan plan = {};
-        _cleanup_free_ char *cmdline = NULL;
+int dt_overlay_apply(const char *root, const DtOverlayPlan *plan, Error *e) {
         _cleanup_free_ OverlayNode *nodes = NULL;
-        char what[128];
         size_t n_nodes = 0;
-        Error e = {};
-        int r;
+        int r = 0;
 
-        /* Unknown (NULL) corrects nothing that depends on it. */
-        (void) read_full_file_root(root, PROC_CMDLINE, PROC_CMDLINE_MAX, &cmdline, NULL, NULL);
-
-        r = dt_overlay_plan(root, cmdline, &plan, &e);
-        if (r < 0)
-                return log_warning_errno(r, "Reloading over the device tree as it is: %s", error_message(&e, r));
-        if (plan.n_fixes == 0)
+        if (plan->n_fixes == 0)
                 return 0;
-
-        nodes = calloc(plan.n_fixes, sizeof(OverlayNode));
+        nodes = calloc(plan->n_fixes, sizeof(OverlayNode));
         if (!nodes)
-                return log_warning_errno(-ENOMEM, "Reloading over the device tree as it is: out of memory");
-        for (size_t i = 0; i < plan.n_fixes; i++) {
+                return error_set(e, -ENOMEM, "Out of memory");
+        for (size_t i = 0; i < plan->n_fixes; i++) {
                 bool seen = false;
 
                 for (size_t j = 0; j < n_nodes; j++)
-                        seen = seen || strcmp(nodes[j].node, plan.fixes[i].node) == 0;
+                        seen = seen || strcmp(nodes[j].node, plan->fixes[i].node) == 0;
                 if (!seen)
-                        nodes[n_nodes++] = (OverlayNode) { .node = plan.fixes[i].node, .old_fd = -1 };
+                        nodes[n_nodes++] = (OverlayNode) { .node = plan->fixes[i].node, .old_fd = -1 };
         }
 
         for (size_t i = 0; i < n_nodes && r >= 0; i++)
                 if (path_join_root(root, nodes[i].node, &nodes[i].path) < 0)
-                        r = error_set(&e, -ENOMEM, "Out of memory");
+                        r = error_set(e, -ENOMEM, "Out of memory");
         if (r >= 0)
-                r = overlay_nodes(nodes, n_nodes, &plan, &e);
+                r = overlay_nodes(nodes, n_nodes, plan, e);
 
         /* Undone on failure: a half-made copy is worse than the plain tree. */
         for (size_t i = n_nodes; i > 0; i--) {
@@ -201,10 +190,26 @@ int dt_overlay_enter(const char *root) {
                         close(nodes[i - 1].old_fd);
                 free(nodes[i - 1].path);
         }
+        return r < 0 ? r : 1;
+}
+
+int dt_overlay_enter(const char *root) {
+        _cleanup_(dt_overlay_plan_done) DtOverlayPlan plan = {};
+        _cleanup_free_ char *cmdline = NULL;
+        char what[128];
+        Error e = {};
+        int r;
+
+        /* Unknown (NULL) corrects nothing that depends on it. */
+        (void) read_full_file_root(root, PROC_CMDLINE, PROC_CMDLINE_MAX, &cmdline, NULL, NULL);
+
+        r = dt_overlay_plan(root, cmdline, &plan, &e);
+        if (r >= 0)
+                r = dt_overlay_apply(root, &plan, &e);
         if (r < 0)
                 return log_warning_errno(r, "Reloading over the device tree as it is: %s", error_message(&e, r));
-
-        log_debug("Reloading over a corrected device tree: %s",
-                  dt_overlay_plan_describe(&plan, what, sizeof(what)));
-        return 1;
+        if (r > 0)
+                log_debug("Reloading over a corrected device tree: %s",
+                          dt_overlay_plan_describe(&plan, what, sizeof(what)));
+        return r;
 }

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "memory-limit.h"
 
-/* Only what a node's properties need; a property is at most a few MiB (ibm,dynamic-memory). */
+/* The copies' tmpfs: directories as the real tree's; nothing on it is a device, setuid or run. */
 #define DT_OVERLAY_TMPFS_OPTIONS "mode=0755"
 #define DT_OVERLAY_MOUNT_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
@@ -209,7 +209,7 @@ int dt_overlay_enter(const char *root) {
         if (r < 0)
                 return log_warning_errno(r, "Reloading over the device tree as it is: %s", error_message(&e, r));
         if (r > 0)
-                log_debug("Reloading over a corrected device tree: %s",
+                log_info("Reloading over a corrected device tree: %s",
                           dt_overlay_plan_describe(&plan, what, sizeof(what)));
         return r;
 }

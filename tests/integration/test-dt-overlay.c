@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "dt-overlay-mount.h"
 #include "fake-root.h"
 #include "harness.h"
@@ -132,6 +134,70 @@ out:
         free(link);
 }
 
+/* What point 3's correction will do (issue 20): set a property in several nodes at once (each
+ * /cpus/NODE's ibm,pft-size), through dt_overlay_apply() with a plan of its own. */
+#define CPU0 "sys/firmware/devicetree/base/cpus/PowerPC,POWER8@0"
+#define CPU8 "sys/firmware/devicetree/base/cpus/PowerPC,POWER8@8"
+static const uint8_t pft_old[8] = { 0, 0, 0, 0, 0, 0, 0, 0x19 }, pft_new[8] = { 0, 0, 0, 0, 0, 0, 0, 0x1c };
+
+static bool same_bytes(const char *root, const char *path, const uint8_t *want, size_t size) {
+        char *p = in_root(root, path), *data;
+        size_t n = 0;
+        bool b;
+
+        data = harness_read_all(p, &n);
+        b = data && n == size && memcmp(data, want, size) == 0;
+        free(data);
+        free(p);
+        return b;
+}
+
+static int child_set(const char *root) {
+        _cleanup_(dt_overlay_plan_done) DtOverlayPlan plan = {};
+        Error e = {};
+
+        if (dt_overlay_plan_add(&plan, "pft-size", CPU0, "ibm,pft-size", DT_FIX_SET, pft_new, 8, &e) < 0 ||
+            dt_overlay_plan_add(&plan, "pft-size", CPU8, "ibm,pft-size", DT_FIX_SET, pft_new, 8, &e) < 0)
+                return 10;
+        if (dt_overlay_apply(root, &plan, &e) != 1) {
+                fprintf(stderr, "%s\n", e.message);
+                return 11;
+        }
+        if (!same_bytes(root, CPU0 "/ibm,pft-size", pft_new, 8) || !same_bytes(root, CPU8 "/ibm,pft-size", pft_new, 8))
+                return 12;
+        if (!same_text(root, CPU0 "/device_type", "cpu") || !same_text(root, CPU8 "/device_type", "cpu"))
+                return 13;
+        return 0;
+}
+
+static void test_set_many(Test *t, const char *root) {
+        int r = 0, status;
+        pid_t pid;
+
+        for (const char *const *n = (const char *const[]) { CPU0, CPU8, NULL }; *n && r >= 0; n++) {
+                char path[256];
+
+                snprintf(path, sizeof(path), "%s/ibm,pft-size", *n);
+                r = fake_root_write_file(root, path, pft_old, 8);
+                snprintf(path, sizeof(path), "%s/device_type", *n);
+                if (r >= 0)
+                        r = fake_root_write_file(root, path, "cpu", 3);
+        }
+        if (!CHECK(t, r >= 0, "cannot build the fake root: %s", strerror(-r)))
+                return;
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0)
+                _exit(child_set(root));
+        if (waitpid(pid, &status, 0) < 0)
+                abort();
+        CHECK(t, WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's /cpus copies are wrong (check %d failed)",
+              WIFEXITED(status) ? WEXITSTATUS(status) : 100);
+        CHECK(t, same_bytes(root, CPU0 "/ibm,pft-size", pft_old, 8), "the parent's ibm,pft-size changed");
+}
+
 int main(void) {
         static const struct {
                 const char *name;
@@ -140,6 +206,7 @@ int main(void) {
                 { "overlay: linux,memory-limit dropped in the child's copy, the rest there, read-only; parent unchanged", test_corrected },
                 { "overlay: mem= given: nothing corrected", test_mem_given },
                 { "overlay: a copy that fails leaves the plain tree", test_fallback },
+                { "overlay: a property set in two nodes (point 3's ibm,pft-size), the parent unchanged", test_set_many },
         };
 
         printf("1..%zu\n", sizeof(cases) / sizeof(cases[0]));

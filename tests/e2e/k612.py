@@ -125,10 +125,10 @@ class Kernel612:
         self.c.wait_online(n_online)
         self.c.scenario(name, t0, time.monotonic() - t, core_id, True, reloads=reloads)
 
-    def switch(self, name):
-        """The reload command's kexec gets --hotplug; a requested reload loads with it."""
-        t_wall, t0 = time.monotonic(), self.s.guest_now()
-        self.g.run("echo --hotplug >/run/e2e/kexec-flags")
+    def requested_reload(self, flags):
+        """`kdump-settlectl reload`, settled: its reloads, and the problems with them (one reload
+        expected, its kexec -p run with flags and exiting 0)."""
+        t0 = self.s.guest_now()
         rc, out = self.s.settlectl("reload")
         self.s.settle(None, quiet=3.0, timeout=90)
         rel = self.s.snapshot().reloads_since(t0)
@@ -136,8 +136,15 @@ class Kernel612:
         if len(rel) != 1:
             problems.append(f"{len(rel)} reloads for one request, expected 1")
         for r in rel:
-            if r.get("kexec.rc") != "0" or r.get("flags") != "--hotplug":
+            if r.get("kexec.rc") != "0" or (r.get("flags") or "") != flags:
                 problems.append(f"reload {r['slot']}: kexec -p {r.get('flags')} exit {r.get('kexec.rc')}")
+        return rel, problems
+
+    def switch(self, name):
+        """The reload command's kexec gets --hotplug; a requested reload loads with it."""
+        t_wall = time.monotonic()
+        self.g.run("echo --hotplug >/run/e2e/kexec-flags")
+        rel, problems = self.requested_reload("--hotplug")
         problems += self.flags_check("1")
         took = ", ".join(f"{1000 * (float(r['end']) - r['start_t']):.0f}" for r in rel if r.get("end"))
         self.r.result(name, problems, f"reloads={len(rel)}; kexec -p --hotplug took {took} ms; "
@@ -177,14 +184,8 @@ class Kernel612:
 
     def reload(self, name):
         """One requested reload, after kexec_debug's own load: the daemon's image is the loaded one."""
-        t_wall, t0 = time.monotonic(), self.s.guest_now()
-        rc, out = self.s.settlectl("reload")
-        self.s.settle(None, quiet=3.0, timeout=90)
-        rel = self.s.snapshot().reloads_since(t0)
-        problems = [] if rc == 0 else [f"kdump-settlectl reload: exit {rc}: {out.strip()[:200]!r}"]
-        if len(rel) != 1:
-            problems.append(f"{len(rel)} reloads for one request, expected 1")
-        problems += [f"reload {r['slot']}: kexec -p exit {r.get('kexec.rc')}" for r in rel if r.get("kexec.rc") != "0"]
+        t_wall = time.monotonic()
+        rel, problems = self.requested_reload("")
         log = self.g.run("grep 'device tree' /run/e2e/daemon.log", check=False)[1]
         if "device tree as it is" in log:
             problems.append("the daemon reloaded over the plain tree: " + log.strip()[:200])

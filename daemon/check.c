@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "alloc-util.h"
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "path-lookup.h"
 #include "reload.h"
+#include "memory-limit.h"
 
 #define CHECK_REPORT 8
 
@@ -122,8 +124,46 @@ static void check_kexec_hotplug(const char *root, FILE *out) {
                 "  To do: keep --hotplug out of a distribution tool's kexec arguments, or update kexec-tools.\n");
 }
 
-int check_run(const char *root, const void *dtb, size_t dtb_size, FILE *out) {
-        int r, k;
+/* /chosen/linux,memory-limit against the end of present memory: 0 no hazard, or one the daemon's
+ * reloads correct; 1 a kexec_load dump would lose memory and nothing corrects it; -errno (logged). */
+static int check_memory_limit(const char *root, const char *runtime_dir, FILE *out) {
+        _cleanup_(block_set_done) BlockSet blocks = {};
+        _cleanup_free_ char *cmdline = NULL;
+        MemoryLimitHazard h;
+        bool running;
+        Error e = {};
+        int r;
+
+        /* Unreadable: taken as no mem=, which is what a hazard needs to be reported. */
+        (void) read_full_file_root(root, PROC_CMDLINE, PROC_CMDLINE_MAX, &cmdline, NULL, NULL);
+        r = block_set_load(root, &blocks, &e);
+        if (r >= 0)
+                r = memory_limit_hazard(root, cmdline, &blocks, &h, &e);
+        if (r < 0)
+                return log_error_errno(r, "%s", error_message(&e, r));
+        if (!h.present)
+                return 0;
+        if (!h.clips) {
+                fprintf(out, "%-16s 0x%llx (%s), %s\n", "Memory limit:", (unsigned long long) h.limit,
+                        DT_PROP_MEMORY_LIMIT, h.mem_given ? "set by mem=: kept" : "not below the end of memory");
+                return 0;
+        }
+
+        /* The runtime directory is the daemon's marker, as for the udev rule. */
+        running = access(runtime_dir, F_OK) == 0;
+        fprintf(out, "%-16s 0x%llx (%s, no mem=) is below the end of memory (0x%llx): a crash kernel "
+                "loaded with kexec_load leaves the memory above it out of the dump; %s\n",
+                "Memory limit:", (unsigned long long) h.limit, DT_PROP_MEMORY_LIMIT,
+                (unsigned long long) h.memory_end,
+                running ? "kdump-settled's reloads run over a device tree without it (it is running)"
+                        : "kdump-settled, whose reloads run over a device tree without it, is not running: "
+                          "start it and reload (kdump-settlectl reload), or load with a kexec-tools that has "
+                          "the fix in kdump-settle's patches/kexec-tools");
+        return !running;
+}
+
+int check_run(const char *root, const char *runtime_dir, const void *dtb, size_t dtb_size, FILE *out) {
+        int r, k, l;
 
         r = check_memory(root, dtb, dtb_size, out);
         if (r < 0)
@@ -135,5 +175,8 @@ int check_run(const char *root, const void *dtb, size_t dtb_size, FILE *out) {
         if (k < 0)
                 return k;
         check_kexec_hotplug(root, out);
-        return r > 0 || k > 0;
+        l = check_memory_limit(root, runtime_dir, out);
+        if (l < 0)
+                return l;
+        return r > 0 || k > 0 || l > 0;
 }

@@ -208,6 +208,7 @@ static int verb_status(const Args *args, char **argv) {
         else  /* the kexec fallback: does the kernel keep the image current (kexec -p --hotplug)? */
                 printf("Reload backend: %s, --hotplug: %s\n", field(&reply, CONTROL_STATUS_RELOAD_BACKEND),
                        field(&reply, CONTROL_STATUS_KEXEC_HOTPLUG));
+        printf("Memory limit:   %s\n", field(&reply, CONTROL_STATUS_MEMORY_LIMIT));
         if (strcmp(field(&reply, CONTROL_STATUS_CPU_INPUT), "none") == 0)
                 printf("CPUs:           not followed (no CPU nodes in the device tree)\n");
         else
@@ -245,7 +246,7 @@ static int verb_check(const Args *args, char **argv) {
                         return log_error_errno(r, "%s", error_message(&e, r));
         }
 
-        r = check_run(args->root, blob, size, stdout);
+        r = check_run(args->root, args->runtime_dir, blob, size, stdout);
         return r < 0 ? r : r == 0 ? EXIT_OK : EXIT_NO;
 }
 

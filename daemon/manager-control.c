@@ -8,7 +8,20 @@
 #include "log.h"
 #include "manager-control.h"
 #include "manager-cpus.h"
+#include "memory-limit.h"
 #include "proc-ancestry.h"
+
+/* What the reloads' corrected device tree does with /chosen/linux,memory-limit; read per status
+ * (kernel memory in sysfs and procfs: it never blocks). */
+static void memory_limit_status(const Manager *m, FILE *f) {
+        _cleanup_free_ char *cmdline = NULL;
+        MemoryLimitCorrection c;
+
+        (void) read_full_file_root(m->root, PROC_CMDLINE, PROC_CMDLINE_MAX, &cmdline, NULL, NULL);
+        fprintf(f, CONTROL_STATUS_MEMORY_LIMIT "=%s\n",
+                memory_limit_correction(m->root, cmdline, &c, NULL) < 0 ? "unknown" :
+                memory_limit_correction_to_string(c));
+}
 
 static void on_status(void *userdata, FILE *f) {
         Manager *m = userdata;
@@ -37,6 +50,7 @@ static void on_status(void *userdata, FILE *f) {
                 manager_kernel_handles(m, DUMP_RESOURCE_MEMORY) ? "none" : uevent_source_to_string(m->config.uevent_source));
         fprintf(f, CONTROL_STATUS_RELOAD_BACKEND "=%s\n", m->reload_backend);
         fprintf(f, CONTROL_STATUS_KEXEC_HOTPLUG "=%s\n", kexec_hotplug_to_string(m->kexec_hotplug));
+        memory_limit_status(m, f);
         manager_cpus_status(m, f);
 }
 

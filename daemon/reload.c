@@ -16,6 +16,7 @@
 #include "alloc-util.h"
 #include "backend.h"
 #include "capture-cmdline.h"
+#include "dt-overlay-mount.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "kexec-help.h"
@@ -383,6 +384,9 @@ static _Noreturn void exec_child(const char *executable, char * const *argv, con
 
         if (!argv)
                 fadump_reregister(fadump_registered);
+
+        /* kexec-tools reads parts of the DT the kernel leaves stale: run over corrected copies. */
+        (void) dt_overlay_enter(root);
 
         /* execv(), not execvp(): the latter hands a file without a #! line to /bin/sh. */
         execv(executable, argv);

@@ -8,7 +8,8 @@ noinst_PROGRAMS += \
 	tests/bench/bench-settle \
 	tests/bench/bench-compare \
 	tests/bench/bench-record-exec \
-	tests/bench/bench-cpu
+	tests/bench/bench-cpu \
+	tests/bench/bench-dt-overlay
 
 # 1. DT parse, sysfs scan, consistency and `kdump-settlectl check` at 65,536 and 262,144 LMBs.
 tests_bench_bench_dt_SOURCES = tests/bench/bench-dt.c tests/bench/bench-util.h
@@ -52,3 +53,10 @@ EXTRA_tests_bench_bench_latency_DEPENDENCIES = \
 endif
 
 EXTRA_DIST += tests/bench/callgrind-settle tests/bench/idle-wakeups
+
+# 12. The reload's corrected device tree: /chosen, and the memory node at 262,144 LMBs (root only).
+tests_bench_bench_dt_overlay_SOURCES = tests/bench/bench-dt-overlay.c tests/bench/bench-util.h \
+	daemon/dt-overlay-mount.c daemon/log.c
+tests_bench_bench_dt_overlay_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_bench_bench_dt_overlay_CFLAGS = $(BENCH_CFLAGS)
+tests_bench_bench_dt_overlay_LDADD = $(BENCH_LDADD)

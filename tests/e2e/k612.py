@@ -19,8 +19,16 @@ work/k6.12 (prepare --kernel 6.12), the daemon as in `run`:
      and the vmcore holds the memory of 27, though nothing reloaded: the
      kernel's own update.
 
---plain: b) only, then 25b hot-add 1 GiB (one reload) and 29b the crash on
-the CPU of 23: the dump right after the daemon's reloads, as on 6.1.
+--plain: b) only, then 25b hot-add 1 GiB (one reload); 29n the negative
+control: `kexec -p -d` run by hand over the real tree (/chosen/linux,memory-limit
+at the boot RAM's end, no mem=) clips the crash memory ranges at the limit;
+29r `kdump-settlectl reload` (the daemon's image is the loaded one again); 29b
+the crash on the CPU of 23: the dump holds the hot-added memory, since the
+daemon's reloads run over a /chosen without the property (issue 20).
+--plain --patched-kexec: instead of 29n and 29r, 29p the last load by hand
+with the patched kexec (patches/kexec-tools, /e2e/kexec-patched) over the
+real tree: its ranges reach the end of memory; then 29b without the daemon's
+corrected tree.
 --late-hotplug: 21, then 24 (the --hotplug load after the hot-add), then
 29c the crash with nothing plugged since: the image kexec built, unrebuilt.
 """
@@ -120,10 +128,10 @@ class Kernel612:
         self.c.wait_online(n_online)
         self.c.scenario(name, t0, time.monotonic() - t, core_id, True, reloads=reloads)
 
-    def switch(self, name):
-        """The reload command's kexec gets --hotplug; a requested reload loads with it."""
-        t_wall, t0 = time.monotonic(), self.s.guest_now()
-        self.g.run("echo --hotplug >/run/e2e/kexec-flags")
+    def requested_reload(self, flags):
+        """`kdump-settlectl reload`, settled: its reloads, and the problems with them (one reload
+        expected, its kexec -p run with flags and exiting 0)."""
+        t0 = self.s.guest_now()
         rc, out = self.s.settlectl("reload")
         self.s.settle(None, quiet=3.0, timeout=90)
         rel = self.s.snapshot().reloads_since(t0)
@@ -131,24 +139,64 @@ class Kernel612:
         if len(rel) != 1:
             problems.append(f"{len(rel)} reloads for one request, expected 1")
         for r in rel:
-            if r.get("kexec.rc") != "0" or r.get("flags") != "--hotplug":
+            if r.get("kexec.rc") != "0" or (r.get("flags") or "") != flags:
                 problems.append(f"reload {r['slot']}: kexec -p {r.get('flags')} exit {r.get('kexec.rc')}")
+        return rel, problems
+
+    def switch(self, name):
+        """The reload command's kexec gets --hotplug; a requested reload loads with it."""
+        t_wall = time.monotonic()
+        self.g.run("echo --hotplug >/run/e2e/kexec-flags")
+        rel, problems = self.requested_reload("--hotplug")
         problems += self.flags_check("1")
         took = ", ".join(f"{1000 * (float(r['end']) - r['start_t']):.0f}" for r in rel if r.get("end"))
         self.r.result(name, problems, f"reloads={len(rel)}; kexec -p --hotplug took {took} ms; "
                       f"crash_hotplug memory, cpu = {', '.join(self.flags())}", time.monotonic() - t_wall)
 
-    def kexec_debug(self):
-        """What `kexec -p -d` makes of the memory now, bookworm's 2.0.25 and then 2.0.29 (the one
-        left loaded, as the daemon's last reload did): work/k612-plain-kexec-d.log."""
+    def kexec_debug(self, name, patched=False):
+        """What `kexec -p -d` run by hand (over the real tree) makes of the memory now, bookworm's
+        2.0.25 and then 2.0.29 (the one left loaded): work/k612-plain-kexec-d.log. The negative
+        control of 29b: with /chosen/linux,memory-limit and no mem=, no crash memory range of 2.0.29
+        ends above it. patched: the last is the patched 2.0.29, whose ranges reach the end of memory."""
+        t_wall = time.monotonic()
         args = ("-p -d /boot/vmlinux --initrd=/boot/capture.cpio.gz --append=\"$(cat /proc/cmdline | "
                 "sed 's/crashkernel=[^ ]*//') maxcpus=1 e2e_online=$(. /e2e/e2e-common; online_ranges)\"")
+        limit = self.g.run("od -An -tx1 /proc/device-tree/chosen/linux,memory-limit 2>/dev/null | tr -d ' \\n'",
+                           check=False)[1].strip()
+        out = ""
         with open(os.path.join(WORK, "k612-plain-kexec-d.log"), "w") as f:
-            for kexec in ("/e2e/bookworm/kexec", "kexec"):
+            for kexec in ("/e2e/bookworm/kexec", "/e2e/kexec-patched" if patched else "kexec"):
                 rc, out = self.g.run(f"{kexec} {args} 2>&1", timeout=300, check=False)
                 f.write(f"=== {kexec}: exit {rc}\n{out}\n")
+        # ppc64's "CRASH MEMORY RANGES" block: one start-end per line, in hex.
+        block = out.split("CRASH MEMORY RANGES", 1)[1] if "CRASH MEMORY RANGES" in out else ""
+        ends = [int(m.group(2), 16) for m in re.finditer(r"^\s*([0-9a-fA-F]{8,})-([0-9a-fA-F]{8,})\s*$", block,
+                                                          re.M)][:64]
+        problems = []
+        if not limit:
+            problems.append("no /chosen/linux,memory-limit: nothing to show")
+        elif not ends:
+            problems.append("no crash memory ranges in kexec -p -d's output")
+        elif not patched and max(ends) > int(limit, 16):
+            problems.append(f"a range ends at {max(ends):#x}, above the limit 0x{limit}: not clipped")
+        elif patched and max(ends) <= int(limit, 16):
+            problems.append(f"the patched kexec's ranges end at {max(ends):#x}, at the limit 0x{limit}: clipped")
+        which = "the patched 2.0.29's" if patched else "2.0.29's"
+        self.r.result(name, problems, f"linux,memory-limit 0x{limit or '?'}; {which} crash memory "
+                      f"ranges end at {max(ends):#x}" if ends else "no ranges", time.monotonic() - t_wall)
 
-    def run(self, plain, late):
+    def reload(self, name):
+        """One requested reload, after kexec_debug's own load: the daemon's image is the loaded one."""
+        t_wall = time.monotonic()
+        rel, problems = self.requested_reload("")
+        log = self.g.run("grep 'device tree' /run/e2e/daemon.log", check=False)[1]
+        if "device tree as it is" in log:
+            problems.append("the daemon reloaded over the plain tree: " + log.strip()[:200])
+        if "corrected device tree: memory-limit" not in log:
+            problems.append("the daemon never said it reloaded over a corrected device tree")
+        self.r.result(name, problems, f"reloads={len(rel)}", time.monotonic() - t_wall)
+
+    def run(self, plain, late, patched=False):
         self.boot("k612-plain" if plain else "k612-late" if late else "k612")
         try:
             if late:
@@ -165,7 +213,13 @@ class Kernel612:
             self.core("23 6.12, kexec -p: hot-add a core (core-id 2)", 2, 3, 1)
             if plain:
                 self.mem("25b 6.12, kexec -p: hot-add 1 GiB", lambda: self.g.add_dimm(3, GiB), 1, "0")
-                self.kexec_debug()
+                if patched:
+                    self.kexec_debug("29p 6.12: the patched kexec -p -d by hand over the real tree, left "
+                                     "loaded", patched=True)
+                else:
+                    self.kexec_debug("29n 6.12, negative control: kexec -p -d by hand over the real tree "
+                                     "clips at linux,memory-limit")
+                    self.reload("29r 6.12, kexec -p: kdump-settlectl reload, over the corrected tree")
                 self.r.save_guest_logs()
                 self.r.crash_scenario("29b 6.12, kexec -p: crash on the CPU of 23 -> capture kernel",
                                       trigger=lambda: self.c.crash_on(2))
@@ -182,11 +236,11 @@ class Kernel612:
             self.g.close()
 
 
-def main(runner, plain, late=False):
+def main(runner, plain, late=False, patched=False):
     if not os.path.exists(os.path.join(K612, "guest.cpio")):
         raise SystemExit(f"run: {K612}/guest.cpio missing: run prepare --kernel 6.12")
     try:
-        Kernel612(runner).run(plain, late)
+        Kernel612(runner).run(plain, late, patched)
     except GuestError as e:
         runner.say(f"[FAIL] harness (6.12): {e}")
         runner.failed += 1

@@ -55,3 +55,15 @@ tests/integration/stat-shim.so: tests/integration/stat-shim.c
 EXTRA_tests_integration_test_startup_DEPENDENCIES += tests/integration/stat-shim.so
 CLEANFILES += tests/integration/stat-shim.so
 EXTRA_DIST += tests/integration/stat-shim.c
+
+# The reload's corrected device tree (daemon/dt-overlay-mount.c) in a real mount namespace: root
+# only (it skips otherwise).
+if ENABLE_TESTS
+check_PROGRAMS += tests/integration/test-dt-overlay
+TESTS += tests/integration/test-dt-overlay
+endif
+tests_integration_test_dt_overlay_SOURCES = tests/integration/test-dt-overlay.c \
+	daemon/dt-overlay-mount.c daemon/log.c
+tests_integration_test_dt_overlay_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_integration_test_dt_overlay_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
+tests_integration_test_dt_overlay_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)

@@ -36,6 +36,7 @@
 #include "daemon-runner.h"
 #include "harness.h"
 #include "macro.h"
+#include "memory-limit.h"
 
 #define N_LMBS 4
 
@@ -1079,6 +1080,41 @@ static void test_stop_during_reload(Test *t) {
 
 /* --- main ------------------------------------------------------------------------------------- */
 
+/* 21 (issue 20.1, 4): the reload runs over a /chosen without the linux,memory-limit Linux 6.10+
+ * exports on every boot (kexec-tools would clip the dump to it); the daemon keeps the real one.
+ * status memory_limit: corrected, or kept with mem=. (The fall-back to the plain tree:
+ * test-dt-overlay.) */
+static void test_memory_limit(Test *t) {
+        _cleanup_free_ char *path = NULL, *seen = NULL;
+        int r;
+
+        if (!setup(t, (const char *[]) { "kexec", NULL }, "1\n"))
+                return;
+        r = fake_root_write_memory_limit(t->d.root, 2 * LMB_SIZE, NULL);
+        if (r >= 0)
+                r = fake_root_write_file(t->d.root, DT_CHOSEN_NODE "/bootargs", "ro", 3);
+        if (!CHECK(&t->d, r >= 0, "cannot write /chosen: %s", strerror(-r)) ||
+            !start_daemon(t, "[Reload]\nKexecKernel=/boot/vmlinux-capture\n", false) ||
+            !request_reload(t) || !wait_loads(t, 1, "the requested reload"))
+                return;
+        if (asprintf(&path, "%s.chosen", t->d.log) < 0)
+                abort();
+        seen = harness_read_all(path, NULL);
+        if (!CHECK(&t->d, seen && strstr(seen, "bootargs"), "kexec did not see /chosen"))
+                return;
+        CHECK(&t->d, !strstr(seen, DT_PROP_MEMORY_LIMIT), "kexec saw %s", DT_PROP_MEMORY_LIMIT);
+        CHECK(&t->d, daemon_log_count(t, "Reloading over a corrected device tree: memory-limit") == 1,
+              "the reload did not say it ran over a corrected device tree");
+        free(path);
+        path = harness_path_in(t->d.root, DT_CHOSEN_NODE "/" DT_PROP_MEMORY_LIMIT);
+        CHECK(&t->d, access(path, F_OK) == 0, "the daemon's tree lost %s", DT_PROP_MEMORY_LIMIT);
+        /* status says so; with mem= (read per status) the limit is the administrator's. */
+        if (!status_is(t, "memory_limit", "corrected"))
+                return;
+        put(t, "proc/cmdline", "root=/dev/sda2 ro mem=512M\n");
+        (void) status_is(t, "memory_limit", "kept");
+}
+
 static void test_init(Test *t, const char *name) {
         *t = (Test) {};
         daemon_run_init(&t->d, name, NULL, "tools.log", true);
@@ -1114,6 +1150,7 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "fadump: kdumpctl and ReloadCommand= run, not replaced by the daemon's re-registration", test_fadump_backends },
         { "fadump: the daemon's re-registration is gated (service, registered=0), and logged as what it is", test_fadump_gate },
         { "stop during a reload: the state saved after it owes nothing; the next start does not reload", test_stop_during_reload },
+        { "reload over a corrected DT: no linux,memory-limit for kexec, the daemon's tree unchanged", test_memory_limit },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-reload-backends", .timeout_sec = 240)

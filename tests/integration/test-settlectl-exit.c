@@ -111,7 +111,7 @@ static void lpar(unsigned n_blocks, unsigned n_lmbs) {
 }
 
 int main(void) {
-        char *dtb;
+        char *dtb, *run;
 
         arg_ctl = getenv("KDUMP_SETTLECTL");
         if (!arg_ctl) {
@@ -123,7 +123,7 @@ int main(void) {
         out_path = harness_path_in(root, "ctl.out");
         dtb = harness_path_in(root, "memory.dtb");
 
-        printf("1..20\n");
+        printf("1..23\n");
         /* Usage errors. */
         expect(2, "no command", ARGS("--json"));
         expect(2, "unknown command", ARGS("explode"));
@@ -141,6 +141,18 @@ int main(void) {
         lpar(3, 4);
         expect(1, "check, they disagree", ARGS("check"));
         lpar(4, 4);
+        /* check: Linux 6.10+'s linux,memory-limit below the end of memory, without mem= (issue 20). */
+        run = harness_path_in(root, "run");
+        if (fake_root_write_memory_limit(root, 2 * LMB_SIZE, "ro quiet\n") < 0)
+                abort();
+        expect(1, "check, linux,memory-limit clips the dump, no daemon corrects it", ARGS("check"));
+        if (mkdir(run, 0755) < 0)
+                abort();
+        expect(0, "check, linux,memory-limit clips the dump, the daemon's reloads correct it", ARGS("check"));
+        (void) rmdir(run);
+        if (fake_root_write_memory_limit(root, 2 * LMB_SIZE, "ro mem=512M\n") < 0)
+                abort();
+        expect(0, "check, linux,memory-limit set by mem=", ARGS("check"));
         expect(0, "dump-dt", ARGS("dump-dt", dtb));
         /* Issue 19.16: a link planted where dump-dt writes names what root would overwrite. */
         {
@@ -191,6 +203,7 @@ int main(void) {
 
         (void) fake_root_remove(root);
         free(out_path);
+        free(run);
         free(dtb);
         free(root);
         return any_failed ? 1 : 0;

@@ -13,11 +13,13 @@
 #include "alloc-util.h"
 #include "block-set.h"
 #include "drmgr-lock.h"
+#include "dt-cell.h"
 #include "dtb.h"
 #include "fake-root.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "macro.h"
+#include "memory-limit.h"
 #include "startup.h"
 
 int fake_root_create(char **ret) {
@@ -242,4 +244,15 @@ int fake_root_hold_drmgr_lock(const char *root, short type) {
         r = read(p[0], &c, 1) == 1 ? pid : -EIO;  /* -EIO: it could not take the lock */
         close(p[0]);
         return r;
+}
+
+int fake_root_write_memory_limit(const char *root, uint64_t limit, const char *cmdline) {
+        uint8_t cell[8];
+        int r;
+
+        dt_cell64_put(cell, limit);
+        r = fake_root_write_file(root, DT_CHOSEN_NODE "/" DT_PROP_MEMORY_LIMIT, cell, sizeof(cell));
+        if (r < 0 || !cmdline)
+                return r;
+        return fake_root_write_file(root, PROC_CMDLINE, cmdline, strlen(cmdline));
 }

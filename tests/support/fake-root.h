@@ -29,6 +29,9 @@ int fake_root_remove_block(const char *root, uint64_t n);
  * ibm,dynamic-memory-v2), replaced by rename. The first one written is also the DT the fake
  * system booted with (BOOT_FDT_PATH). */
 int fake_root_write_dt(const char *root, uint64_t lmb_size, DtFormat format, const Blob *property);
+/* DT_CHOSEN_NODE/linux,memory-limit as the kernel exports it (one 64-bit cell), and
+ * PROC_CMDLINE with cmdline (NULL: not written). */
+int fake_root_write_memory_limit(const char *root, uint64_t limit, const char *cmdline);
 /* BOOT_FDT_PATH from the DT memory node as it is now: the system "booted" with it. */
 int fake_root_write_boot_fdt(const char *root);
 

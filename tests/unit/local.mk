@@ -16,6 +16,7 @@ unit_tests = \
 	tests/unit/test-drmgr-lock \
 	tests/unit/test-dt-cpu \
 	tests/unit/test-dt-memory \
+	tests/unit/test-dt-overlay \
 	tests/unit/test-dtb \
 	tests/unit/test-dump-mode \
 	tests/unit/test-escape \
@@ -24,6 +25,7 @@ unit_tests = \
 	tests/unit/test-kexec-hotplug \
 	tests/unit/test-kexec-record \
 	tests/unit/test-loaded-state \
+	tests/unit/test-memory-limit \
 	tests/unit/test-memory-uevent \
 	tests/unit/test-proc-ancestry \
 	tests/unit/test-reload-watch \
@@ -70,6 +72,16 @@ tests_unit_test_trusted_file_SOURCES = tests/unit/test-trusted-file.c
 tests_unit_test_trusted_file_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_trusted_file_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_trusted_file_LDADD = $(UNIT_LDADD)
+tests_unit_test_dt_overlay_SOURCES = tests/unit/test-dt-overlay.c
+tests_unit_test_dt_overlay_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_dt_overlay_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dt_overlay_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_memory_limit_SOURCES = tests/unit/test-memory-limit.c
+tests_unit_test_memory_limit_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_memory_limit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_memory_limit_LDADD = $(UNIT_LDADD)
+
 tests_unit_test_kexec_hotplug_SOURCES = tests/unit/test-kexec-hotplug.c
 tests_unit_test_kexec_hotplug_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_kexec_hotplug_CFLAGS = $(UNIT_CFLAGS)

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dt-overlay.h"
+#include "macro.h"
+#include "memory-limit.h"
+
+typedef int (*dt_corrector_t)(const char *name, const char *root, const char *cmdline, DtOverlayPlan *plan,
+                              Error *e);
+
+/* Linux 6.10+ exports the boot RAM's size as linux,memory-limit on every boot; kexec-tools clips
+ * the dump to it. Meant only when the administrator booted with mem=. */
+static int correct_memory_limit(const char *name, const char *root, const char *cmdline, DtOverlayPlan *plan,
+                                Error *e) {
+        MemoryLimitCorrection c;
+        int r;
+
+        r = memory_limit_correction(root, cmdline, &c, e);
+        if (r < 0 || c != MEMORY_LIMIT_CORRECTED)
+                return r;
+        return dt_overlay_plan_add(plan, name, DT_CHOSEN_NODE, DT_PROP_MEMORY_LIMIT, DT_FIX_DROP, NULL, 0, e);
+}
+
+static const struct {
+        const char *name;
+        dt_corrector_t correct;
+} dt_correctors[] = {
+        { "memory-limit", correct_memory_limit },
+};
+
+void dt_overlay_plan_done(DtOverlayPlan *p) {
+        for (size_t i = 0; i < p->n_fixes; i++) {
+                free(p->fixes[i].node);
+                free(p->fixes[i].property);
+                free(p->fixes[i].value);
+        }
+        free(p->fixes);
+        *p = (DtOverlayPlan) {};
+}
+
+int dt_overlay_plan_add(DtOverlayPlan *p, const char *corrector, const char *node, const char *property,
+                        DtFixAction action, const void *value, size_t size, Error *e) {
+        DtFix *fixes, f = {
+                .corrector = corrector,
+                .action = action,
+                .size = action == DT_FIX_SET ? size : 0,
+        };
+
+        while (*node == '/')
+                node++;
+        f.node = strdup(node);
+        f.property = strdup(property);
+        if (f.size > 0) {
+                f.value = malloc(f.size);
+                if (f.value)
+                        memcpy(f.value, value, f.size);
+        }
+        fixes = f.node && f.property && (f.size == 0 || f.value) ?
+                reallocarray(p->fixes, p->n_fixes + 1, sizeof(DtFix)) : NULL;
+        if (!fixes) {
+                free(f.node);
+                free(f.property);
+                free(f.value);
+                return error_set(e, -ENOMEM, "Out of memory");
+        }
+        p->fixes = fixes;
+        p->fixes[p->n_fixes++] = f;
+        return 0;
+}
+
+const DtFix *dt_overlay_plan_find(const DtOverlayPlan *p, const char *node, const char *property) {
+        while (*node == '/')
+                node++;
+        for (size_t i = 0; i < p->n_fixes; i++)
+                if (strcmp(p->fixes[i].node, node) == 0 && strcmp(p->fixes[i].property, property) == 0)
+                        return &p->fixes[i];
+        return NULL;
+}
+
+int dt_overlay_plan(const char *root, const char *cmdline, DtOverlayPlan *ret, Error *e) {
+        DtOverlayPlan p = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(dt_correctors); i++) {
+                Error ee = {};
+                int r;
+
+                r = dt_correctors[i].correct(dt_correctors[i].name, root, cmdline, &p, &ee);
+                if (r < 0) {
+                        dt_overlay_plan_done(&p);
+                        return error_set(e, r, "device tree correction %s: %s", dt_correctors[i].name,
+                                         error_message(&ee, r));
+                }
+        }
+        *ret = p;
+        return 0;
+}
+
+const char *dt_overlay_plan_describe(const DtOverlayPlan *p, char *buf, size_t size) {
+        size_t n = 0;
+
+        if (size == 0)
+                return buf;
+        buf[0] = 0;
+        for (size_t i = 0; i < p->n_fixes; i++) {
+                const char *name = p->fixes[i].corrector;
+                size_t len = strlen(name);
+                bool seen = false;
+
+                for (size_t j = 0; j < i; j++)
+                        seen = seen || strcmp(p->fixes[j].corrector, name) == 0;
+                if (seen || n + (n > 0) + len + 1 > size)
+                        continue;
+                if (n > 0)
+                        buf[n++] = ',';
+                memcpy(buf + n, name, len + 1);
+                n += len;
+        }
+        return buf;
+}

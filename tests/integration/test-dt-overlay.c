@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* daemon/dt-overlay-mount.c for real: in a forked child (the reload child's place), the corrected
+ * copy of /chosen on tmpfs in a mount namespace of the child's own, its properties and subnodes,
+ * read-only; the parent (the daemon's place) still sees the real tree; a copy that cannot be made
+ * leaves the plain tree, with no mount left behind. Root only (mounts): skipped otherwise. TAP. */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "alloc-util.h"
+#include "dt-overlay-mount.h"
+#include "fake-root.h"
+#include "harness.h"
+#include "memory-limit.h"
+
+#define CMDLINE "root=/dev/sda2 ro quiet\n"
+
+typedef struct Test {
+        const char *name;
+        bool failed;
+} Test;
+
+static char *in_root(const char *root, const char *path) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s", root, path) < 0)
+                abort();
+        return p;
+}
+
+static bool exists(const char *root, const char *path) {
+        char *p = in_root(root, path);
+        bool b = access(p, F_OK) == 0;
+
+        free(p);
+        return b;
+}
+
+static bool same_text(const char *root, const char *path, const char *want) {
+        char *p = in_root(root, path), *text = harness_read_all(p, NULL);
+        bool b = text && strcmp(text, want) == 0;
+
+        free(text);
+        free(p);
+        return b;
+}
+
+/* A /chosen as pseries has it, plus a subnode, and the property to drop. */
+static void make_tree(Test *t, const char *root, const char *cmdline) {
+        int r;
+
+        r = fake_root_write_memory_limit(root, (uint64_t) 2 << 30, cmdline);
+        if (r >= 0)
+                r = fake_root_write_file(root, DT_CHOSEN_NODE "/bootargs", "ro quiet", 9);
+        if (r >= 0)
+                r = fake_root_write_file(root, DT_CHOSEN_NODE "/sub/prop", "below", 5);
+        CHECK(t, r >= 0, "cannot build the fake root: %s", strerror(-r));
+}
+
+/* Runs dt_overlay_enter() in a child, which then checks what it sees: exit 0 when it saw what
+ * `corrected` says (1 corrected, 0 nothing to correct, -1 the plain tree after a failure). */
+static int child_sees(const char *root, int corrected) {
+        int r = dt_overlay_enter(root);
+        char *chosen = in_root(root, DT_CHOSEN_NODE "/new");
+        bool readonly;
+
+        if ((corrected < 0) != (r < 0) || (corrected >= 0 && r != corrected))
+                return 10;
+        if (exists(root, DT_CHOSEN_NODE "/" DT_PROP_MEMORY_LIMIT) == (corrected == 1))
+                return 11;
+        if (!same_text(root, DT_CHOSEN_NODE "/bootargs", "ro quiet") ||
+            !same_text(root, DT_CHOSEN_NODE "/sub/prop", "below"))
+                return 12;
+        readonly = harness_write_text(chosen, "x") == -EROFS;
+        if (corrected == 1 && !readonly)
+                return 13;
+        return 0;
+}
+
+static int run_child(const char *root, int corrected) {
+        int status;
+        pid_t pid;
+
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0)
+                _exit(child_sees(root, corrected));
+        if (waitpid(pid, &status, 0) < 0)
+                abort();
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+static void test_corrected(Test *t, const char *root) {
+        int r;
+
+        make_tree(t, root, CMDLINE);
+        r = run_child(root, 1);
+        CHECK(t, r == 0, "the child's tree is not the corrected copy (check %d failed)", r);
+        /* The daemon's view: the real tree. */
+        CHECK(t, exists(root, DT_CHOSEN_NODE "/" DT_PROP_MEMORY_LIMIT), "the parent lost the real property");
+        CHECK(t, !exists(root, DT_CHOSEN_NODE "/new"), "the child wrote into the real tree");
+}
+
+/* Negative control: mem= makes the limit the administrator's; nothing is mounted. */
+static void test_mem_given(Test *t, const char *root) {
+        int r;
+
+        make_tree(t, root, "ro mem=2G\n");
+        r = run_child(root, 0);
+        CHECK(t, r == 0, "with mem= the child's tree was changed (check %d failed)", r);
+}
+
+/* An entry the copy cannot take (a symlink): the plain tree, no tmpfs left over it. */
+static void test_fallback(Test *t, const char *root) {
+        char *link = in_root(root, DT_CHOSEN_NODE "/odd");
+        int r;
+
+        make_tree(t, root, CMDLINE);
+        if (!CHECK(t, symlink("bootargs", link) == 0, "symlink: %m"))
+                goto out;
+        r = run_child(root, -1);
+        CHECK(t, r == 0, "after a failed copy the child's tree is not the plain one (check %d failed)", r);
+out:
+        (void) unlink(link);
+        free(link);
+}
+
+/* What point 3's correction will do (issue 20): set a property in several nodes at once (each
+ * /cpus/NODE's ibm,pft-size), through dt_overlay_apply() with a plan of its own. */
+#define CPU0 "sys/firmware/devicetree/base/cpus/PowerPC,POWER8@0"
+#define CPU8 "sys/firmware/devicetree/base/cpus/PowerPC,POWER8@8"
+static const uint8_t pft_old[8] = { 0, 0, 0, 0, 0, 0, 0, 0x19 }, pft_new[8] = { 0, 0, 0, 0, 0, 0, 0, 0x1c };
+
+static bool same_bytes(const char *root, const char *path, const uint8_t *want, size_t size) {
+        char *p = in_root(root, path), *data;
+        size_t n = 0;
+        bool b;
+
+        data = harness_read_all(p, &n);
+        b = data && n == size && memcmp(data, want, size) == 0;
+        free(data);
+        free(p);
+        return b;
+}
+
+static int child_set(const char *root) {
+        _cleanup_(dt_overlay_plan_done) DtOverlayPlan plan = {};
+        Error e = {};
+
+        if (dt_overlay_plan_add(&plan, "pft-size", CPU0, "ibm,pft-size", DT_FIX_SET, pft_new, 8, &e) < 0 ||
+            dt_overlay_plan_add(&plan, "pft-size", CPU8, "ibm,pft-size", DT_FIX_SET, pft_new, 8, &e) < 0)
+                return 10;
+        if (dt_overlay_apply(root, &plan, &e) != 1) {
+                fprintf(stderr, "%s\n", e.message);
+                return 11;
+        }
+        if (!same_bytes(root, CPU0 "/ibm,pft-size", pft_new, 8) || !same_bytes(root, CPU8 "/ibm,pft-size", pft_new, 8))
+                return 12;
+        if (!same_text(root, CPU0 "/device_type", "cpu") || !same_text(root, CPU8 "/device_type", "cpu"))
+                return 13;
+        return 0;
+}
+
+static void test_set_many(Test *t, const char *root) {
+        int r = 0, status;
+        pid_t pid;
+
+        for (const char *const *n = (const char *const[]) { CPU0, CPU8, NULL }; *n && r >= 0; n++) {
+                char path[256];
+
+                snprintf(path, sizeof(path), "%s/ibm,pft-size", *n);
+                r = fake_root_write_file(root, path, pft_old, 8);
+                snprintf(path, sizeof(path), "%s/device_type", *n);
+                if (r >= 0)
+                        r = fake_root_write_file(root, path, "cpu", 3);
+        }
+        if (!CHECK(t, r >= 0, "cannot build the fake root: %s", strerror(-r)))
+                return;
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0)
+                _exit(child_set(root));
+        if (waitpid(pid, &status, 0) < 0)
+                abort();
+        CHECK(t, WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's /cpus copies are wrong (check %d failed)",
+              WIFEXITED(status) ? WEXITSTATUS(status) : 100);
+        CHECK(t, same_bytes(root, CPU0 "/ibm,pft-size", pft_old, 8), "the parent's ibm,pft-size changed");
+}
+
+int main(void) {
+        static const struct {
+                const char *name;
+                void (*run)(Test *t, const char *root);
+        } cases[] = {
+                { "overlay: linux,memory-limit dropped in the child's copy, the rest there, read-only; parent unchanged", test_corrected },
+                { "overlay: mem= given: nothing corrected", test_mem_given },
+                { "overlay: a copy that fails leaves the plain tree", test_fallback },
+                { "overlay: a property set in two nodes (point 3's ibm,pft-size), the parent unchanged", test_set_many },
+        };
+
+        printf("1..%zu\n", sizeof(cases) / sizeof(cases[0]));
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                Test t = { .name = cases[i].name };
+                char *root = NULL;
+
+                if (geteuid() != 0) {
+                        printf("ok %zu - %s # SKIP needs root (mounts)\n", i + 1, t.name);
+                        continue;
+                }
+                if (fake_root_create(&root) < 0)
+                        abort();
+                cases[i].run(&t, root);
+                printf("%s %zu - %s\n", t.failed ? "not ok" : "ok", i + 1, t.name);
+                (void) fake_root_remove(root);
+                free(root);
+        }
+        return 0;
+}

@@ -494,7 +494,7 @@ static void test_kernel_source(Test *t) {
 static void test_retry(Test *t) {
         Blob before = {}, after = {};
         Call calls[MAX_CALLS];
-        char *ctl = NULL;
+        _cleanup_free_ char *ctl = NULL;
         size_t seq, n;
 
         make_dt(&before, FLAGS_QEMU_BOOT, 0);

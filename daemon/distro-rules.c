@@ -15,6 +15,7 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "log.h"
+#include "trusted-file.h"
 
 #define MASK_TARGET "/dev/null"
 #define ADMIN_RULES_DIR "etc/udev/rules.d"
@@ -157,10 +158,14 @@ static int target_open(const char *root, bool create, Target *ret) {
 /* The record's directory, opened (created if asked): -ENOENT, not logged, when it is missing and
  * not to be created. A directory others can write to could hold anybody's record: refused. */
 static int open_state_dir(const Target *t, bool create, int *ret) {
+        _cleanup_free_ char *where = NULL;
         _cleanup_close_ int fd = -1;
+        Error e = {};
         struct stat st;
         int r;
 
+        if (asprintf(&where, "%s/" STATE_DIR, t->prefix) < 0)
+                return log_oom();
         r = open_dir_under(t->root_fd, STATE_DIR, create, &fd);
         if (r == -ENOENT && !create)
                 return r;
@@ -168,9 +173,9 @@ static int open_state_dir(const Target *t, bool create, int *ret) {
                 return log_error_errno(r, "Cannot %s %s/" STATE_DIR ": %m", create ? "create" : "open", t->prefix);
         if (fstat(fd, &st) < 0)
                 return log_error_errno(negative_errno(), "Cannot inspect %s/" STATE_DIR ": %m", t->prefix);
-        if (st.st_uid != geteuid() || (st.st_mode & 0022))
-                return log_error_errno(-EPERM, "%s/" STATE_DIR " is not owned by uid %u or is writable by others: "
-                                       "not trusting its record of masks", t->prefix, (unsigned) geteuid());
+        r = trusted_file_check(&st, geteuid(), true, where, &e);
+        if (r < 0)
+                return log_error_errno(r, "%s: not writing a record of masks there", error_message(&e, r));
         *ret = TAKE_FD(fd);
         return 0;
 }
@@ -201,38 +206,29 @@ static int record_parse(char *text, const char *where, RuleSet *ret) {
         return 0;
 }
 
-/* The masks kdump-settle made, from the record: none when there is no record. The file must be a
- * regular file owned by the caller (root) and writable by nobody else; it is never followed
- * through a symlink, nor waited on (a FIFO). */
-static int record_read(int state_fd, const char *where, RuleSet *ret) {
+/* The masks kdump-settle made, from the record: none when there is no record. Trusted as a file
+ * that decides what root removes (lib/trusted-file.h): owned by the caller (root) and writable by
+ * nobody else, as is every directory on the way, no link followed, a FIFO never waited on. */
+static int record_read(const Target *t, const char *where, RuleSet *ret) {
+        _cleanup_free_ char *text = NULL;
         _cleanup_close_ int fd = -1;
-        char buf[RECORD_MAX + 1];
-        struct stat st;
-        ssize_t n;
+        Error e = {};
+        size_t size;
+        int r;
 
-        fd = openat(state_fd, RECORD_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT) {
+        fd = trusted_file_open(t->prefix, "/" STATE_DIR "/" RECORD_NAME, geteuid(), &e);
+        if (fd == -ENOENT) {
                 *ret = 0;
                 return 0;
         }
         if (fd < 0)
-                return log_error_errno(negative_errno(), "Cannot open %s: %m", where);
-        if (fstat(fd, &st) < 0)
-                return log_error_errno(negative_errno(), "Cannot inspect %s: %m", where);
-        if (!S_ISREG(st.st_mode))
-                return log_error_errno(-EBADMSG, "%s is not a regular file", where);
-        if (st.st_uid != geteuid() || (st.st_mode & 0022))
-                return log_error_errno(-EPERM, "%s is not owned by uid %u or is writable by others: not trusting it",
-                                       where, (unsigned) geteuid());
-        n = read(fd, buf, sizeof(buf));
-        if (n < 0)
-                return log_error_errno(negative_errno(), "Cannot read %s: %m", where);
-        if ((size_t) n > RECORD_MAX)
-                return log_error_errno(-EFBIG, "%s is larger than %d bytes", where, RECORD_MAX);
-        buf[n] = 0;
-        if (strlen(buf) != (size_t) n)
+                return log_error_errno(fd, "%s: not trusting it", error_message(&e, fd));
+        r = read_full_fd(fd, where, RECORD_MAX, &text, &size, &e);
+        if (r < 0)
+                return log_error_errno(r, "%s", error_message(&e, r));
+        if (strlen(text) != size)
                 return log_error_errno(-EBADMSG, "%s holds a NUL byte", where);
-        return record_parse(buf, where, ret);
+        return record_parse(text, where, ret);
 }
 
 /* Replaces the record atomically (a temporary file renamed over it); an empty set removes it. */
@@ -285,7 +281,7 @@ static int unmask_recorded(const Target *t, FILE *out) {
         if (r < 0 && r != -ENOENT)
                 return r;
         if (r >= 0) {
-                r = record_read(state_fd, record, &recorded);
+                r = record_read(t, record, &recorded);
                 if (r < 0)
                         return r;
         }
@@ -345,7 +341,7 @@ int distro_rules_mask(const char *root, FILE *out) {
         r = open_state_dir(&t, true, &state_fd);
         if (r < 0)
                 return r;
-        r = record_read(state_fd, record, &recorded);
+        r = record_read(&t, record, &recorded);
         if (r < 0)
                 return r;
 

@@ -5,7 +5,7 @@ EXTRA_DIST += \
 	debian/changelog debian/control debian/copyright debian/rules debian/source/format \
 	debian/postinst debian/prerm debian/postrm \
 	kdump-settle.spec \
-	tests/pkg/check tests/pkg/make-dist tests/pkg/build-deb-ppc64el tests/pkg/apt-archives tests/pkg/readme-install
+	tests/pkg/check tests/pkg/make-dist tests/pkg/build-deb-ppc64el tests/pkg/readme-install
 
 check-pkg: dist
 	$(top_srcdir)/tests/pkg/check --tarball=$(PACKAGE)-$(VERSION).tar.gz

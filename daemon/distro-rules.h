@@ -20,14 +20,19 @@ typedef struct DistroRule {
 /* The known rules, terminated by an entry with name NULL. */
 extern const DistroRule distro_rules[];
 
-/* Creates ROOT/etc/udev/rules.d/NAME -> /dev/null for every known NAME (root NULL or "" means
- * "/"), creating the directory if needed. A name that is already masked is left as it is; a real
- * file (or a symlink elsewhere) there is the administrator's: it is reported and never replaced.
+/* Where kdump-settled runs (ROOT/DT_MEMORY_NODE exists, the unit's ConditionPathExists=; root
+ * NULL or "" means "/"): creates ROOT/etc/udev/rules.d/NAME -> /dev/null for every known NAME,
+ * creating the directory if needed, and records the links it made in
+ * ROOT/var/lib/kdump-settle/masked-distro-rules. A mask that is already there and not in the
+ * record, and a real file (or a symlink elsewhere), are the administrator's: reported and never
+ * replaced or recorded. Where the daemon does not run: what distro_rules_unmask() does.
  * Prints one line per name to out. Returns 0, or the first negative errno after trying every
  * name (each failure is logged). */
 int distro_rules_mask(const char *root, FILE *out);
 
-/* Removes ROOT/etc/udev/rules.d/NAME for every known NAME where it is a symlink to /dev/null, and
- * nothing else. Prints one line per name to out. Returns 0, or the first negative errno after
- * trying every name (each failure is logged). */
+/* Removes the masks the record lists that are still symlinks to /dev/null, and nothing else: the
+ * administrator's own masks stay. Prints one line per name to out. Returns 0, or the first
+ * negative errno after trying every name (each failure is logged); a record that is not a regular
+ * file owned by the caller (root) and writable only by it, or holds anything but known names, is
+ * an error and nothing is removed. */
 int distro_rules_unmask(const char *root, FILE *out);

@@ -2,6 +2,7 @@
 /* Runs distro_rules_mask()/distro_rules_unmask() on a root directory for tests/rules/test-rules:
  *   distro-rules-driver mask|unmask ROOT
  *   distro-rules-driver list
+ *   distro-rules-driver node       the device-tree node the unit's condition names (no leading "/")
  *   distro-rules-driver covers     one "NAME SUBSYSTEM ACTION" line per uevent a rule reloads on
  * Exit status 0 on success, 1 when the function failed, 2 on bad usage. */
 
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "distro-rules.h"
+#include "dt-memory.h"
 #include "log.h"
 
 int main(int argc, char *argv[]) {
@@ -17,6 +19,10 @@ int main(int argc, char *argv[]) {
         if (argc == 2 && strcmp(argv[1], "list") == 0) {
                 for (const DistroRule *d = distro_rules; d->name; d++)
                         printf("%s\n", d->name);
+                return 0;
+        }
+        if (argc == 2 && strcmp(argv[1], "node") == 0) {
+                printf("%s\n", DT_MEMORY_NODE);
                 return 0;
         }
         if (argc == 2 && strcmp(argv[1], "covers") == 0) {
@@ -35,7 +41,7 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
         if (argc != 3) {
-                fprintf(stderr, "usage: %s mask|unmask ROOT | list | covers\n", argv[0]);
+                fprintf(stderr, "usage: %s mask|unmask ROOT | list | node | covers\n", argv[0]);
                 return 2;
         }
 

@@ -10,5 +10,6 @@ tests_rules_distro_rules_driver_SOURCES = \
 	daemon/distro-rules.c daemon/distro-rules.h \
 	daemon/log.c daemon/log.h
 tests_rules_distro_rules_driver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_rules_distro_rules_driver_LDADD = $(LIBKS)
 
 EXTRA_DIST += tests/rules/test-rules

@@ -202,12 +202,14 @@ int main(void) {
         static const struct {
                 const char *name;
                 void (*run)(Test *t, const char *root);
+                bool mounts;  /* needs the overlay to be made, not only to fall back */
         } cases[] = {
-                { "overlay: linux,memory-limit dropped in the child's copy, the rest there, read-only; parent unchanged", test_corrected },
-                { "overlay: mem= given: nothing corrected", test_mem_given },
-                { "overlay: a copy that fails leaves the plain tree", test_fallback },
-                { "overlay: a property set in two nodes (point 3's ibm,pft-size), the parent unchanged", test_set_many },
+                { "overlay: linux,memory-limit dropped in the child's copy, the rest there, read-only; parent unchanged", test_corrected, true },
+                { "overlay: mem= given: nothing corrected", test_mem_given, false },
+                { "overlay: a copy that fails leaves the plain tree", test_fallback, false },
+                { "overlay: a property set in two nodes (point 3's ibm,pft-size), the parent unchanged", test_set_many, true },
         };
+        bool usable = geteuid() == 0 && harness_mount_namespace_usable();
 
         printf("1..%zu\n", sizeof(cases) / sizeof(cases[0]));
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -216,6 +218,11 @@ int main(void) {
 
                 if (geteuid() != 0) {
                         printf("ok %zu - %s # SKIP needs root (mounts)\n", i + 1, t.name);
+                        continue;
+                }
+                if (cases[i].mounts && !usable) {
+                        printf("ok %zu - %s # SKIP no mount namespace can be made a slave here (a chroot whose / "
+                               "is not a mount point); the e2e shows the overlay\n", i + 1, t.name);
                         continue;
                 }
                 if (fake_root_create(&root) < 0)

@@ -1102,9 +1102,19 @@ static void test_memory_limit(Test *t) {
         seen = harness_read_all(path, NULL);
         if (!CHECK(&t->d, seen && strstr(seen, "bootargs"), "kexec did not see /chosen"))
                 return;
-        CHECK(&t->d, !strstr(seen, DT_PROP_MEMORY_LIMIT), "kexec saw %s", DT_PROP_MEMORY_LIMIT);
-        CHECK(&t->d, daemon_log_count(t, "Reloading over a corrected device tree: memory-limit") == 1,
-              "the reload did not say it ran over a corrected device tree");
+        if (harness_mount_namespace_usable()) {
+                CHECK(&t->d, !strstr(seen, DT_PROP_MEMORY_LIMIT), "kexec saw %s", DT_PROP_MEMORY_LIMIT);
+                CHECK(&t->d, daemon_log_count(t, "Reloading over a corrected device tree: memory-limit") == 1,
+                      "the reload did not say it ran over a corrected device tree");
+        } else {
+                /* A chroot whose / is not a mount point (../shared/fresh-debian): no overlay, and
+                 * the reload is not lost for it: the plain tree, with one warning. */
+                printf("# no mount namespace can be made a slave here: checking the fall-back\n");
+                CHECK(&t->d, strstr(seen, DT_PROP_MEMORY_LIMIT), "kexec did not see the plain tree's %s",
+                      DT_PROP_MEMORY_LIMIT);
+                CHECK(&t->d, daemon_log_count(t, "Reloading over the device tree as it is") == 1,
+                      "the fall-back to the plain tree was not warned about once");
+        }
         free(path);
         path = harness_path_in(t->d.root, DT_CHOSEN_NODE "/" DT_PROP_MEMORY_LIMIT);
         CHECK(&t->d, access(path, F_OK) == 0, "the daemon's tree lost %s", DT_PROP_MEMORY_LIMIT);

@@ -3,15 +3,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -278,4 +281,15 @@ bool harness_notify_read(int fd, int64_t timeout, void (*on_line)(const char *li
                 got = true;
         }
         return got;
+}
+
+bool harness_mount_namespace_usable(void) {
+        int status;
+        pid_t pid = fork();
+
+        if (pid < 0)
+                return false;
+        if (pid == 0)
+                _exit(unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0);
+        return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

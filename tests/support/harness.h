@@ -57,6 +57,11 @@ void harness_diag_lines(const char *prefix, const char *text);
 pid_t harness_spawn(char *const *argv, char *const *envp, const char *output_path, const char *print_prefix);
 
 /* CLOCK_MONOTONIC in µs: every wait of a harness is bounded by it. */
+/* Whether a process here can make a mount namespace whose mounts do not reach ours, as the reload
+ * child's device-tree overlay does (unshare, then / made a slave): not in a chroot whose / is not a
+ * mount point, as in ../shared/fresh-debian, nor without root. Asked in a child. */
+bool harness_mount_namespace_usable(void);
+
 int64_t harness_now_usec(void);
 /* Sleeps the whole time, across signals (the harnesses use SIGALRM as a watchdog). */
 void harness_sleep_usec(int64_t usec);

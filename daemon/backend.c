@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "kexec-record.h"
 #include "log.h"
+#include "path-lookup.h"
 #include "shell-words.h"
 #include "strv.h"
 #include "trusted-file.h"
@@ -177,9 +178,8 @@ int crash_kernel_loaded(const char *root) {
  * (no systemctl, no answer it could parse: the tool decides), DEFER when systemctl does not answer
  * in time (systemd busy: ask again later). Runs in the reload's child, never on the event loop. */
 static KdumpGate unit_gate(const char *unit, char *buf, size_t size) {
-        const char *path = getenv("PATH") ?: "/usr/bin:/bin";
-        _cleanup_free_ char *copy = strdup(path);
-        char *saveptr = NULL, full[4096] = "", out[64];
+        _cleanup_free_ char *full = NULL;
+        char out[64];
         struct pollfd p = { .events = POLLIN };
         size_t n = 0;
         int pipefd[2], status;
@@ -188,15 +188,7 @@ static KdumpGate unit_gate(const char *unit, char *buf, size_t size) {
         Error e = {};
         pid_t pid;
 
-        if (!copy)
-                return KDUMP_GATE_OPEN;
-        for (char *dir = strtok_r(copy, ":", &saveptr); dir; dir = strtok_r(NULL, ":", &saveptr)) {
-                snprintf(full, sizeof(full), "%s/systemctl", dir);
-                if (access(full, X_OK) == 0)
-                        break;
-                full[0] = 0;
-        }
-        if (!full[0] || pipe2(pipefd, O_CLOEXEC) < 0)
+        if (find_executable("systemctl", getenv("PATH") ?: "/usr/bin:/bin", &full) < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
                 return KDUMP_GATE_OPEN;  /* no systemd here: nothing tells */
 
         pid = fork();

@@ -7,7 +7,7 @@
 
 #include "error.h"
 #include "macro.h"
-#include "settle.h"
+#include "verdict.h"
 
 /* What the capture kernel would be built from against what the kernel has. A crash-kernel reload
  * reads the device tree; the kernel's own view is in sysfs. For each resource (memory; CPUs next)

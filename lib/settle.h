@@ -7,6 +7,7 @@
 #include "defaults.h"
 #include "set-id.h"
 #include "time-util.h"
+#include "verdict.h"
 
 /* The settle engine: a state machine with no I/O and no clock. It is fed what happened and when,
  * and answers what to do next: wait until a time, evaluate the model (the caller compares DT and
@@ -104,17 +105,6 @@ typedef struct SettleAction {
         bool poll_dt;         /* for SETTLE_WAIT: at wake_at, feed settle_dt_generation() first (a DT poll) */
         bool rescan;          /* for SETTLE_EVALUATE: rescan the kernel's sets first, a uevent may be lost */
 } SettleAction;
-
-/* What the caller found when it compared DT and sysfs. */
-typedef struct SettleVerdict {
-        bool valid;       /* the DT could be read and parsed */
-        bool consistent;  /* valid, and the DT agrees with sysfs */
-        /* valid and not consistent, but only because of a change the kernel may still be making
-         * (CPUs just offlined whose node is still there: a DLPAR remove detaches it milliseconds
-         * later, a plain offline never): agreement once `quiet` passed after the last event */
-        bool provisional;
-        uint64_t set_id;  /* the set the DT describes when valid, else SET_ID_UNKNOWN */
-} SettleVerdict;
 
 typedef struct SettleCounters {
         uint64_t n_events;

@@ -10,7 +10,7 @@
 #include "error.h"
 
 /* The control socket (/run/kdump-settle/control): root only, mode 0600 and the peer's
- * credentials checked. The protocol is lib/control-protocol.h; what the requests mean is the
+ * credentials checked. The protocol is lib/engine/control-protocol.h; what the requests mean is the
  * manager's, through these callbacks. */
 
 typedef struct ControlHandlers {

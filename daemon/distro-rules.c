@@ -207,7 +207,7 @@ static int record_parse(char *text, const char *where, RuleSet *ret) {
 }
 
 /* The masks kdump-settle made, from the record: none when there is no record. Trusted as a file
- * that decides what root removes (lib/trusted-file.h): owned by the caller (root) and writable by
+ * that decides what root removes (lib/basic/trusted-file.h): owned by the caller (root) and writable by
  * nobody else, as is every directory on the way, no link followed, a FIFO never waited on. */
 static int record_read(const Target *t, const char *where, RuleSet *ret) {
         _cleanup_free_ char *text = NULL;

@@ -5,7 +5,7 @@
 #include "error.h"
 
 /* In the reload child, just before it execs the backend: puts the child in a mount namespace of
- * its own in which the device-tree nodes that lib/dt-overlay.c corrects are corrected copies on
+ * its own in which the device-tree nodes that lib/model/dt-overlay.c corrects are corrected copies on
  * tmpfs, mounted read-only over the originals under root. The daemon keeps the real tree: it
  * judges consistency from it. Never costs the reload: when the overlay cannot be made, the tree
  * stays as it was and one warning says why. Returns 1 when the backend runs over corrections, 0

@@ -74,7 +74,7 @@ static uint64_t read_boot_set_id(Manager *m) {
 }
 
 /* The first look at memory, and the engine's start from it and from what the crash kernel
- * loaded before this start was built from (lib/startup.h). */
+ * loaded before this start was built from (lib/engine/startup.h). */
 static int first_look(Manager *m) {
         const CaptureMemory *cm = m->memory;
         StartupDecision d;

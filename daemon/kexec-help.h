@@ -13,7 +13,7 @@
  * matter: some versions exit 1 after printing the usage. */
 int kexec_ask(const char *executable, const char *option, char **ret, Error *e);
 
-/* The kexec fallback's mode (lib/kexec-hotplug.h) for the kernel under root and executable (NULL:
+/* The kexec fallback's mode (lib/engine/kexec-hotplug.h) for the kernel under root and executable (NULL:
  * none found), asking kexec --help and then --version only when the answers before leave it open;
  * what cannot be asked counts as without, logged. *ret_version (if not NULL): the version line when
  * it was asked and understood, else NULL. */

@@ -16,8 +16,8 @@
 #include "reload.h"
 #include "settle.h"
 
-/* The manager: the daemon's state and event sources. It feeds the settle engine (lib/settle.h)
- * with uevents, DT polls and reload requests, asks the capture model (lib/capture-model.h) for
+/* The manager: the daemon's state and event sources. It feeds the settle engine (lib/engine/settle.h)
+ * with uevents, DT polls and reload requests, asks the capture model (lib/model/capture-model.h) for
  * verdicts, and does what the engine says: arm the timer, start the crash-kernel reload.
  *
  * Three things are called "reload" from outside; here each has its own name: a *reload* is the
@@ -44,7 +44,7 @@ typedef struct Manager {
         const char *root;
         const char *config_path;
         const char *runtime_dir;   /* control socket, lock */
-        const char *state_dir;     /* state file (lib/loaded-state.h) */
+        const char *state_dir;     /* state file (lib/engine/loaded-state.h) */
         Override *overrides;
         size_t n_overrides;
         Config config;

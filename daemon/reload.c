@@ -26,7 +26,7 @@
 #include "reload.h"
 #include "strv.h"
 
-/* Look at a reload past its timeout (lib/reload-watch.h): its CPU time and kexec_crash_loaded. */
+/* Look at a reload past its timeout (lib/kernel/reload-watch.h): its CPU time and kexec_crash_loaded. */
 #define RELOAD_WATCH_POLL_USEC (1 * USEC_PER_SEC)
 /* Beyond the earliest kill, for the kill and the exit after it. */
 #define RELOAD_STOP_SLACK_USEC (10 * USEC_PER_SEC)
@@ -60,7 +60,7 @@ static bool find_in_path(const char *name, const char *path) {
 }
 
 /* The kexec fallback's --append=: KexecAppend= as given, else this kernel's command line made
- * into a capture kernel's (lib/capture-cmdline.c). */
+ * into a capture kernel's (lib/model/capture-cmdline.c). */
 static int kexec_append(const Config *c, const char *root, char **ret, Error *e) {
         _cleanup_free_ char *cmdline = NULL, *built = NULL;
         int r;

@@ -19,7 +19,7 @@
  * PATH (kdumpctl, kdump-config, SUSE's kdumptool); else `kexec -p KexecKernel ...`, loading over
  * the old image so that there is never a moment without a crash kernel, with KexecAppend= or a
  * capture command line built from root/proc/cmdline, and with --hotplug where the kernel and kexec
- * have it (lib/kexec-hotplug.h: asks `kexec --help`). *ret_backend is the backend's name,
+ * have it (lib/engine/kexec-hotplug.h: asks `kexec --help`). *ret_backend is the backend's name,
  * *ret_hotplug the kexec fallback's mode (KEXEC_HOTPLUG_UNUSED for the others). */
 int reload_argv_resolve(const Config *c, const char *root, const char *path, char ***ret, const char **ret_backend,
                         KexecHotplug *ret_hotplug, Error *e);
@@ -40,7 +40,7 @@ typedef void (*reload_done_t)(Reload *r, bool success, const char *how, void *us
  * reload and gates it (also a re-registration) on kdump being on: when the gate is not open the
  * child runs nothing, reload_gate() says how and `how` why; done gets success when it is closed
  * (nothing to do), failure when deferred (retry). A reload past its timeout is killed only once it
- * stalls, and not before twice the timeout while nothing is loaded (lib/reload-watch.h). */
+ * stalls, and not before twice the timeout while nothing is loaded (lib/kernel/reload-watch.h). */
 int reload_start(sd_event *event, const char *root, const char *backend, char * const *argv,
                  const char *fadump_registered, SettleReason reason, usec_t timeout, reload_done_t done,
                  void *userdata, Reload **ret, Error *e);

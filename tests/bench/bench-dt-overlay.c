@@ -4,7 +4,7 @@
  * the child around dt_overlay_apply(): unshare, the tmpfs, the copy of the node, the read-only
  * remount. On a fake root:
  *   chosen        /chosen as a pseries guest has it (a dozen small properties, the 6.10+
- *                 linux,memory-limit dropped): the plan of lib/dt-overlay.c's table, what every
+ *                 linux,memory-limit dropped): the plan of lib/model/dt-overlay.c's table, what every
  *                 reload on 6.10+ pays
  *   memory v1     the memory node at N LMBs in v1 (ibm,dynamic-memory: 24 bytes an LMB, 6 MiB at
  *                 262,144), one property set: what a correction of the memory node (issue 21)

@@ -49,7 +49,7 @@ void dt_blob_lmb_size(Blob *b, uint64_t lmb_size) {
         blob_put64(b, lmb_size);
 }
 
-/* Entries are written at the offsets of lib/papr-drmem.h; the reserved cell and the associativity
+/* Entries are written at the offsets of lib/dt/papr-drmem.h; the reserved cell and the associativity
  * index stay 0. */
 void dt_blob_v1(Blob *b, const TestLmb *lmbs, size_t n) {
         blob_put32(b, (uint32_t) n);

@@ -36,7 +36,7 @@ static SettleVerdict invalid(void) {
 }
 
 /* loaded_id 0 with a consistent DT: what the DT describes (the crash kernel loaded at boot from
- * it, as lib/startup.h decides when nothing changed); with an inconsistent one: not known. */
+ * it, as lib/engine/startup.h decides when nothing changed); with an inconsistent one: not known. */
 static void start(Settle *s, SettleVerdict v, uint64_t loaded_id, usec_t now) {
         SettleConfig c = SETTLE_CONFIG_DEFAULT;
 

@@ -45,5 +45,5 @@ usec_t reload_watch_deadline(const ReloadWatch *w);
 /* Of /proc/PID/stat's text: the parent pid (0 for init and kthreadd), the process group and the
  * CPU time in clock ticks (utime, stime and the waited-for children's cutime, cstime); each may be
  * NULL. -EINVAL with e naming what when the text is not that. The one reader of that layout
- * (lib/proc-ancestry.h walks the parents with it). */
+ * (lib/kernel/proc-ancestry.h walks the parents with it). */
 int proc_stat_parse(const char *text, pid_t *ret_ppid, pid_t *ret_pgrp, uint64_t *ret_ticks, Error *e);

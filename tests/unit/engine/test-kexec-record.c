@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lib/kexec-record.c: the argv rule for Debian's recorded kexec command. */
+/* lib/engine/kexec-record.c: the argv rule for Debian's recorded kexec command. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -55,7 +55,7 @@ static void test_refused(void **state) {
                 { "/sbin/kexec -p -f /k", "not part of a panic load" },
                 { "/sbin/kexec -p -e /k", "not part of a panic load" },
                 { "/sbin/kexec -p -u /k", "not part of a panic load" },
-                /* --kexec-syscall is accepted, its short -c not (see lib/kexec-record.c). */
+                /* --kexec-syscall is accepted, its short -c not (see lib/engine/kexec-record.c). */
                 { "/sbin/kexec -p -c /k", "not part of a panic load" },
                 { "/sbin/kexec -p --initrd /tmp/i /k", "not part of a panic load" },
                 { "/sbin/kexec -p --initrd=tmp/i /k", "relative file" },

@@ -157,7 +157,7 @@ void settle_init(Settle *s, const SettleConfig *config);
 void settle_set_config(Settle *s, const SettleConfig *config);
 
 /* Start-up: idle if the DT agrees with sysfs and describes loaded_id, the set the crash kernel was
- * built from (lib/startup.h says which); else a request begins at once. SET_ID_UNKNOWN: not
+ * built from (lib/engine/startup.h says which); else a request begins at once. SET_ID_UNKNOWN: not
  * known, so a consistent DT is reloaded too. */
 void settle_start(Settle *s, const SettleVerdict *v, uint64_t dt_generation, uint64_t loaded_id, usec_t now);
 

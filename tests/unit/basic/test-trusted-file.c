@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lib/trusted-file.c: the owner and mode rule, and opening a file below a root through trusted
+/* lib/basic/trusted-file.c: the owner and mode rule, and opening a file below a root through trusted
  * directories only, following no link, never blocking on a FIFO. The test's own user stands in for
  * root (the owner argument), as in the daemon's tests. */
 #include <stdarg.h>

@@ -52,7 +52,7 @@ typedef enum ReloadBackendChoice {
         _RELOAD_BACKEND_INVALID = -EINVAL,
 } ReloadBackendChoice;
 
-/* Whether the kexec backend may load with --hotplug (lib/kexec-hotplug.h): auto when kexec
+/* Whether the kexec backend may load with --hotplug (lib/engine/kexec-hotplug.h): auto when kexec
  * --version shows the reservation fix, yes on the administrator's word that this kexec has it (a
  * distribution's backport), no never. */
 typedef enum KexecHotplugChoice {
@@ -68,7 +68,7 @@ typedef struct Config {
         usec_t max_wait;
         usec_t poll_interval;
         UeventSource uevent_source;
-        bool wait_for_drmgr;  /* a request lasts while drmgr holds its lock (lib/drmgr-lock.h) */
+        bool wait_for_drmgr;  /* a request lasts while drmgr holds its lock (lib/kernel/drmgr-lock.h) */
         ReloadBackendChoice reload_backend;
 
         char *reload_command;  /* NULL: auto-detect */

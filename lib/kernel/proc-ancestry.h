@@ -9,7 +9,7 @@
 /* Whether a process descends from another, by the parent pids in /proc/PID/stat: how the daemon
  * tells a `kdump-settlectl wait` that drmgr runs from one of its hooks (its pid from the control
  * socket's SO_PEERCRED) from any other, drmgr's pid being its lock's holder (F_GETLK). The text
- * is parsed by proc_stat_parse() (lib/reload-watch.h). */
+ * is parsed by proc_stat_parse() (lib/kernel/reload-watch.h). */
 
 /* /proc/PID/stat is a few hundred bytes. */
 #define PROC_STAT_MAX ((size_t) 4096)

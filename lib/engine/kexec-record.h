@@ -16,5 +16,5 @@
  * --initrd=, --ramdisk=, --dtb= with their values), and one absolute kernel path last; the
  * initrd, ramdisk and dtb paths absolute too. Anything else (-e, -f, -l, -u, an option it does
  * not know, a relative path) gives -EINVAL, naming what, why and a bounded, escaped part of the
- * text; a line that needs a shell likewise (lib/shell-words.h). -ENOMEM. */
+ * text; a line that needs a shell likewise (lib/basic/shell-words.h). -ENOMEM. */
 int kexec_record_argv(const char *text, const char *what, const char *kexec, char ***ret, Error *e);

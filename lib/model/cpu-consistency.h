@@ -29,7 +29,7 @@
  * dlpar_cpu_remove() offlines, releases the DRC and detaches within milliseconds, while a plain
  * offline never detaches. So the engine waits for the node only until the burst's quiet period
  * is over; the node still there, it is a core offlined and kept, and the DT agrees. drmgr's lock,
- * the other sign of a removal under way, holds the burst open by itself (lib/drmgr-lock.h). */
+ * the other sign of a removal under way, holds the burst open by itself (lib/kernel/drmgr-lock.h). */
 
 #define CPU_CONSISTENCY_REPORT_MAX 16
 

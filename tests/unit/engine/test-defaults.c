@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Every default has one home, lib/defaults.h; the documents restate them. This fails when a text
+/* Every default has one home, lib/engine/defaults.h; the documents restate them. This fails when a text
  * there does not parse to its value, or when the config table, the engine's defaults,
  * units/kdump-settle.conf, man/kdump-settle.conf.5, the man pages' runtime directory, or the
  * --help of the built programs say otherwise. */

@@ -6,7 +6,7 @@
 
 #include "set-id.h"
 
-/* The capture model's answer and the settle engine's input: kept apart from lib/settle.h so the
+/* The capture model's answer and the settle engine's input: kept apart from lib/engine/settle.h so the
  * model does not depend on the engine. */
 
 /* What the caller found when it compared DT and sysfs. */

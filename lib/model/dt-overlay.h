@@ -11,7 +11,7 @@
  * tree changes; the daemon (daemon/dt-overlay.c) copies those nodes, applies the fixes and mounts
  * the copies over the originals in the reload's own mount namespace.
  *
- * One table of correctors (lib/dt-overlay.c): a new correction (a stale ibm,pft-size, a stale
+ * One table of correctors (lib/model/dt-overlay.c): a new correction (a stale ibm,pft-size, a stale
  * ibm,dynamic-memory-v2) is one function and one line there. */
 
 typedef enum DtFixAction {

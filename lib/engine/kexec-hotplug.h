@@ -9,7 +9,7 @@
 
 /* Whether the kexec fallback loads the crash kernel so that the kernel keeps the image current
  * across memory and CPU hot-plug itself (`kexec -p --hotplug`): after such a load crash_hotplug
- * reads 1 (lib/dump-mode.h) and hot-plug needs no reload. Needs both sides:
+ * reads 1 (lib/kernel/dump-mode.h) and hot-plug needs no reload. Needs both sides:
  *  - the kernel: CONFIG_CRASH_HOTPLUG, on powerpc since 6.10; it then has
  *    KEXEC_CRASH_ELFCOREHDR_SIZE_PATH, which kexec --hotplug reads (it refuses without it);
  *  - kexec-tools >= 2.0.29, whose --help lists --hotplug;
@@ -19,7 +19,7 @@
  *    2.0.32 (merged on master after 2.0.32.git). No probe short of a load shows the reserve map, so
  *    `kexec --version` tells: 2.0.33 or later (its -rcN and .git snapshots too) has it; 2.0.32.git
  *    may or may not (master between the release and the fix says the same), so counts as without.
- *    A distribution's backport says nothing in the version: KexecHotplug=yes (lib/config.h).
+ *    A distribution's backport says nothing in the version: KexecHotplug=yes (lib/engine/config.h).
  * Not `kexec -s` (kexec_file_load): Debian's kernels lack CONFIG_KEXEC_FILE on ppc64el, and it
  * would change what is loaded (signature checks, the kernel's own purgatory), not only its upkeep. */
 

@@ -4,7 +4,7 @@
 #include "time-util.h"
 
 /* Each default once, as the value the code uses and as the text the documents show (the man
- * pages, units/kdump-settle.conf, kdump-settled --help). tests/unit/test-defaults fails when a
+ * pages, units/kdump-settle.conf, kdump-settled --help). tests/unit/engine/test-defaults fails when a
  * text does not parse to its value or when any of those documents says otherwise. */
 
 #define DEFAULT_CONFIG_PATH SYSCONFDIR "/kdump-settle.conf"
@@ -24,7 +24,7 @@
 #define CONFIG_RELOAD_TIMEOUT_DEFAULT (120 * USEC_PER_SEC)
 #define CONFIG_RELOAD_TIMEOUT_DEFAULT_TEXT "120s"
 
-/* The engine's timings that are not configurable (lib/settle.h's SETTLE_CONFIG_DEFAULT). */
+/* The engine's timings that are not configurable (lib/engine/settle.h's SETTLE_CONFIG_DEFAULT). */
 #define SETTLE_DT_GRACE_DEFAULT (10 * USEC_PER_MSEC)
 #define SETTLE_WATCH_INTERVAL_DEFAULT (1 * USEC_PER_SEC)
 #define SETTLE_RETRY_INITIAL_DEFAULT (1 * USEC_PER_SEC)

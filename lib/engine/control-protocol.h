@@ -44,7 +44,7 @@
 #define CONTROL_STATUS_TIMEOUTS                "timeouts"
 #define CONTROL_STATUS_UEVENT_SOURCE           "uevent_source"
 #define CONTROL_STATUS_RELOAD_BACKEND          "reload_backend"
-#define CONTROL_STATUS_KEXEC_HOTPLUG           "kexec_hotplug"           /* lib/kexec-hotplug.h: yes, no-kexec, no-reserve-fix, ... */
+#define CONTROL_STATUS_KEXEC_HOTPLUG           "kexec_hotplug"           /* lib/engine/kexec-hotplug.h: yes, no-kexec, no-reserve-fix, ... */
 #define CONTROL_STATUS_MEMORY_LIMIT            "memory_limit"            /* absent, kept, corrected or unknown */
 #define CONTROL_STATUS_CPU_INPUT               "cpu_input"               /* none, watched, kernel or fadump */
 #define CONTROL_STATUS_CPU_EVENTS              "cpu_events"

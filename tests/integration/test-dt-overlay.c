@@ -87,7 +87,15 @@ static int child_sees(const char *root, int corrected) {
         return 0;
 }
 
-static int run_child(const char *root, int corrected) {
+typedef struct ChildArgs {
+        const char *root;
+        int corrected;
+        const void *want;  /* child_memory(): the property it must see */
+        size_t want_size;
+} ChildArgs;
+
+/* fn(a) in a forked child (the reload child's place): its exit status, 100 if it died. */
+static int run_forked(int (*fn)(const ChildArgs *a), const ChildArgs *a) {
         int status;
         pid_t pid;
 
@@ -96,10 +104,18 @@ static int run_child(const char *root, int corrected) {
         if (pid < 0)
                 abort();
         if (pid == 0)
-                _exit(child_sees(root, corrected));
+                _exit(fn(a));
         if (waitpid(pid, &status, 0) < 0)
                 abort();
         return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+static int child_sees_args(const ChildArgs *a) {
+        return child_sees(a->root, a->corrected);
+}
+
+static int run_child(const char *root, int corrected) {
+        return run_forked(child_sees_args, &(const ChildArgs) { .root = root, .corrected = corrected });
 }
 
 static void test_corrected(Test *t, const char *root) {
@@ -227,15 +243,16 @@ static void memory_tree(Test *t, const char *root, bool holes, Blob *b) {
 
 /* The child: exit 0 when it sees the property as `want` (want_size bytes) and the node's other
  * properties as they are; read-only when corrected. */
-static int child_memory(const char *root, const void *want, size_t want_size, int corrected) {
+static int child_memory(const ChildArgs *a) {
+        const char *root = a->root;
         char *path = in_root(root, DRM_PROP(DT_PROP_DYNAMIC_MEMORY_V2)), *data;
         size_t size = 0;
         bool same;
 
-        if (dt_overlay_enter(root) != corrected)
+        if (dt_overlay_enter(root) != a->corrected)
                 return 10;
         data = harness_read_all(path, &size);
-        same = data && size == want_size && memcmp(data, want, size) == 0;
+        same = data && size == a->want_size && memcmp(data, a->want, size) == 0;
         free(data);
         free(path);
         if (!same)
@@ -246,24 +263,14 @@ static int child_memory(const char *root, const void *want, size_t want_size, in
         path = in_root(root, DRM_PROP("new"));
         same = harness_write_text(path, "x") == -EROFS;
         free(path);
-        if (corrected == 1 && !same)
+        if (a->corrected == 1 && !same)
                 return 13;
         return 0;
 }
 
 static int run_memory_child(const char *root, const void *want, size_t want_size, int corrected) {
-        int status;
-        pid_t pid;
-
-        fflush(stdout);
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0)
-                _exit(child_memory(root, want, want_size, corrected));
-        if (waitpid(pid, &status, 0) < 0)
-                abort();
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+        return run_forked(child_memory, &(const ChildArgs) {
+                .root = root, .corrected = corrected, .want = want, .want_size = want_size });
 }
 
 static void test_drconf_usable(Test *t, const char *root) {

@@ -311,17 +311,16 @@ static int load_probe(DtFormat format, const char *property, void *userdata) {
         return read_full_file_root(p->node, property, DT_MEMORY_PROPERTY_MAX, &p->data, &p->size, p->error);
 }
 
-int dt_memory_load(const char *root, DtMemory *ret, Error *e) {
-        _cleanup_free_ char *node = NULL, *prop = NULL, *lmb = NULL;
+int dt_memory_read(const char *root, DtProperties *ret, Error *e) {
+        _cleanup_(dt_properties_done) DtProperties p = {};
+        _cleanup_free_ char *node = NULL;
         LoadProbe probe = { .error = e };
-        size_t lmb_size_bytes;
-        DtFormat format;
         struct stat st;
         int r;
 
         assert(ret);
 
-        *ret = (DtMemory) {};
+        *ret = (DtProperties) {};
 
         r = path_join_root(root, DT_MEMORY_NODE, &node);
         if (r < 0)
@@ -335,19 +334,42 @@ int dt_memory_load(const char *root, DtMemory *ret, Error *e) {
         }
 
         probe.node = node;
-        r = dt_memory_find_property(load_probe, &probe, &format);
-        prop = probe.data;
+        r = dt_memory_find_property(load_probe, &probe, &p.format);
+        p.data = probe.data;
+        p.size = probe.size;
         if (r == -ENOENT)
                 return error_set(e, r, "%s has neither %s nor %s: no dynamic memory", node,
                                  DT_PROP_DYNAMIC_MEMORY_V2, DT_PROP_DYNAMIC_MEMORY);
         if (r < 0)
                 return r;
 
-        r = read_full_file_root(node, DT_PROP_LMB_SIZE, DT_LMB_SIZE_FILE_MAX, &lmb, &lmb_size_bytes, e);
+        r = read_full_file_root(node, DT_PROP_LMB_SIZE, DT_LMB_SIZE_FILE_MAX, &p.lmb_size_data, &p.lmb_size_bytes, e);
         if (r < 0)
                 return r;
 
-        return dt_memory_parse(format, lmb, lmb_size_bytes, prop, probe.size, ret, e);
+        *ret = p;
+        p = (DtProperties) {};
+        return 0;
+}
+
+void dt_properties_done(DtProperties *p) {
+        free(p->data);
+        free(p->lmb_size_data);
+        *p = (DtProperties) {};
+}
+
+int dt_memory_load(const char *root, DtMemory *ret, Error *e) {
+        _cleanup_(dt_properties_done) DtProperties p = {};
+        int r;
+
+        assert(ret);
+
+        *ret = (DtMemory) {};
+
+        r = dt_memory_read(root, &p, e);
+        if (r < 0)
+                return r;
+        return dt_memory_parse(p.format, p.lmb_size_data, p.lmb_size_bytes, p.data, p.size, ret, e);
 }
 
 int dt_memory_parse(DtFormat format, const void *lmb_size_data, size_t lmb_size_bytes,

@@ -87,9 +87,23 @@ int dt_memory_parse_v2(const void *data, size_t size, uint64_t lmb_size, DtMemor
 int dt_memory_parse(DtFormat format, const void *lmb_size_data, size_t lmb_size_bytes,
                     const void *data, size_t size, DtMemory *ret, Error *e);
 
-/* Reads ibm,lmb-size and ibm,dynamic-memory-v2 (or, when there is none, ibm,dynamic-memory) under
- * root/DT_MEMORY_NODE, as the kernel and kexec-tools do. -ENOENT (with a message) when the node
- * or both properties are missing: not a pseries LPAR with dynamic memory. */
+/* The raw bytes of ibm,dynamic-memory-v2 (or, when there is none, ibm,dynamic-memory) and
+ * ibm,lmb-size, unvalidated. */
+typedef struct DtProperties {
+        DtFormat format;
+        char *data;
+        size_t size;
+        char *lmb_size_data;
+        size_t lmb_size_bytes;
+} DtProperties;
+
+void dt_properties_done(DtProperties *p);
+
+/* Reads them under root/DT_MEMORY_NODE, as the kernel and kexec-tools do. -ENOENT (with a
+ * message) when the node or both properties are missing: not a pseries LPAR with dynamic memory. */
+int dt_memory_read(const char *root, DtProperties *ret, Error *e);
+
+/* dt_memory_read(), then dt_memory_parse(). */
 int dt_memory_load(const char *root, DtMemory *ret, Error *e);
 
 /* The property's generation: the kernel replaces the file on every update (new inode), so a

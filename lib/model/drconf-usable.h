@@ -30,3 +30,15 @@
  * in e); *ret is then NULL. */
 int drconf_usable_present_only(DtFormat format, const void *data, size_t size, uint64_t lmb_size,
                                void **ret, size_t *ret_size, Error *e);
+
+/* How many present LMBs would take a counter written for another LMB: those after the first LMB
+ * that is not present. 0 when the present LMBs come first (PowerVM before any removal): then the
+ * counters line up without a correction. data must have been validated (dt_memory_parse_v1/v2()). */
+uint64_t drconf_usable_misplaced(DtFormat format, const void *data, size_t size);
+
+/* The correction for the tree under root (DT_MEMORY_NODE's property, v2 else v1, as
+ * dt_memory_read() picks it): 0 when nothing needs it (no such node or property: not a pseries LPAR
+ * with dynamic memory; or no counter misplaced), else the number of misplaced LMBs (saturated at
+ * INT32_MAX) with *ret_format the property's and *ret (*ret_size bytes) its present-only copy.
+ * -errno with e for a property that cannot be read or is malformed. */
+int drconf_usable_correction(const char *root, DtFormat *ret_format, void **ret, size_t *ret_size, Error *e);

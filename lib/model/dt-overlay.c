@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
+#include "drconf-usable.h"
 #include "dt-overlay.h"
 #include "macro.h"
 #include "memory-limit.h"
@@ -24,11 +26,28 @@ static int correct_memory_limit(const char *name, const char *root, const char *
         return dt_overlay_plan_add(plan, name, DT_CHOSEN_NODE, DT_PROP_MEMORY_LIMIT, DT_FIX_DROP, NULL, 0, e);
 }
 
+/* kexec-tools writes a linux,drconf-usable-memory counter per LMB, the capture kernel reads one per
+ * present LMB (issue 21): a property of present LMBs only makes them agree. */
+static int correct_drconf_usable(const char *name, const char *root, const char *cmdline, DtOverlayPlan *plan,
+                                 Error *e) {
+        _cleanup_free_ void *value = NULL;
+        DtFormat format;
+        size_t size;
+        int r;
+
+        r = drconf_usable_correction(root, &format, &value, &size, e);
+        if (r <= 0)
+                return r;
+        return dt_overlay_plan_add(plan, name, DT_MEMORY_NODE, dt_format_property(format), DT_FIX_SET, value, size,
+                                   e);
+}
+
 static const struct {
         const char *name;
         dt_corrector_t correct;
 } dt_correctors[] = {
         { "memory-limit", correct_memory_limit },
+        { "drconf-usable", correct_drconf_usable },
 };
 
 void dt_overlay_plan_done(DtOverlayPlan *p) {

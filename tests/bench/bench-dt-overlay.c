@@ -10,6 +10,10 @@
  *                 262,144), one property set: what a correction of the memory node (issue 21)
  *                 would pay on a v1 LPAR
  *   memory v2     the same node in v2 (one set): the usual case
+ *   drconf v1/v2  issue 21's correction for real: the memory node at N LMBs, the first one reserved
+ *                 (QEMU's boot memory) and every other one after it removed (drmgr's holes, the
+ *                 most entries to drop), planned by dt_overlay_plan() (read, validate, the
+ *                 present-only copy; timed in-process) and then applied
  * Root only (mounts).
  *
  *   bench-dt-overlay [--lmbs=N] [--reps=N]
@@ -141,6 +145,54 @@ static void memory_node(const char *what, DtFormat format, unsigned n_lmbs, unsi
         free(root);
 }
 
+static void drconf(const char *what, DtFormat format, unsigned n_lmbs, unsigned reps) {
+        _cleanup_(dt_overlay_plan_done) DtOverlayPlan plan = {};
+        TestLmb *lmbs = calloc(n_lmbs, sizeof(TestLmb));
+        TestLmbSet *sets = calloc(n_lmbs, sizeof(TestLmbSet));
+        double *v = calloc(reps, sizeof(double));
+        char *root = NULL, label[32];
+        BenchStats st;
+        Blob b = {};
+        Error e = {};
+
+        if (!lmbs || !sets || !v)
+                abort();
+        for (unsigned i = 0; i < n_lmbs; i++) {
+                uint32_t flags = i == 0 ? DRCONF_MEM_RESERVED | DRCONF_MEM_ASSIGNED :
+                                 i % 2 ? DRCONF_MEM_ASSIGNED : 0;
+
+                lmbs[i] = (TestLmb) { .base = (uint64_t) i * LMB_SIZE, .flags = flags };
+                sets[i] = (TestLmbSet) { .n_lmbs = 1, .base = (uint64_t) i * LMB_SIZE, .flags = flags };
+        }
+        if (format == DT_FORMAT_V1)
+                dt_blob_v1(&b, lmbs, n_lmbs);
+        else
+                dt_blob_v2(&b, sets, n_lmbs);
+        if (fake_root_create(&root) < 0 || fake_root_write_dt(root, LMB_SIZE, format, &b) < 0)
+                abort();
+        for (unsigned i = 0; i < reps; i++) {
+                uint64_t t0 = bench_now_ns();
+
+                dt_overlay_plan_done(&plan);
+                if (dt_overlay_plan(root, "ro", &plan, &e) < 0 || plan.n_fixes != 1)
+                        abort();
+                v[i] = (double) (bench_now_ns() - t0) / 1e6;
+        }
+        st = bench_stats(v, reps);
+        printf("%-12s %u LMBs, %zu bytes of %s, %zu bytes in the copy\n", "", n_lmbs, b.size,
+               dt_format_property(format), plan.fixes[0].size);
+        snprintf(label, sizeof(label), "%s plan", what);
+        printf("%-12s median %7.3f ms  min %7.3f  max %7.3f  (%u runs)\n", label, st.median, st.min, st.max, reps);
+        snprintf(label, sizeof(label), "%s apply", what);
+        bench(label, root, &plan, reps);
+        blob_done(&b);
+        (void) fake_root_remove(root);
+        free(root);
+        free(lmbs);
+        free(sets);
+        free(v);
+}
+
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "lmbs", required_argument, NULL, 'l' },
@@ -170,5 +222,7 @@ int main(int argc, char **argv) {
         chosen(reps);
         memory_node("memory v1", DT_FORMAT_V1, n_lmbs, reps);
         memory_node("memory v2", DT_FORMAT_V2, n_lmbs, reps);
+        drconf("drconf v1", DT_FORMAT_V1, n_lmbs, reps);
+        drconf("drconf v2", DT_FORMAT_V2, n_lmbs, reps);
         return 0;
 }

@@ -450,7 +450,7 @@ static void test_mixed(Test *t) {
         copy = harness_read_all(path, &size);
         free(path);
         memory_dt(&want, DRCONF_MEM_ASSIGNED);
-        CHECK(&t->d, copy && size == want.size && memcmp(copy, want.data, size) == 0,
+        CHECK(&t->d, harness_dt_copy_is(copy, size, &want),
               "the reload did not see the DT memory property with the DIMM");
         blob_done(&want);
         free(copy);

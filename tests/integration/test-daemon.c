@@ -127,7 +127,7 @@ static bool check_copy(Test *t, unsigned n, const Blob *expected, const char *wh
         free(path);
         if (!CHECK(&t->d, data, "reload %u left no DT copy (the command could not read the testbed's /sys?)", n))
                 return false;
-        ok = CHECK(&t->d, size == expected->size && memcmp(data, expected->data, size) == 0,
+        ok = CHECK(&t->d, harness_dt_copy_is(data, size, expected),
                    "reload %u saw a DT of %zu bytes that is not %s (%zu bytes)", n, size, what,
                    expected->size);
         free(data);

@@ -236,7 +236,7 @@ static bool reload_saw_dt(Test *t, unsigned i, unsigned n_hot) {
         path = daemon_run_path(&t->d, name);
         data = harness_read_all(path, &size);
         harness_lpar_dt(&b, 0, N_BOOT, n_hot, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
-        same = data && size == b.size && memcmp(data, b.data, size) == 0;
+        same = harness_dt_copy_is(data, size, &b);
         blob_done(&b);
         return CHECK(&t->d, same, "reload %u did not see the DT with %u hot-added LMB(s)", i, n_hot);
 }

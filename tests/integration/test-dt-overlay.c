@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "alloc-util.h"
+#include "drconf-usable.h"
+#include "dt-blob.h"
+#include "dt-memory.h"
 #include "dt-overlay-mount.h"
 #include "fake-root.h"
 #include "harness.h"
@@ -84,7 +87,15 @@ static int child_sees(const char *root, int corrected) {
         return 0;
 }
 
-static int run_child(const char *root, int corrected) {
+typedef struct ChildArgs {
+        const char *root;
+        int corrected;
+        const void *want;  /* child_memory(): the property it must see */
+        size_t want_size;
+} ChildArgs;
+
+/* fn(a) in a forked child (the reload child's place): its exit status, 100 if it died. */
+static int run_forked(int (*fn)(const ChildArgs *a), const ChildArgs *a) {
         int status;
         pid_t pid;
 
@@ -93,10 +104,18 @@ static int run_child(const char *root, int corrected) {
         if (pid < 0)
                 abort();
         if (pid == 0)
-                _exit(child_sees(root, corrected));
+                _exit(fn(a));
         if (waitpid(pid, &status, 0) < 0)
                 abort();
         return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+static int child_sees_args(const ChildArgs *a) {
+        return child_sees(a->root, a->corrected);
+}
+
+static int run_child(const char *root, int corrected) {
+        return run_forked(child_sees_args, &(const ChildArgs) { .root = root, .corrected = corrected });
 }
 
 static void test_corrected(Test *t, const char *root) {
@@ -198,6 +217,92 @@ static void test_set_many(Test *t, const char *root) {
         CHECK(t, same_bytes(root, CPU0 "/ibm,pft-size", pft_old, 8), "the parent's ibm,pft-size changed");
 }
 
+/* Issue 21: the memory node's copy with only the present LMBs, in the child; the daemon's tree
+ * unchanged. holes: QEMU's reserved boot RAM, an LMB drmgr removed, then present ones. */
+#define DRM_PROP(p) DT_MEMORY_NODE "/" p
+#define AA_ARRAYS "ibm,associativity-lookup-arrays"
+
+static void memory_tree(Test *t, const char *root, bool holes, Blob *b) {
+        const TestLmbSet with_holes[] = {
+                { 8, 0, FLAGS_QEMU_BOOT },
+                { 1, 8 * LMB_SIZE, 0 },
+                { 3, 9 * LMB_SIZE, DRCONF_MEM_ASSIGNED | DRCONF_MEM_HOTREMOVABLE },
+        };
+        const TestLmbSet present_first[] = { { 4, 0, DRCONF_MEM_ASSIGNED }, { 4, 4 * LMB_SIZE, 0 } };
+        int r;
+
+        if (holes)
+                dt_blob_v2(b, with_holes, ELEMENTSOF(with_holes));
+        else
+                dt_blob_v2(b, present_first, ELEMENTSOF(present_first));
+        r = fake_root_write_dt(root, LMB_SIZE, DT_FORMAT_V2, b);
+        if (r >= 0)
+                r = fake_root_write_file(root, DRM_PROP(AA_ARRAYS), "\0\0\0\1\0\0\0\1\0\0\0\0", 12);
+        CHECK(t, r >= 0, "cannot build the fake root: %s", strerror(-r));
+}
+
+/* The child: exit 0 when it sees the property as `want` (want_size bytes) and the node's other
+ * properties as they are; read-only when corrected. */
+static int child_memory(const ChildArgs *a) {
+        const char *root = a->root;
+        char *path = in_root(root, DRM_PROP(DT_PROP_DYNAMIC_MEMORY_V2)), *data;
+        size_t size = 0;
+        bool same;
+
+        if (dt_overlay_enter(root) != a->corrected)
+                return 10;
+        data = harness_read_all(path, &size);
+        same = data && size == a->want_size && memcmp(data, a->want, size) == 0;
+        free(data);
+        free(path);
+        if (!same)
+                return 11;
+        if (!exists(root, DRM_PROP(DT_PROP_LMB_SIZE)) ||
+            !same_bytes(root, DRM_PROP(AA_ARRAYS), (const uint8_t *) "\0\0\0\1\0\0\0\1\0\0\0\0", 12))
+                return 12;
+        path = in_root(root, DRM_PROP("new"));
+        same = harness_write_text(path, "x") == -EROFS;
+        free(path);
+        if (a->corrected == 1 && !same)
+                return 13;
+        return 0;
+}
+
+static int run_memory_child(const char *root, const void *want, size_t want_size, int corrected) {
+        return run_forked(child_memory, &(const ChildArgs) {
+                .root = root, .corrected = corrected, .want = want, .want_size = want_size });
+}
+
+static void test_drconf_usable(Test *t, const char *root) {
+        _cleanup_free_ void *want = NULL;
+        size_t want_size = 0;
+        Blob b = {};
+        Error e = {};
+        int r;
+
+        memory_tree(t, root, true, &b);
+        if (!CHECK(t, drconf_usable_present_only(DT_FORMAT_V2, b.data, b.size, LMB_SIZE, &want, &want_size, &e) == 9,
+                   "the present-only property: %s", e.message))
+                goto out;
+        r = run_memory_child(root, want, want_size, 1);
+        CHECK(t, r == 0, "the child's memory node is not the present-only copy (check %d failed)", r);
+        CHECK(t, same_bytes(root, DRM_PROP(DT_PROP_DYNAMIC_MEMORY_V2), b.data, b.size),
+              "the parent's ibm,dynamic-memory-v2 changed");
+out:
+        blob_done(&b);
+}
+
+/* Negative control: present LMBs first, the counters line up: nothing is mounted. */
+static void test_drconf_safe(Test *t, const char *root) {
+        Blob b = {};
+        int r;
+
+        memory_tree(t, root, false, &b);
+        r = run_memory_child(root, b.data, b.size, 0);
+        CHECK(t, r == 0, "a tree whose counters line up was changed (check %d failed)", r);
+        blob_done(&b);
+}
+
 int main(void) {
         static const struct {
                 const char *name;
@@ -208,6 +313,8 @@ int main(void) {
                 { "overlay: mem= given: nothing corrected", test_mem_given, false },
                 { "overlay: a copy that fails leaves the plain tree", test_fallback, false },
                 { "overlay: a property set in two nodes (point 3's ibm,pft-size), the parent unchanged", test_set_many, true },
+                { "overlay: drconf-usable: the memory node with only its present LMBs in the child's copy; parent unchanged", test_drconf_usable, true },
+                { "overlay: drconf-usable: present LMBs first, nothing corrected", test_drconf_safe, false },
         };
         bool usable = geteuid() == 0 && harness_mount_namespace_usable();
 

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
+#include "drconf-usable.h"
 #include "harness.h"
 #include "macro.h"
 
@@ -230,6 +232,21 @@ void harness_lpar_dt(Blob *b, unsigned first_lmb, unsigned n_boot, unsigned n_ho
 
         *b = (Blob) {};
         dt_blob_v2(b, sets, ELEMENTSOF(sets));
+}
+
+bool harness_dt_copy_is(const void *data, size_t size, const Blob *expected) {
+        _cleanup_free_ void *corrected = NULL;
+        size_t corrected_size;
+        Error e = {};
+
+        if (!data)
+                return false;
+        if (size == expected->size && memcmp(data, expected->data, size) == 0)
+                return true;
+        if (drconf_usable_present_only(DT_FORMAT_V2, expected->data, expected->size, LMB_SIZE, &corrected,
+                                       &corrected_size, &e) <= 0)
+                return false;
+        return size == corrected_size && memcmp(data, corrected, size) == 0;
 }
 
 char *harness_umockdev_block(unsigned n) {

@@ -27,6 +27,12 @@
 void harness_lpar_dt(Blob *b, unsigned first_lmb, unsigned n_boot, unsigned n_hot, uint32_t boot_flags,
                      uint32_t hot_flags);
 
+/* Whether a reload's copy of ibm,dynamic-memory-v2 (data, size) is expected, or what the reload's
+ * drconf-usable correction (lib/model/drconf-usable.h) makes of it: the same present LMBs, entry
+ * for entry, and nothing else. Either, as the daemon runs the reload over the copy only where it
+ * can mount one (root, a real root: not under umockdev's redirection). */
+bool harness_dt_copy_is(const void *data, size_t size, const Blob *expected);
+
 /* The umockdev description of memory block n (online), for umockdev_testbed_add_from_string(). "P:"
  * gives exactly this devpath (umockdev_testbed_add_device() would put it under /sys/devices/). */
 char *harness_umockdev_block(unsigned n);

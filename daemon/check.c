@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -17,6 +18,7 @@
 #include "path-lookup.h"
 #include "reload.h"
 #include "memory-limit.h"
+#include "pft-size.h"
 
 #define CHECK_REPORT 8
 
@@ -162,8 +164,55 @@ static int check_memory_limit(const char *root, const char *runtime_dir, FILE *o
         return !running;
 }
 
+/* /cpus/<cpu>/ibm,pft-size against the HPT order in use (hash MMU): 0 no hazard, one the daemon's
+ * reloads correct, or one that cannot be told; 1 a capture kernel would hang and nothing corrects
+ * it; -errno (logged). */
+static int check_pft_size(const char *root, const char *runtime_dir, FILE *out) {
+        _cleanup_(pft_size_done) PftSize p = {};
+        bool running;
+        Error e = {};
+        int r;
+
+        r = pft_size_load(root, &p, &e);
+        if (r < 0)
+                return log_error_errno(r, "%s", error_message(&e, r));
+        switch (p.correction) {
+        case PFT_SIZE_ABSENT:
+        case PFT_SIZE_RADIX:
+                return 0;  /* no hashed page table for the capture kernel to size */
+        case PFT_SIZE_STATIC:
+                fprintf(out, "%-16s %s: the hypervisor cannot resize the HPT, the boot order stays true\n",
+                        "HPT order:", DT_PROP_PFT_SIZE);
+                return 0;
+        case PFT_SIZE_UNKNOWN:
+                fprintf(out, "%-16s unknown: %s: %s; cannot tell whether %s still has it (hash MMU, the "
+                        "HPT is resized on memory hot-plug)\n  To do: mount debugfs (mount -t debugfs none "
+                        "/sys/kernel/debug); under kernel lockdown it stays unreadable, and a crash after a "
+                        "hot-plug that resized the HPT hangs the capture kernel.\n", "HPT order:",
+                        HPT_ORDER_PATH, strerror(-p.order_error), DT_PROP_PFT_SIZE);
+                return 0;
+        case PFT_SIZE_CURRENT:
+                fprintf(out, "%-16s %u, as %s of %zu CPU node(s) says\n", "HPT order:", p.order, DT_PROP_PFT_SIZE,
+                        p.n_nodes);
+                return 0;
+        case PFT_SIZE_CORRECTED:
+                break;
+        default:
+                assert_not_reached();
+        }
+
+        running = access(runtime_dir, F_OK) == 0;
+        fprintf(out, "%-16s hazard: %u in use (the HPT was resized on hot-plug), but %zu of %zu CPU node(s) "
+                "still have another in %s: a capture kernel loaded from this tree hangs after purgatory; %s\n",
+                "HPT order:", p.order, p.n_stale, p.n_nodes, DT_PROP_PFT_SIZE,
+                running ? "kdump-settled's reloads run over a device tree with the order in use (it is running)"
+                        : "kdump-settled, whose reloads run over a device tree with the order in use, is not "
+                          "running: start it and reload (kdump-settlectl reload)");
+        return !running;
+}
+
 int check_run(const char *root, const char *runtime_dir, const void *dtb, size_t dtb_size, FILE *out) {
-        int r, k, l;
+        int r, k, l, h;
 
         r = check_memory(root, dtb, dtb_size, out);
         if (r < 0)
@@ -178,5 +227,8 @@ int check_run(const char *root, const char *runtime_dir, const void *dtb, size_t
         l = check_memory_limit(root, runtime_dir, out);
         if (l < 0)
                 return l;
-        return r > 0 || k > 0 || l > 0;
+        h = check_pft_size(root, runtime_dir, out);
+        if (h < 0)
+                return h;
+        return r > 0 || k > 0 || l > 0 || h > 0;
 }

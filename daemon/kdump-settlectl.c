@@ -211,6 +211,7 @@ static int verb_status(const Args *args, char **argv) {
                 printf("Reload backend: %s, --hotplug: %s\n", field(&reply, CONTROL_STATUS_RELOAD_BACKEND),
                        field(&reply, CONTROL_STATUS_KEXEC_HOTPLUG));
         printf("Memory limit:   %s\n", field(&reply, CONTROL_STATUS_MEMORY_LIMIT));
+        printf("ibm,pft-size:   %s\n", field(&reply, CONTROL_STATUS_PFT_SIZE));
         if (strcmp(field(&reply, CONTROL_STATUS_CPU_INPUT), "none") == 0)
                 printf("CPUs:           not followed (no CPU nodes in the device tree)\n");
         else

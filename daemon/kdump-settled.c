@@ -14,6 +14,7 @@
 #include "alloc-util.h"
 #include "dtb.h"
 #include "fileio.h"
+#include "hpt-debugfs.h"
 #include "log.h"
 #include "manager-config.h"
 #include "manager-cpus.h"
@@ -139,6 +140,9 @@ int main(int argc, char *argv[]) {
                 r = 0;
                 goto finish;
         }
+
+        /* Before anything forks: the reload children inherit the namespace. */
+        (void) hpt_debugfs_ensure(m.root);
 
         /* sd-event takes signals through a signalfd, which needs them blocked. */
         sigemptyset(&mask);

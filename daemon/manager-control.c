@@ -9,6 +9,7 @@
 #include "manager-control.h"
 #include "manager-cpus.h"
 #include "memory-limit.h"
+#include "pft-size.h"
 #include "proc-ancestry.h"
 
 /* What the reloads' corrected device tree does with /chosen/linux,memory-limit; read per status
@@ -21,6 +22,15 @@ static void memory_limit_status(const Manager *m, FILE *f) {
         fprintf(f, CONTROL_STATUS_MEMORY_LIMIT "=%s\n",
                 memory_limit_correction(m->root, cmdline, &c, NULL) < 0 ? "unknown" :
                 memory_limit_correction_to_string(c));
+}
+
+/* What it does with the /cpus nodes' ibm,pft-size (hash MMU: the HPT order in use); the same
+ * kernel files, read per status. */
+static void pft_size_status(const Manager *m, FILE *f) {
+        _cleanup_(pft_size_done) PftSize p = {};
+
+        fprintf(f, CONTROL_STATUS_PFT_SIZE "=%s\n",
+                pft_size_load(m->root, &p, NULL) < 0 ? "unknown" : pft_size_correction_to_string(p.correction));
 }
 
 static void on_status(void *userdata, FILE *f) {
@@ -51,6 +61,7 @@ static void on_status(void *userdata, FILE *f) {
         fprintf(f, CONTROL_STATUS_RELOAD_BACKEND "=%s\n", m->reload_backend);
         fprintf(f, CONTROL_STATUS_KEXEC_HOTPLUG "=%s\n", kexec_hotplug_to_string(m->kexec_hotplug));
         memory_limit_status(m, f);
+        pft_size_status(m, f);
         manager_cpus_status(m, f);
 }
 

@@ -46,6 +46,7 @@
 #define CONTROL_STATUS_RELOAD_BACKEND          "reload_backend"
 #define CONTROL_STATUS_KEXEC_HOTPLUG           "kexec_hotplug"           /* lib/engine/kexec-hotplug.h: yes, no-kexec, no-reserve-fix, ... */
 #define CONTROL_STATUS_MEMORY_LIMIT            "memory_limit"            /* absent, kept, corrected or unknown */
+#define CONTROL_STATUS_PFT_SIZE                "pft_size"                /* absent, radix, current, corrected, static or unknown */
 #define CONTROL_STATUS_CPU_INPUT               "cpu_input"               /* none, watched, kernel or fadump */
 #define CONTROL_STATUS_CPU_EVENTS              "cpu_events"
 #define CONTROL_STATUS_CPUS_CONSISTENT         "cpus_consistent"         /* yes, no or unknown; with CPU input */

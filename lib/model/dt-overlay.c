@@ -9,6 +9,7 @@
 #include "dt-overlay.h"
 #include "macro.h"
 #include "memory-limit.h"
+#include "pft-size.h"
 
 typedef int (*dt_corrector_t)(const char *name, const char *root, const char *cmdline, DtOverlayPlan *plan,
                               Error *e);
@@ -42,12 +43,37 @@ static int correct_drconf_usable(const char *name, const char *root, const char 
                                    e);
 }
 
+/* Hash MMU: the kernel resizes the HPT on memory hot-plug but never updates ibm,pft-size; a
+ * capture kernel sized from the boot order hangs after purgatory. Each stale cpu node gets the
+ * order in use: the kernel reads the first it finds, and a node added since may have it already. */
+static int correct_pft_size(const char *name, const char *root, const char *cmdline, DtOverlayPlan *plan,
+                            Error *e) {
+        _cleanup_(pft_size_done) PftSize p = {};
+        int r;
+
+        r = pft_size_load(root, &p, e);
+        if (r < 0 || p.correction != PFT_SIZE_CORRECTED)
+                return r;
+        for (size_t i = 0; i < p.n_nodes; i++) {
+                uint8_t v[PFT_SIZE_BYTES];
+
+                if (p.nodes[i].order == p.order)
+                        continue;
+                pft_size_value(&p, &p.nodes[i], v);
+                r = dt_overlay_plan_add(plan, name, p.nodes[i].node, DT_PROP_PFT_SIZE, DT_FIX_SET, v, sizeof(v), e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static const struct {
         const char *name;
         dt_corrector_t correct;
 } dt_correctors[] = {
         { "memory-limit", correct_memory_limit },
         { "drconf-usable", correct_drconf_usable },
+        { "pft-size", correct_pft_size },
 };
 
 void dt_overlay_plan_done(DtOverlayPlan *p) {

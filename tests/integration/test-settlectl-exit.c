@@ -12,9 +12,13 @@
 #include <unistd.h>
 
 #include "dt-blob.h"
+#include "dt-cell.h"
+#include "dt-cpu.h"
+#include "fake-cpus.h"
 #include "fake-root.h"
 #include "harness.h"
 #include "macro.h"
+#include "pft-size.h"
 
 extern char **environ;
 
@@ -123,7 +127,7 @@ int main(void) {
         out_path = harness_path_in(root, "ctl.out");
         dtb = harness_path_in(root, "memory.dtb");
 
-        printf("1..23\n");
+        printf("1..27\n");
         /* Usage errors. */
         expect(2, "no command", ARGS("--json"));
         expect(2, "unknown command", ARGS("explode"));
@@ -153,6 +157,32 @@ int main(void) {
         if (fake_root_write_memory_limit(root, 2 * LMB_SIZE, "ro mem=512M\n") < 0)
                 abort();
         expect(0, "check, linux,memory-limit set by mem=", ARGS("check"));
+        /* check: a hash-MMU LPAR whose HPT was resized, ibm,pft-size still the boot's (issue 20.3). */
+        {
+                uint8_t v[PFT_SIZE_BYTES];
+                char name[64], path[256];
+
+                dt_cell32_put(v, 0);
+                dt_cell32_put(v + 4, 25);
+                snprintf(path, sizeof(path), "%s/%s/%s", DT_CPUS_NODE, fake_cpus_node_name(0, name, sizeof(name)),
+                         DT_PROP_PFT_SIZE);
+                if (fake_cpus_write_core(root, 0, 1) < 0 || fake_cpus_set_lists(root, "0\n", "0\n") < 0 ||
+                    fake_cpus_set_physical_id(root, 0, 0) < 0 || fake_root_write_file(root, path, v, sizeof(v)) < 0 ||
+                    fake_root_write_file(root, PROC_CPUINFO, "MMU\t\t: Hash\n", 12) < 0 ||
+                    fake_root_write_file(root, HPT_ORDER_PATH, "25\n", 3) < 0)
+                        abort();
+                expect(0, "check, ibm,pft-size has the HPT order in use", ARGS("check"));
+                if (fake_root_write_file(root, HPT_ORDER_PATH, "23\n", 3) < 0)
+                        abort();
+                expect(1, "check, ibm,pft-size stale, no daemon corrects it", ARGS("check"));
+                if (mkdir(run, 0755) < 0)
+                        abort();
+                expect(0, "check, ibm,pft-size stale, the daemon's reloads correct it", ARGS("check"));
+                (void) rmdir(run);
+                if (fake_root_write_file(root, PROC_CPUINFO, "MMU\t\t: Radix\n", 13) < 0)
+                        abort();
+                expect(0, "check, ibm,pft-size on a radix MMU", ARGS("check"));
+        }
         expect(0, "dump-dt", ARGS("dump-dt", dtb));
         /* Issue 19.16: a link planted where dump-dt writes names what root would overwrite. */
         {

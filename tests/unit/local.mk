@@ -27,6 +27,7 @@ unit_tests = \
 	tests/unit/engine/test-loaded-state \
 	tests/unit/model/test-memory-limit \
 	tests/unit/kernel/test-memory-uevent \
+	tests/unit/model/test-pft-size \
 	tests/unit/kernel/test-proc-ancestry \
 	tests/unit/kernel/test-reload-watch \
 	tests/unit/basic/test-set-id \
@@ -81,6 +82,11 @@ tests_unit_model_test_memory_limit_SOURCES = tests/unit/model/test-memory-limit.
 tests_unit_model_test_memory_limit_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_model_test_memory_limit_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_model_test_memory_limit_LDADD = $(UNIT_LDADD)
+
+tests_unit_model_test_pft_size_SOURCES = tests/unit/model/test-pft-size.c
+tests_unit_model_test_pft_size_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_model_test_pft_size_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_model_test_pft_size_LDADD = $(UNIT_LDADD)
 
 tests_unit_engine_test_kexec_hotplug_SOURCES = tests/unit/engine/test-kexec-hotplug.c
 tests_unit_engine_test_kexec_hotplug_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -90,7 +90,9 @@ static int debian_prepare(const ReloadBackend *b, const char *root, const char *
                            error_message(&e, r));
                 *ret_argv = (strv_free(*ret_argv), NULL);
                 *ret_words = b->argv;
-        }
+        } else
+                /* What runs is not the command the log's "Reload command" line shows: say so. */
+                log_info("Loading over the old crash kernel: %s replayed with %s.", path, kexec);
         return 0;
 }
 

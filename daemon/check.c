@@ -6,12 +6,14 @@
 #include <sys/stat.h>
 
 #include "alloc-util.h"
+#include "backend.h"
 #include "block-set.h"
 #include "check.h"
 #include "consistency.h"
 #include "cpu-consistency.h"
 #include "dt-memory.h"
 #include "dtb.h"
+#include "dump-mode.h"
 #include "fileio.h"
 #include "kexec-help.h"
 #include "log.h"
@@ -111,19 +113,33 @@ static int check_memory(const char *root, const void *dtb, size_t dtb_size, FILE
 }
 
 /* kexec -p --hotplug with a kexec-tools that reserves only the elfcorehdr's initial size (issue 20.2):
- * reported with what to do, but no "no": kdump-settled's kexec backend loads without --hotplug then. */
-static void check_kexec_hotplug(const char *root, FILE *out) {
+ * 0 no hazard, or one no loaded image has: kdump-settled's kexec backend loads without --hotplug then;
+ * 1 the loaded crash kernel is kept current by the kernel (memory crash_hotplug reads 1, which on a
+ * kexec_load system means it was loaded with --hotplug): kdump-settled reloads nothing the kernel
+ * updates, so nothing corrects it. */
+static int check_kexec_hotplug(const char *root, FILE *out) {
         _cleanup_free_ char *kexec = NULL, *version = NULL;
+        DumpMode d;
 
         if (find_executable("kexec", getenv("PATH") ?: RELOAD_DEFAULT_PATH, &kexec) < 0 ||
             kexec_hotplug_probe(root, kexec, KEXEC_HOTPLUG_CHOICE_AUTO, &version) != KEXEC_HOTPLUG_NO_RESERVE_FIX)
-                return;
+                return 0;
         fprintf(out, "%-16s hazard: %s offers --hotplug but reserves only the elfcorehdr's initial size in the "
                 "capture kernel's FDT (fixed by 600c2f9512b5, after 2.0.32): a crash kernel loaded with kexec -p "
                 "--hotplug may overwrite what hot-plug grew.\n", "kexec --hotplug:", version ?: "kexec");
+        dump_mode_read(root, &d);
+        if (d.memory_crash_hotplug && crash_kernel_loaded(root) == 1) {
+                fprintf(out, "  The loaded crash kernel is one the kernel updates on hot-plug (%s reads 1): loaded "
+                        "with --hotplug, and kdump-settled reloads nothing the kernel updates.\n"
+                        "  To do: reload without --hotplug (drop it from the distribution tool's kexec arguments, "
+                        "e.g. KDUMP_KEXEC_ARGS, then reload it, or kdump-settlectl reload with ReloadBackend=kexec), "
+                        "or update kexec-tools.\n", MEMORY_CRASH_HOTPLUG_PATH);
+                return 1;
+        }
         fprintf(out, "  kdump-settled's kexec backend avoids it: it loads without --hotplug and reloads per request "
-                "(KexecHotplug=yes only for a kexec with the fix backported).\n"
+                "(KexecHotplug=yes only for a kexec with the fix backported). No loaded crash kernel has it now.\n"
                 "  To do: keep --hotplug out of a distribution tool's kexec arguments, or update kexec-tools.\n");
+        return 0;
 }
 
 /* /chosen/linux,memory-limit against the end of present memory: 0 no hazard, or one the daemon's
@@ -212,7 +228,7 @@ static int check_pft_size(const char *root, const char *runtime_dir, FILE *out) 
 }
 
 int check_run(const char *root, const char *runtime_dir, const void *dtb, size_t dtb_size, FILE *out) {
-        int r, k, l, h;
+        int r, k, h, l, p;
 
         r = check_memory(root, dtb, dtb_size, out);
         if (r < 0)
@@ -223,12 +239,12 @@ int check_run(const char *root, const char *runtime_dir, const void *dtb, size_t
         k = check_cpus(root, out);
         if (k < 0)
                 return k;
-        check_kexec_hotplug(root, out);
+        h = check_kexec_hotplug(root, out);
         l = check_memory_limit(root, runtime_dir, out);
         if (l < 0)
                 return l;
-        h = check_pft_size(root, runtime_dir, out);
-        if (h < 0)
-                return h;
-        return r > 0 || k > 0 || l > 0 || h > 0;
+        p = check_pft_size(root, runtime_dir, out);
+        if (p < 0)
+                return p;
+        return r > 0 || k > 0 || h > 0 || l > 0 || p > 0;
 }

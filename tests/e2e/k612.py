@@ -31,9 +31,34 @@ real tree: its ranges reach the end of memory; then 29b without the daemon's
 corrected tree.
 --late-hotplug: 21, then 24 (the --hotplug load after the hot-add), then
 29c the crash with nothing plugged since: the image kexec built, unrebuilt.
+--debian-replay (issue 20, points 1 and 2), its own boot: the daemon on its
+kdump-tools backend. Real: the 6.12 kernel, Debian 12's kdump-config (kdump-tools
+1.8.1; trixie's source 404s on the mirror) with its shipped defaults, kexec-tools
+2.0.29 as /sbin/kexec, the daemon. Stand-ins: /lib/lsb/init-functions (messages
+only), the symbolic links Debian's kernel package and kdump-tools' postinst.d hook
+would make (the capture initrd is the e2e's), no systemd (the gate's systemctl
+is absent: open).
+  30 `kdump-config load`, as kdump-tools.service runs it at boot: loaded, and its
+     record /var/crash/kexec_cmd in the form the daemon replays;
+  31 hot-add 1 GiB: one reload, kexec_cmd replayed with /sbin/kexec over the
+     corrected tree (the daemon's log says both);
+  32 the negative control: the record replayed by hand (with -d) over the real
+     tree: its crash memory ranges end at linux,memory-limit;
+  33 point 2: `kexec -p -d --hotplug` by hand, 2.0.29 and then /e2e/kexec-patched
+     (with upstream's 600c2f9512b5): the loaded FDT (QEMU pmemsave of its
+     segment) reserves the elfcorehdr's initial size without the fix, its whole
+     memsz with it. Whether the capture kernel overwrites the grown part TCG
+     cannot show: QEMU's DIMMs join one memory range, and the header keeps room
+     for more ranges than a boot plugs (said in the output);
+  34 `kdump-settlectl reload`: the daemon's replay is the loaded image again;
+  35 the crash (NMI): the dump holds the hot-added memory.
+  --debian-replay --clipped (the negative control of 35, not in check): instead
+  of 34 the record replayed by hand over the real tree is left loaded; 35 must
+  then miss the hot-added memory (today's clipped dump).
 """
 import os
 import re
+import struct
 import time
 
 from cpus import CpuScenarios
@@ -43,6 +68,37 @@ from scenario import GiB, Session
 WORK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "work")
 K612 = os.path.join(WORK, "k6.12")
 FLAGS = "/sys/devices/system/memory/crash_hotplug /sys/devices/system/cpu/crash_hotplug"
+LIMIT_HEX = "od -An -tx1 /proc/device-tree/chosen/linux,memory-limit 2>/dev/null | tr -d ' \\n'"
+# --debian-replay: what kdump-config records (kexec_cmd), as Debian 12's does it.
+RECORD = "/var/crash/kexec_cmd"
+RECORD_RE = r'/sbin/kexec -p --command-line="[^"]*" --initrd=/var/lib/kdump/initrd.img /var/lib/kdump/vmlinuz'
+FDT_MAGIC = b"\xd0\x0d\xfe\xed"
+
+
+def crash_range_ends(out):
+    """The ends of ppc64's "CRASH MEMORY RANGES" in `kexec -p -d` output (one start-end a line, hex)."""
+    block = out.split("CRASH MEMORY RANGES", 1)[1] if "CRASH MEMORY RANGES" in out else ""
+    return [int(m.group(2), 16) for m in re.finditer(r"^\s*([0-9a-fA-F]{8,})-([0-9a-fA-F]{8,})\s*$", block,
+                                                      re.M)][:64]
+
+
+def kexec_segments(out):
+    """(mem, memsz) of each segment `kexec -d` lists."""
+    return [(int(m.group(1), 16), int(m.group(2), 16)) for m in
+            re.finditer(r"\.mem\s*=\s*(0x[0-9a-f]+)\s+segment\[\d+\]\.memsz\s*=\s*(0x[0-9a-f]+)", out)]
+
+
+def fdt_reserve_map(blob):
+    """The FDT header's reserve map: [(address, size)], up to the (0, 0) entry."""
+    off = struct.unpack_from(">I", blob, 16)[0]
+    out = []
+    while off + 16 <= len(blob):
+        addr, size = struct.unpack_from(">QQ", blob, off)
+        if addr == 0 and size == 0:
+            break
+        out.append((addr, size))
+        off += 16
+    return out
 
 
 class Kernel612:
@@ -85,7 +141,8 @@ class Kernel612:
         problems += self.flags_check("0")   # nothing loaded by the probes
         self.r.result(name, problems, "; ".join(parts), time.monotonic() - t_wall)
 
-    def boot(self, name):
+    def boot(self, name, start=True):
+        """start: the kexec backend's probe (20), then the daemon on the reload command."""
         self.g = Lpar(WORK, name=name, kernel=os.path.join(K612, "vmlinux"),
                       initrd=os.path.join(K612, "guest.cpio"), smp="2,maxcpus=4", maxmem="8G")
         self.s = Session(self.g, self.r.note)
@@ -95,11 +152,12 @@ class Kernel612:
         uname = self.g.run("uname -r")[1].strip()
         kexec = self.g.run("kexec --version", check=False)[1].strip()
         # kexec-tools drops crash memory ranges above /chosen/linux,memory-limit.
-        limit = self.g.run("od -An -tx1 /proc/device-tree/chosen/linux,memory-limit 2>/dev/null | tr -d ' \\n'",
-                           check=False)[1].strip() or "absent"
+        limit = self.g.run(LIMIT_HEX, check=False)[1].strip() or "absent"
         self.r.say(f"boot {name}: {seconds:.1f}s to guest shell; kernel {uname}; {kexec}; "
                    f"crash_hotplug memory, cpu = {', '.join(self.flags())} (nothing loaded); "
                    f"/chosen/linux,memory-limit {limit}")
+        if not start:
+            return
         self.backend_probe("20 6.12: the daemon's own kexec backend asks the kernel and kexec")
         self.g.run("/e2e/e2e-start daemon " + " ".join(f"'{x}'" for x in self.r.daemon_args()))
         time.sleep(2)
@@ -161,17 +219,13 @@ class Kernel612:
         t_wall = time.monotonic()
         args = ("-p -d /boot/vmlinux --initrd=/boot/capture.cpio.gz --append=\"$(cat /proc/cmdline | "
                 "sed 's/crashkernel=[^ ]*//') maxcpus=1 e2e_online=$(. /e2e/e2e-common; online_ranges)\"")
-        limit = self.g.run("od -An -tx1 /proc/device-tree/chosen/linux,memory-limit 2>/dev/null | tr -d ' \\n'",
-                           check=False)[1].strip()
+        limit = self.g.run(LIMIT_HEX, check=False)[1].strip()
         out = ""
         with open(os.path.join(WORK, "k612-plain-kexec-d.log"), "w") as f:
             for kexec in ("/e2e/bookworm/kexec", "/e2e/kexec-patched" if patched else "kexec"):
                 rc, out = self.g.run(f"{kexec} {args} 2>&1", timeout=300, check=False)
                 f.write(f"=== {kexec}: exit {rc}\n{out}\n")
-        # ppc64's "CRASH MEMORY RANGES" block: one start-end per line, in hex.
-        block = out.split("CRASH MEMORY RANGES", 1)[1] if "CRASH MEMORY RANGES" in out else ""
-        ends = [int(m.group(2), 16) for m in re.finditer(r"^\s*([0-9a-fA-F]{8,})-([0-9a-fA-F]{8,})\s*$", block,
-                                                          re.M)][:64]
+        ends = crash_range_ends(out)
         problems = []
         if not limit:
             problems.append("no /chosen/linux,memory-limit: nothing to show")
@@ -195,6 +249,195 @@ class Kernel612:
         if "corrected device tree: memory-limit" not in log:
             problems.append("the daemon never said it reloaded over a corrected device tree")
         self.r.result(name, problems, f"reloads={len(rel)}", time.monotonic() - t_wall)
+
+    # --- --debian-replay: the daemon's kdump-tools backend (issue 20, points 1 and 2) ---------------
+
+    def daemon_log(self):
+        return self.g.run("cat /run/e2e/daemon.log", check=False)[1]
+
+    def kdump_config_load(self, name):
+        """30: Debian's kdump-config loads as kdump-tools.service does at boot, and records its command."""
+        t_wall = time.monotonic()
+        # What linux-image-* installs (/boot/vmlinux-KVER); kdump-config links the rest. A disk's
+        # root is 0755 (the initramfs' tmpfs root is 1777, and the daemon trusts no record below it).
+        self.g.run("ln -sf vmlinux /boot/vmlinux-$(uname -r); chmod 755 /")
+        rc, out = self.g.run("/e2e/debian/kdump-config load", timeout=300, check=False)
+        self.r.note(f"kdump-config load: exit {rc}\n{out}")
+        record = self.g.run(f"cat {RECORD}", check=False)[1].strip()
+        owner = self.g.run(f"stat -c '%u %a' {RECORD}", check=False)[1].strip()
+        loaded = self.g.run("cat /sys/kernel/kexec_crash_loaded")[1].strip()
+        problems = [] if rc == 0 else [f"kdump-config load: exit {rc}: {out.strip()[-300:]!r}"]
+        if loaded != "1":
+            problems.append(f"kexec_crash_loaded {loaded!r} after kdump-config load")
+        if not re.fullmatch(RECORD_RE, record):
+            problems.append(f"{RECORD} is not in the form Debian's kdump-config writes: {record[:300]!r}")
+        if owner != "0 644":
+            problems.append(f"{RECORD}: owner and mode {owner!r}, expected root's 0644")
+        self.r.result(name, problems, f"{RECORD} ({owner}): {record}", time.monotonic() - t_wall)
+
+    def replays(self, log):
+        return log.count(f"{RECORD} replayed with"), log.count("Crash kernel reloaded"), \
+            log.count("Reloading over a corrected device tree: memory-limit")
+
+    def replay_problems(self, before, log, want=1):
+        """A settled request's problems: want more reloads than before, each a replay of the record
+        over the corrected tree, none through kdump-config reload or over the plain tree."""
+        got = [a - b for a, b in zip(self.replays(log), before)]
+        problems = []
+        if got[1] != want:
+            problems.append(f"{got[1]} successful reloads, expected {want}")
+        if got[0] != want:
+            problems.append(f"{got[0]} replays of {RECORD}, expected {want}")
+        if got[2] != want:
+            problems.append(f"{got[2]} reloads said they ran over the corrected tree (memory-limit), expected {want}")
+        for bad in ("Cannot load over the old crash kernel", "device tree as it is", "reload failed"):
+            if bad in log:
+                problems.append("the daemon's log says: " + next(x for x in log.splitlines() if bad in x)[:200])
+        if self.g.run("cat /sys/kernel/kexec_crash_loaded")[1].strip() != "1":
+            problems.append("no crash kernel loaded after the reload")
+        return problems
+
+    def settled_wait(self, before, timeout=300):
+        """Until the daemon logged a reload more than before, then until it is idle."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            log = self.daemon_log()
+            if self.replays(log)[1] > before[1] or "reload failed" in log:
+                break
+            time.sleep(0.5)
+        self.s.settlectl("wait --timeout=60s", timeout=90)
+        time.sleep(3)   # a second reload, should one follow, is counted too
+        return time.monotonic() - t0, self.daemon_log()
+
+    def debian_hotadd(self, name, dimm):
+        t_wall = time.monotonic()
+        before = self.replays(self.daemon_log())
+        record = self.g.run(f"cat {RECORD}")[1]
+        self.g.add_dimm(dimm, GiB)
+        took, log = self.settled_wait(before)
+        problems = self.replay_problems(before, log)
+        if self.g.run(f"cat {RECORD}")[1] != record:
+            problems.append(f"{RECORD} changed: kdump-config ran")
+        self.r.result(name, problems, f"hot-add -> reload logged {took:.1f}s; "
+                      + "; ".join(x.split("> ", 1)[-1] for x in log.splitlines()
+                                  if "replayed with" in x or "corrected device tree" in x)[-300:],
+                      time.monotonic() - t_wall)
+
+    def replay_by_hand(self, name):
+        """32: the record replayed by hand, -d added, over the real tree: clipped at the limit."""
+        t_wall = time.monotonic()
+        limit = self.g.run(LIMIT_HEX, check=False)[1].strip()
+        rc, out = self.g.run(f"eval \"$(sed 's|^/sbin/kexec -p |/sbin/kexec -p -d |' {RECORD})\" 2>&1",
+                             timeout=300, check=False)
+        with open(os.path.join(WORK, "k612-debian-replay-d.log"), "w") as f:
+            f.write(f"=== {RECORD} replayed by hand with -d: exit {rc}\n{out}\n")
+        ends = crash_range_ends(out)
+        problems = [] if rc == 0 else [f"the replay by hand: exit {rc}"]
+        if not limit:
+            problems.append("no /chosen/linux,memory-limit: nothing to show")
+        elif not ends:
+            problems.append("no crash memory ranges in the replay's -d output")
+        elif max(ends) > int(limit, 16):
+            problems.append(f"a range ends at {max(ends):#x}, above the limit 0x{limit}: not clipped")
+        self.r.result(name, problems, f"linux,memory-limit 0x{limit or '?'}; the replay's crash memory ranges "
+                      f"end at {max(ends):#x}" if ends else "no ranges", time.monotonic() - t_wall)
+
+    def loaded_fdt(self, kexec, tag):
+        """`kexec -p -d --hotplug` by hand; its FDT segment read back from guest memory (pmemsave):
+        (the reserve map, the elfcorehdr's address, its segment's memsz, its initial size)."""
+        rc, out = self.g.run(f"{kexec} -p -d --hotplug /boot/vmlinux --initrd=/boot/capture.cpio.gz "
+                             "--append=\"$(sed 's/crashkernel=[^ ]*//' /proc/cmdline) maxcpus=1\" 2>&1",
+                             timeout=300, check=False)
+        with open(os.path.join(WORK, f"k612-debian-hotplug-{tag}-d.log"), "w") as f:
+            f.write(out)
+        if rc != 0:
+            raise GuestError(f"{kexec} -p -d --hotplug: exit {rc}: {out.strip()[-300:]}")
+        fdt = None
+        for mem, memsz in kexec_segments(out):
+            if memsz > 4 << 20:
+                continue
+            path = os.path.join(WORK, f"k612-debian-seg-{tag}-{mem:x}.bin")
+            self.g.qmp("human-monitor-command", **{"command-line": f'pmemsave {mem:#x} {memsz:#x} "{path}"'})
+            blob = open(path, "rb").read()
+            os.unlink(path)
+            if blob[:4] == FDT_MAGIC:
+                fdt = blob[:struct.unpack_from(">I", blob, 4)[0]]
+                with open(os.path.join(WORK, f"k612-debian-fdt-{tag}.dtb"), "wb") as f:
+                    f.write(fdt)   # dtc -I dtb shows it: /memreserve/ lines first
+        if fdt is None:
+            raise GuestError(f"{kexec}: no FDT among the segments")
+        m = re.search(rb"elfcorehdr=(\d+)K", fdt)
+        if not m:
+            raise GuestError(f"{kexec}: no elfcorehdr= in the loaded FDT")
+        hdr = int(m.group(1)) << 10
+        memsz = next((z for a, z in kexec_segments(out) if a == hdr), None)
+        # The initial header: the ELF header's e_phnum program headers (ELF64: 64 + 56 each).
+        path = os.path.join(WORK, f"k612-debian-elfcorehdr-{tag}.bin")
+        self.g.qmp("human-monitor-command", **{"command-line": f'pmemsave {hdr:#x} 0x40 "{path}"'})
+        ehdr = open(path, "rb").read()
+        phnum = struct.unpack_from("<H", ehdr, 56)[0] if ehdr[:4] == b"\x7fELF" else None
+        return fdt_reserve_map(fdt), hdr, memsz, phnum
+
+    def reserve_map(self, name):
+        """33 (issue 20.2): the elfcorehdr's reservation in the FDT kexec loads, without and with
+        upstream's 600c2f9512b5."""
+        t_wall = time.monotonic()
+        problems, parts = [], []
+        size = self.g.run("cat /sys/kernel/crash_elfcorehdr_size", check=False)[1].strip()
+        # kexec's memsz of the header with --hotplug: that size, 1 KiB aligned (its segment, as -d
+        # lists it, is page aligned on top).
+        want = -(-int(size or 0) // 1024) * 1024
+        for kexec, tag, fixed in (("/sbin/kexec", "2.0.29", False), ("/e2e/kexec-patched", "fixed", True)):
+            rsv, hdr, memsz, phnum = self.loaded_fdt(kexec, tag)
+            got = next((z for a, z in rsv if a == hdr), None)
+            parts.append(f"{tag}: /memreserve/ {hdr:#x} {got:#x}" if got is not None else f"{tag}: no reservation")
+            parts[-1] += f" (memsz {want:#x}, segment {memsz or 0:#x}" + \
+                (f", {phnum} program headers" if phnum else "") + ")"
+            if got is None or memsz is None or not want:
+                problems.append(f"{tag}: no reserve map entry, no segment at the elfcorehdr {hdr:#x}, "
+                                "or no crash_elfcorehdr_size")
+            elif fixed and got != want:
+                problems.append(f"{tag}: the reservation {got:#x} is not the header's memsz {want:#x}")
+            elif not fixed and got >= want:
+                problems.append(f"{tag}: the reservation {got:#x} covers the memsz {want:#x}: no bug to show")
+            elif not fixed and phnum:
+                # kexec's header is 1 KiB aligned; the kernel's update adds 56 bytes a memory range.
+                parts.append(f"room for {(got - 64 - 56 * phnum) // 56} more ranges before the header outgrows "
+                             "its reservation; QEMU's DIMMs join one range, so TCG cannot show the overwrite")
+        self.r.result(name, problems, f"crash_elfcorehdr_size {size}; " + "; ".join(parts), time.monotonic() - t_wall)
+
+    def debian_reload(self, name):
+        """34: `kdump-settlectl reload`: the daemon's replay is the loaded image again."""
+        t_wall = time.monotonic()
+        before = self.replays(self.daemon_log())
+        rc, out = self.s.settlectl("reload")
+        took, log = self.settled_wait(before)
+        problems = ([] if rc == 0 else [f"kdump-settlectl reload: exit {rc}"]) + self.replay_problems(before, log)
+        problems += self.flags_check("0")    # the replay has no --hotplug: 33's image is gone
+        self.r.result(name, problems, f"reload logged after {took:.1f}s", time.monotonic() - t_wall)
+
+    def debian_run(self, clipped):
+        self.boot("k612-debian", start=False)
+        try:
+            self.kdump_config_load("30 6.12, Debian: kdump-config load (kdump-tools 1.8.1) records its kexec command")
+            self.g.run("/e2e/e2e-start debian " + " ".join(f"'{x}'" for x in self.r.daemon_args()))
+            time.sleep(2)
+            self.debian_hotadd("31 6.12, Debian backend: hot-add 1 GiB, the record replayed over the corrected tree", 1)
+            self.replay_by_hand("32 6.12, negative control: the record replayed by hand over the real tree clips "
+                                "at linux,memory-limit")
+            if clipped:
+                # 32's image stays loaded: the dump the replay gives without the corrected tree.
+                self.r.save_guest_logs()
+                self.r.crash_scenario("35 6.12, negative control: crash after 32 -> the dump misses the "
+                                      "hot-added memory", expect_missing=True)
+                return
+            self.reserve_map("33 6.12, issue 20.2: the loaded FDT's reservation of the elfcorehdr, kexec -p "
+                             "--hotplug 2.0.29 and with 600c2f9512b5")
+            self.debian_reload("34 6.12, Debian backend: kdump-settlectl reload, the record replayed again")
+            self.r.save_guest_logs()
+            self.r.crash_scenario("35 6.12, Debian backend: crash (NMI) -> capture kernel")
+        finally:
+            self.g.close()
 
     def run(self, plain, late, patched=False):
         self.boot("k612-plain" if plain else "k612-late" if late else "k612")
@@ -236,11 +479,14 @@ class Kernel612:
             self.g.close()
 
 
-def main(runner, plain, late=False, patched=False):
+def main(runner, plain, late=False, patched=False, debian=False, clipped=False):
     if not os.path.exists(os.path.join(K612, "guest.cpio")):
         raise SystemExit(f"run: {K612}/guest.cpio missing: run prepare --kernel 6.12")
     try:
-        Kernel612(runner).run(plain, late, patched)
+        if debian:
+            Kernel612(runner).debian_run(clipped)
+        else:
+            Kernel612(runner).run(plain, late, patched)
     except GuestError as e:
         runner.say(f"[FAIL] harness (6.12): {e}")
         runner.failed += 1

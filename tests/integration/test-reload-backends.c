@@ -525,6 +525,7 @@ static void test_debian_loads_over(Test *t) {
         CHECK(&t->d, calls(t, REPLAYED) == 1, "the recorded kexec command was not replayed over the loaded image");
         CHECK(&t->d, calls(t, REPLAYED "|lock=held") == 1, "the replay did not hold kdump-config's kdump_lock");
         CHECK(&t->d, calls(t, "kdump-config|") == 0, "kdump-config ran (reload unloads first)");
+        CHECK(&t->d, daemon_log_count(t, "/var/crash/kexec_cmd replayed with") == 1, "the replay was not logged");
 
         /* Loaded, but no record: kdump-config reload, as before, and why. */
         put(t, "var/crash/kexec_cmd", "/sbin/kexec -p \"broken\n");
@@ -534,6 +535,8 @@ static void test_debian_loads_over(Test *t) {
         /* The negative control of "lock=held": kdump-config runs without it (its try-reload takes it). */
         CHECK(&t->d, calls(t, "kdump-config|reload|loaded=1|lock=free") == 1, "the lock probe says held for kdump-config");
         CHECK(&t->d, daemon_log_count(t, "Cannot load over the old crash kernel") == 1, "the fallback was not logged");
+        /* The negative control of the replay's line: not logged again for kdump-config reload. */
+        CHECK(&t->d, daemon_log_count(t, "replayed with") <= 1, "a replay logged for kdump-config reload");
 }
 
 /* A record the replay must refuse: kdump-config reload runs instead, the notice says why (once,

@@ -127,7 +127,7 @@ int main(void) {
         out_path = harness_path_in(root, "ctl.out");
         dtb = harness_path_in(root, "memory.dtb");
 
-        printf("1..27\n");
+        printf("1..30\n");
         /* Usage errors. */
         expect(2, "no command", ARGS("--json"));
         expect(2, "unknown command", ARGS("explode"));
@@ -215,10 +215,21 @@ int main(void) {
                 expect(0, "check, kexec 2.0.32 with --hotplug", ARGS("check"));
                 expect_output(true, "check names kexec 2.0.32's --hotplug as a hazard, with what to do",
                               "kexec-tools 2.0.32 offers --hotplug but reserves only");
+                /* A crash kernel the kernel updates on hot-plug is loaded: loaded with --hotplug, by that
+                 * kexec; the daemon reloads nothing the kernel updates, so check says no. */
+                if (fake_root_write_file(root, "sys/devices/system/memory/crash_hotplug", "1\n", 2) < 0 ||
+                    fake_root_write_file(root, "sys/kernel/kexec_crash_loaded", "1\n", 2) < 0)
+                        abort();
+                expect(1, "check, kexec 2.0.32, a crash kernel loaded with --hotplug", ARGS("check"));
+                expect_output(true, "check says what to do about the --hotplug image",
+                              "To do: reload without --hotplug");
                 fake_kexec("2.0.33");
-                expect(0, "check, kexec 2.0.33", ARGS("check"));
+                expect(0, "check, kexec 2.0.33, a crash kernel loaded with --hotplug", ARGS("check"));
                 expect_output(false, "check finds no hazard in kexec 2.0.33", "hazard");
                 fake_kexec("2.0.32");
+                if (fake_root_write_file(root, "sys/devices/system/memory/crash_hotplug", "0\n", 2) < 0)
+                        abort();
+                expect(0, "check, kexec 2.0.32, the loaded crash kernel not updated by the kernel", ARGS("check"));
                 free(path);
                 path = harness_path_in(root, "sys/kernel/crash_elfcorehdr_size");
                 if (unlink(path) < 0)

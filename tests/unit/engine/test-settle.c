@@ -269,18 +269,22 @@ static void test_dt_change_during_reload_gives_one_more(void **state) {
  * poll at its end finds 6 again: nothing moved while it ran, so nothing more is owed. Taking the
  * polled generation for the reload's (as before) made 5 -> 6 look like a change during the reload
  * and gave a second reload for the same DT (k612 scenarios 21-22 under load). */
+static void reload_after_absent_poll(Settle *s, usec_t t, SettleVerdict v) {
+        start(s, consistent(SET_A), 0, 0);
+        settle_event(s, t);
+        settle_dt_generation(s, 5, t + POLL);           /* the property absent: a change */
+        expect_polls_until(s, t + POLL, t + POLL + DT_GRACE, 5);
+        expect_evaluate(s, t + POLL + DT_GRACE, v);
+        expect_reload(s, t + POLL + DT_GRACE, SETTLE_REASON_SETTLED);
+}
+
 static void test_verdict_newer_than_poll(void **state) {
         usec_t t = USEC_PER_SEC;
         SettleVerdict v = consistent(SET_B);
         Settle s;
 
-        start(&s, consistent(SET_A), 0, 0);
-        settle_event(&s, t);
-        settle_dt_generation(&s, 5, t + POLL);          /* the property absent: a change */
-        expect_polls_until(&s, t + POLL, t + POLL + DT_GRACE, 5);
         v.generation = 6;
-        expect_evaluate(&s, t + POLL + DT_GRACE, v);
-        expect_reload(&s, t + POLL + DT_GRACE, SETTLE_REASON_SETTLED);
+        reload_after_absent_poll(&s, t, v);
         settle_dt_generation(&s, 6, 2 * t);
         settle_reload_finished(&s, true, 2 * t);
         assert_int_equal(s.state, SETTLE_IDLE);
@@ -288,12 +292,7 @@ static void test_verdict_newer_than_poll(void **state) {
         assert_int_equal(s.counters.n_reloads, 1);
 
         /* Its negative control: the DT replaced again while the reload ran (7) still gives one more. */
-        start(&s, consistent(SET_A), 0, 0);
-        settle_event(&s, t);
-        settle_dt_generation(&s, 5, t + POLL);
-        expect_polls_until(&s, t + POLL, t + POLL + DT_GRACE, 5);
-        expect_evaluate(&s, t + POLL + DT_GRACE, v);
-        expect_reload(&s, t + POLL + DT_GRACE, SETTLE_REASON_SETTLED);
+        reload_after_absent_poll(&s, t, v);
         settle_dt_generation(&s, 7, 2 * t);
         settle_reload_finished(&s, true, 2 * t);
         assert_int_equal(s.state, SETTLE_PENDING);

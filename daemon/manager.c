@@ -361,6 +361,7 @@ void manager_dispatch(Manager *m) {
                 case SETTLE_EVALUATE:
                         if (a.rescan)
                                 manager_rescan(m);
+                        /* The verdict carries the DT generation it read (the reload's, if one starts). */
                         v = manager_evaluate(m, NULL);
                         settle_model(&m->settle, &v);
                         continue;

@@ -250,7 +250,11 @@ static SettleAction start_reload(Settle *s, SettleReason reason, usec_t now) {
          * backend built the image from the kernel's memory, not from the stale DT, so its set is
          * unknown and any later consistent set reloads (a roll-back to the stale set included). */
         s->reload_set_id = s->verdict.consistent ? s->verdict.set_id : SET_ID_UNKNOWN;
-        s->reload_generation = s->dt_generation;
+        /* What the reload reads is the DT the verdict read, which may be newer than the last poll
+         * (the DT replaced in between, or absent while the kernel replaced it): a poll at the end
+         * that finds that one again is no change during the reload. */
+        s->reload_generation = !s->verdict_stale && s->verdict.generation != 0 ? s->verdict.generation
+                                                                               : s->dt_generation;
         s->reload_dirty = false;
         s->reload_requested = s->requested;
         s->requested = false;

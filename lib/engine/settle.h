@@ -134,7 +134,7 @@ typedef struct Settle {
         bool rescanned;         /* the current request's max-wait rescan was asked for */
 
         uint64_t reload_set_id;     /* what the running reload loads */
-        uint64_t reload_generation; /* DT generation when it started */
+        uint64_t reload_generation; /* DT generation when it started: its verdict's, else the last polled */
         SettleReason reload_reason;
         bool reload_dirty;          /* inputs arrived while it ran */
         bool reload_requested;      /* the running reload serves an explicit request */

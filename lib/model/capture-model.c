@@ -239,8 +239,9 @@ void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_g
                         .provisional = !consistent && !disagree,
                         .set_id = fold_set_ids(ids, m->n_resources),
                 };
+        ret->generation = set_id_fold(generations, m->n_resources);
         if (ret_generation)
-                *ret_generation = set_id_fold(generations, m->n_resources);
+                *ret_generation = ret->generation;
 }
 
 const char *capture_model_disagreeing(const CaptureModel *m, char *buf, size_t size) {

@@ -18,4 +18,7 @@ typedef struct SettleVerdict {
          * later, a plain offline never): agreement once `quiet` passed after the last event */
         bool provisional;
         uint64_t set_id;  /* the set the DT describes when valid, else SET_ID_UNKNOWN */
+        /* the DT generation the verdict was read from (capture_model_generation()'s kind), 0: not
+         * known. It may be newer than the last one polled: the DT can be replaced in between. */
+        uint64_t generation;
 } SettleVerdict;

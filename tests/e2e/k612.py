@@ -169,16 +169,16 @@ class Kernel612:
         return [] if got == (want, want) else [f"crash_hotplug memory, cpu = {', '.join(got)}, expected {want}, {want}"]
 
     def mem(self, name, action, reloads, want_flag):
-        """A memory request through the runner's checks, and the flags after it. A request that
-        reloads may reload twice: under load (10-14) a second reload followed the first in 2 of 11
-        such requests, once for a uevent that came after the 50 ms quiet period, once for a DT
-        generation that moved while the first ran (not understood yet; said in the summary)."""
+        """A memory request through the runner's checks, and the flags after it: exactly `reloads`
+        reloads. The second reload that followed the first under load (2 of 11 requests at load
+        10-14) was the daemon's: the kernel replaces the property by removing it and adding a new
+        one (absent for up to 180 ms under load), the last poll saw it absent or old while the
+        evaluation read the new one, and the engine took the polled generation for the reload's,
+        so the same DT looked changed at the reload's end (issue 22.6, fixed in lib/engine/settle.c,
+        tests/unit/engine/test-settle.c test_verdict_newer_than_poll)."""
         def more(req):
-            parts = [f"crash_hotplug {want_flag}"]
-            if len(req.reloads) > reloads:
-                parts.append("a second reload followed the first (see k612.mem)")
-            return self.flags_check(want_flag), parts, None
-        self.r.hotplug_scenario(name, action, reloads, 2 * reloads, more=more)
+            return self.flags_check(want_flag), [f"crash_hotplug {want_flag}"], None
+        self.r.hotplug_scenario(name, action, reloads, reloads, more=more)
 
     def core(self, name, core_id, n_online, reloads):
         t0, t = self.s.guest_now(), time.monotonic()

@@ -20,6 +20,9 @@
  *                               start and "T TYPE ACCESS PID START END" (or
  *                               "T -" when none) whenever the locks on PATH's
  *                               inode change (drmgr's dr_config_lock)
+ *   e2e-helper hold PATH        take a POSIX write lock on PATH (F_SETLKW, as
+ *                               drmgr takes dr_config_lock), print "T locked"
+ *                               and keep it until killed
  *
  * All times use one clock (CLOCK_MONOTONIC) so the runner can order events
  * from different guest processes. Output is line-buffered for the same reason.
@@ -182,6 +185,22 @@ static int cmd_lockwatch(const char *path) {
         return 0; /* not reached: killed by the runner */
 }
 
+static int cmd_hold(const char *path) {
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+        if (fd < 0 || fcntl(fd, F_SETLKW, &fl) < 0) {
+                perror(path);
+                return 1;
+        }
+        print_now();
+        printf(" locked\n");
+        fflush(stdout);
+        for (;;)
+                pause();
+        return 0; /* not reached: killed by the runner, which releases the lock */
+}
+
 static int read_ok(int fd, uint64_t off) {
         unsigned char c;
 
@@ -260,6 +279,9 @@ int main(int argc, char **argv) {
                 return cmd_stamp();
         if (argc == 3 && !strcmp(argv[1], "lockwatch"))
                 return cmd_lockwatch(argv[2]);
-        fprintf(stderr, "usage: e2e-helper now|dtwatch PATH|uevents|vmcore [PATH]|t0 PROG [ARG...]|stamp|lockwatch PATH\n");
+        if (argc == 3 && !strcmp(argv[1], "hold"))
+                return cmd_hold(argv[2]);
+        fprintf(stderr, "usage: e2e-helper now|dtwatch PATH|uevents|vmcore [PATH]|t0 PROG [ARG...]|stamp|lockwatch PATH|"
+                "hold PATH\n");
         return 2;
 }

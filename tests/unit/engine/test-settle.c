@@ -263,6 +263,42 @@ static void test_dt_change_during_reload_gives_one_more(void **state) {
         assert_int_equal(s.state, SETTLE_IDLE);
 }
 
+/* Issue 22.6: the kernel replaces the DT property by removing it and adding a new one, and under
+ * load it is absent for up to 180 ms. The poll that saw it absent (generation 5) is the last one
+ * before the evaluation, which found the new property (6) and agreement: the reload loads 6. The
+ * poll at its end finds 6 again: nothing moved while it ran, so nothing more is owed. Taking the
+ * polled generation for the reload's (as before) made 5 -> 6 look like a change during the reload
+ * and gave a second reload for the same DT (k612 scenarios 21-22 under load). */
+static void reload_after_absent_poll(Settle *s, usec_t t, SettleVerdict v) {
+        start(s, consistent(SET_A), 0, 0);
+        settle_event(s, t);
+        settle_dt_generation(s, 5, t + POLL);           /* the property absent: a change */
+        expect_polls_until(s, t + POLL, t + POLL + DT_GRACE, 5);
+        expect_evaluate(s, t + POLL + DT_GRACE, v);
+        expect_reload(s, t + POLL + DT_GRACE, SETTLE_REASON_SETTLED);
+}
+
+static void test_verdict_newer_than_poll(void **state) {
+        usec_t t = USEC_PER_SEC;
+        SettleVerdict v = consistent(SET_B);
+        Settle s;
+
+        v.generation = 6;
+        reload_after_absent_poll(&s, t, v);
+        settle_dt_generation(&s, 6, 2 * t);
+        settle_reload_finished(&s, true, 2 * t);
+        assert_int_equal(s.state, SETTLE_IDLE);
+        assert_int_equal(s.loaded_id, SET_B);
+        assert_int_equal(s.counters.n_reloads, 1);
+
+        /* Its negative control: the DT replaced again while the reload ran (7) still gives one more. */
+        reload_after_absent_poll(&s, t, v);
+        settle_dt_generation(&s, 7, 2 * t);
+        settle_reload_finished(&s, true, 2 * t);
+        assert_int_equal(s.state, SETTLE_PENDING);
+        assert_int_equal(s.loaded_id, SET_ID_UNKNOWN);
+}
+
 static void test_rollback_skips(void **state) {
         Settle s;
         SettleAction a;
@@ -1861,6 +1897,7 @@ int main(void) {
                 cmocka_unit_test(test_quiet_counts_from_last_event_during_reload),
                 cmocka_unit_test(test_clean_reload_is_not_repeated),
                 cmocka_unit_test(test_dt_change_during_reload_gives_one_more),
+                cmocka_unit_test(test_verdict_newer_than_poll),
                 cmocka_unit_test(test_rollback_skips),
                 cmocka_unit_test(test_timeout_then_watch),
                 cmocka_unit_test(test_watching_ends_without_dt_update),

@@ -123,6 +123,7 @@ static void test_memory_consistent(void **state) {
         assert_int_equal(v.set_id, dt_set_id(f->root));
         assert_int_equal(g, dt_generation(f->root));
         assert_int_equal(capture_model_generation(&f->model), g);
+        assert_int_equal(v.generation, g);      /* the engine's reload generation (issue 22.6) */
         assert_int_equal(f->memory->blocks.n_present, 4);
         expect_notes(&f->model, 0, false, NULL);
 }

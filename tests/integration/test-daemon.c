@@ -1354,81 +1354,66 @@ static void check_slow_and_next(Test *t, const char *reason, const Blob *slow, c
         check_copy(t, 2, next, next_what);
 }
 
-/* A DLPAR add of 2 LMBs starts a reload that runs until the test lets it end; meanwhile a second
- * DLPAR add of 2 more (4 uevents, then the DT replaced) comes. The running reload read the DT
- * before them: exactly one more reload follows its end, and it loads the DT of the second add. */
-static void test_events_during_reload(Test *t) {
+/* A DLPAR add of the first 2 hot LMBs (then the DT `first`) starts a reload that runs until the
+ * test lets it end; while it runs, the uevents of a second DLPAR add, of the other 2. *ret_seq:
+ * the status before it all. */
+static bool add_during_slow_reload(Test *t, const Blob *before, const Blob *first, size_t *ret_seq) {
+        if (!setup_lpar(t, N_BOOT, before) || !start_and_wait_idle(t, NULL))
+                return false;
+        daemon_run_slow_next_reload(&t->d);
+        *ret_seq = status_seq(t);
+        if (!hot_add(t, N_BOOT, N_HOT / 2))
+                return false;
+        harness_sleep_usec(3 * MSEC);
+        return write_dt(t, first) && daemon_run_wait_slow_reload(&t->d, WAIT_MAX) &&
+                hot_add(t, N_BOOT + N_HOT / 2, N_HOT / 2);
+}
+
+/* Such a second add, its DT replaced while the reload still runs or (dt_after) only after it
+ * ended. The running reload read the DT before the second add: exactly one more reload follows
+ * its end, and it loads the DT of the second add. With dt_after only the uevents fell into the
+ * reload, and they alone owe the one more request: without it the daemon would go idle on the
+ * verdict taken before them, and idle it polls no DT, so the second add would never be loaded. */
+static void events_during_reload(Test *t, bool dt_after) {
         Blob before = {}, first = {}, second = {};
         size_t seq;
 
         make_dt(&before, FLAGS_QEMU_BOOT, 0);
-        harness_lpar_dt(&first, 0, N_BOOT, N_HOT / 2, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        make_dt_pair_at(&first, 0);
         make_dt(&second, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
-        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
+        if (!add_during_slow_reload(t, &before, &first, &seq))
                 goto out;
-
-        daemon_run_slow_next_reload(&t->d);
-        seq = status_seq(t);
-        if (!hot_add(t, N_BOOT, N_HOT / 2))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &first) || !daemon_run_wait_slow_reload(&t->d, WAIT_MAX))
-                goto out;
-
-        if (!hot_add(t, N_BOOT + N_HOT / 2, N_HOT / 2))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &second))
-                goto out;
-        if (!end_slow_reload(t, seq, "the slow reload and the one the events during it owe"))
-                goto out;
+        if (dt_after) {
+                daemon_run_watch(&t->d, AFTER_IDLE);
+                if (!CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) ended while the slow one still ran", n_calls(t)))
+                        goto out;
+                daemon_run_end_slow_reload(&t->d);
+                if (!DAEMON_RUN_WAIT(&t->d, WAIT_MAX, n_calls(t) == 1, "the end of the slow reload"))
+                        goto out;
+                daemon_run_watch(&t->d, AFTER_IDLE);
+                if (!write_dt(t, &second) ||
+                    !wait_reloads(t, seq, 2, "the slow reload and the one the events during it owe"))
+                        goto out;
+        } else {
+                harness_sleep_usec(3 * MSEC);
+                if (!write_dt(t, &second) ||
+                    !end_slow_reload(t, seq, "the slow reload and the one the events during it owe"))
+                        goto out;
+        }
         check_slow_and_next(t, "settled", &first, "the DT after the first add", &second,
-                            "the DT after the add during the reload");
+                            "the DT of the add during the reload");
 out:
         blob_done(&before);
         blob_done(&first);
         blob_done(&second);
 }
 
-/* The same, but the second add's DT replacement comes only after the running reload ended: only
- * its uevents fell into the reload. They alone owe the one more request; without it the daemon
- * would go idle on the verdict taken before them, and idle it polls no DT: the second add would
- * never be loaded. */
+static void test_events_during_reload(Test *t) {
+        events_during_reload(t, false);
+}
+
 static void test_events_during_reload_dt_after(Test *t) {
-        Blob before = {}, first = {}, second = {};
-        size_t seq;
-
-        make_dt(&before, FLAGS_QEMU_BOOT, 0);
-        make_dt_pair_at(&first, 0);  /* all 4 hot LMBs described: 2 and 3 not yet assigned */
-        make_dt(&second, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
-        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
-                goto out;
-
-        daemon_run_slow_next_reload(&t->d);
-        seq = status_seq(t);
-        if (!hot_add(t, N_BOOT, N_HOT / 2))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &first) || !daemon_run_wait_slow_reload(&t->d, WAIT_MAX))
-                goto out;
-
-        if (!hot_add(t, N_BOOT + N_HOT / 2, N_HOT / 2))
-                goto out;
-        daemon_run_watch(&t->d, AFTER_IDLE);
-        if (!CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) ended while the slow one still ran", n_calls(t)))
-                goto out;
-        daemon_run_end_slow_reload(&t->d);
-        if (!DAEMON_RUN_WAIT(&t->d, WAIT_MAX, n_calls(t) == 1, "the end of the slow reload"))
-                goto out;
-        daemon_run_watch(&t->d, AFTER_IDLE);
-        if (!write_dt(t, &second) || !wait_reloads(t, seq, 2, "the slow reload and the one the events during it owe"))
-                goto out;
-        check_slow_and_next(t, "settled", &first, "the DT after the first add", &second,
-                            "the DT of the add during the reload, replaced after it");
-out:
-        blob_done(&before);
-        blob_done(&first);
-        blob_done(&second);
+        events_during_reload(t, true);
 }
 
 /* The late DT update of a stale-DT request, with no uevent of its own, while the reload at

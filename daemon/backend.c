@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "backend.h"
 #include "dump-mode.h"
 #include "fd-util.h"
@@ -15,6 +12,7 @@
 #include "kexec-record.h"
 #include "log.h"
 #include "path-lookup.h"
+#include "run-capture.h"
 #include "shell-words.h"
 #include "strv.h"
 #include "trusted-file.h"
@@ -22,7 +20,8 @@
 #define DEBIAN_DEFAULTS "/etc/default/kdump-tools"
 #define DEBIAN_COREDIR_DEFAULT "/var/crash"
 /* `systemctl is-active` answers in milliseconds; a systemd busy for longer is asked again later. */
-#define UNIT_GATE_TIMEOUT_MSEC (10 * 1000)
+#define UNIT_GATE_TIMEOUT (10 * USEC_PER_SEC)
+#define UNIT_GATE_MAX 64  /* an ActiveState and its newline */
 
 /* A value of the defaults file; *ret NULL when the file or the assignment is missing. */
 static int defaults_value(const char *root, const char *file, const char *key, char **ret, Error *e) {
@@ -181,49 +180,22 @@ int crash_kernel_loaded(const char *root) {
  * in time (systemd busy: ask again later). Runs in the reload's child, never on the event loop. */
 static KdumpGate unit_gate(const char *unit, char *buf, size_t size) {
         _cleanup_free_ char *full = NULL;
-        char out[64];
-        struct pollfd p = { .events = POLLIN };
-        size_t n = 0;
-        int pipefd[2], status;
+        _cleanup_(run_capture_done) RunCapture c = {};
         UnitActiveState state;
         KdumpGate g;
         Error e = {};
-        pid_t pid;
+        int r;
 
-        if (find_executable("systemctl", getenv("PATH") ?: "/usr/bin:/bin", &full) < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
+        if (find_executable("systemctl", getenv("PATH") ?: "/usr/bin:/bin", &full) < 0)
                 return KDUMP_GATE_OPEN;  /* no systemd here: nothing tells */
-
-        pid = fork();
-        if (pid < 0) {
-                close(pipefd[0]);
-                close(pipefd[1]);
-                return KDUMP_GATE_OPEN;
-        }
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null >= 0)
-                        (void) dup2(null, STDERR_FILENO);
-                (void) dup2(pipefd[1], STDOUT_FILENO);
-                execl(full, "systemctl", "is-active", unit, (char *) NULL);
-                _exit(127);
-        }
-        close(pipefd[1]);
-        p.fd = pipefd[0];
         /* Bounded: a systemd that does not answer would otherwise hold the reload to its timeout. */
-        while (n < sizeof(out) - 1 && poll(&p, 1, UNIT_GATE_TIMEOUT_MSEC) > 0) {
-                ssize_t k = read(pipefd[0], out + n, sizeof(out) - 1 - n);
-                if (k <= 0)
-                        break;
-                n += (size_t) k;
-        }
-        out[n] = 0;
-        close(pipefd[0]);
-        (void) kill(pid, SIGKILL);  /* done, or too slow */
-        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) {
+        r = run_capture(full, (char *const[]) { "systemctl", "is-active", (char *) unit, NULL }, UNIT_GATE_MAX,
+                        UNIT_GATE_TIMEOUT, &c, &e);
+        if (r == -ETIME || (r >= 0 && !c.truncated && c.exit_status < 0)) {
                 snprintf(buf, size, "systemctl is-active %s did not answer", unit);
                 return KDUMP_GATE_DEFER;
         }
-        if (WEXITSTATUS(status) == 127 || unit_active_state_parse(out, unit, &state, &e) < 0)
+        if (r < 0 || c.truncated || unit_active_state_parse(c.output, unit, &state, &e) < 0)
                 return KDUMP_GATE_OPEN;
         g = kdump_gate_from_unit_state(state);
         snprintf(buf, size, "%s is %s", unit, unit_active_state_to_string(state));

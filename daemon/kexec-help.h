@@ -3,14 +3,16 @@
 
 #include "error.h"
 #include "kexec-hotplug.h"
+#include "time-util.h"
 
 /* How long `kexec --help` (or --version) may take before it counts as unreadable. */
-#define KEXEC_HELP_TIMEOUT_MSEC 5000
+#define KEXEC_HELP_TIMEOUT (5 * USEC_PER_SEC)
 #define KEXEC_HELP_MAX (64 * 1024)
 
-/* Runs `executable option` (no shell, stdin /dev/null, stderr discarded) and returns what it printed on stdout, at most KEXEC_HELP_MAX bytes: 0,
- * or -errno with e saying why (not startable, killed at the timeout). Its exit status does not
- * matter: some versions exit 1 after printing the usage. */
+/* Runs `executable option` (daemon/run-capture.h) and returns what it printed on stdout, at most
+ * KEXEC_HELP_MAX bytes: 0, or -errno with e saying why (not startable, killed at the timeout). Its
+ * exit status does not matter: some versions exit 1 after printing the usage. Blocks: at start-up,
+ * at a reconfigure, in `check`. */
 int kexec_ask(const char *executable, const char *option, char **ret, Error *e);
 
 /* The kexec fallback's mode (lib/engine/kexec-hotplug.h) for the kernel under root and executable (NULL:

@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,33 +14,17 @@
 #include "fd-util.h"
 #include "log.h"
 #include "macro.h"
+#include "path-lookup.h"
+#include "run-capture.h"
 #include "udev-start.h"
 
-/* udevd's workers have a fixed PATH; systemctl lives in one of these. */
-#define SYSTEMCTL_PATHS "/usr/bin/systemctl:/bin/systemctl"
+/* udevd's workers have a fixed PATH; systemctl lives in one of these. PATH first, so that a test
+ * (or the e2e guest) can put its own there. */
+#define SYSTEMCTL_DIRS "/usr/bin:/bin"
+#define UNIT_STATE_MAX 64
 
 static usec_t timespec_usec(const struct timespec *ts) {
         return (usec_t) ts->tv_sec * USEC_PER_SEC + (usec_t) ts->tv_nsec / 1000;
-}
-
-/* The systemctl to run, in buf: PATH first, so that a test (or the e2e guest) can put its own
- * there. -ENOENT when there is none. */
-static int find_systemctl(char *buf, size_t size) {
-        const char *path = getenv("PATH");
-
-        for (const char *p = path ?: "", *end; *p; p = *end ? end + 1 : end) {
-                end = p + strcspn(p, ":");
-                snprintf(buf, size, "%.*s/systemctl", (int) (end - p), p);
-                if (end > p && access(buf, X_OK) == 0)
-                        return 0;
-        }
-        for (const char *p = SYSTEMCTL_PATHS, *end; *p; p = *end ? end + 1 : end) {
-                end = p + strcspn(p, ":");
-                snprintf(buf, size, "%.*s", (int) (end - p), p);
-                if (access(buf, X_OK) == 0)
-                        return 0;
-        }
-        return -ENOENT;
 }
 
 /* Whether the administrator turned the unit off (`systemctl disable` or `mask`): what
@@ -52,58 +33,19 @@ static int find_systemctl(char *buf, size_t size) {
  * as not off: a needless start costs a daemon that finds nothing to do, a missed one a reload
  * while the distribution's rules are masked. */
 static bool unit_turned_off(const char *systemctl) {
-        _cleanup_close_ int rfd = -EBADF, wfd = -EBADF;
-        struct timespec start, now;
-        char answer[64] = "";
-        size_t n = 0;
-        pid_t pid;
-        int fds[2];
+        _cleanup_(run_capture_done) RunCapture c = {};
+        Error e = {};
+        int r;
 
-        if (pipe2(fds, O_CLOEXEC) < 0)
+        r = run_capture(systemctl, (char *const[]) { "systemctl", "is-enabled", UDEV_START_UNIT, NULL }, UNIT_STATE_MAX,
+                        UDEV_START_QUERY_TIMEOUT, &c, &e);
+        if (r == -ETIME)
+                log_warning("systemctl is-enabled %s did not answer in time; starting it anyway.", UDEV_START_UNIT);
+        if (r < 0)
                 return false;
-        rfd = fds[0];
-        wfd = fds[1];
-        pid = fork();
-        if (pid < 0)
-                return false;
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-                if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(wfd, STDOUT_FILENO) < 0)
-                        _exit(127);
-                execl(systemctl, "systemctl", "is-enabled", UDEV_START_UNIT, (char *) NULL);
-                _exit(127);
-        }
-        closep(&wfd);
-
-        clock_gettime(CLOCK_MONOTONIC, &start);
-        while (n < sizeof(answer) - 1) {
-                struct pollfd p = { .fd = rfd, .events = POLLIN };
-                usec_t elapsed;
-                ssize_t k;
-
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                elapsed = timespec_usec(&now) - timespec_usec(&start);
-                if (elapsed >= UDEV_START_QUERY_TIMEOUT ||
-                    poll(&p, 1, (int) ((UDEV_START_QUERY_TIMEOUT - elapsed) / USEC_PER_MSEC) + 1) == 0) {
-                        log_warning("systemctl is-enabled %s did not answer in time; starting it anyway.", UDEV_START_UNIT);
-                        (void) kill(pid, SIGKILL);
-                        n = 0;
-                        break;
-                }
-                k = read(rfd, answer + n, sizeof(answer) - 1 - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        break;
-                n += (size_t) k;
-        }
-        (void) waitpid(pid, NULL, 0);
-
-        answer[n] = 0;
-        answer[strcspn(answer, "\n")] = 0;
-        return strcmp(answer, "disabled") == 0 || strcmp(answer, "masked") == 0 ||
-                strcmp(answer, "masked-runtime") == 0;
+        c.output[strcspn(c.output, "\n")] = 0;
+        return strcmp(c.output, "disabled") == 0 || strcmp(c.output, "masked") == 0 ||
+                strcmp(c.output, "masked-runtime") == 0;
 }
 
 static _Noreturn void exec_systemctl(const char *systemctl) {
@@ -115,14 +57,16 @@ static _Noreturn void exec_systemctl(const char *systemctl) {
 int udev_start(const char *runtime_dir, usec_t quiet) {
         _cleanup_free_ char *stamp = NULL;
         _cleanup_close_ int fd = -EBADF;
-        char systemctl[4096];
+        _cleanup_free_ char *systemctl = NULL, *path = NULL;
         struct timespec now;
         struct stat st;
 
         /* Running: the rule tests this too, but it may have started since. */
         if (access(runtime_dir, F_OK) == 0)
                 return 0;
-        if (find_systemctl(systemctl, sizeof(systemctl)) < 0)
+        if (asprintf(&path, "%s:" SYSTEMCTL_DIRS, getenv("PATH") ?: "") < 0)
+                return log_oom();
+        if (find_executable("systemctl", path, &systemctl) < 0)
                 return log_error_errno(-ENOENT, "Cannot find systemctl to start %s.", UDEV_START_UNIT);
 
         if (asprintf(&stamp, "%s.start", runtime_dir) < 0)

@@ -67,3 +67,13 @@ tests_integration_test_dt_overlay_SOURCES = tests/integration/test-dt-overlay.c 
 tests_integration_test_dt_overlay_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_integration_test_dt_overlay_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
 tests_integration_test_dt_overlay_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)
+
+# daemon/run-capture.c, the one way the programs run a helper and read its answer, with fake programs.
+if ENABLE_TESTS
+check_PROGRAMS += tests/integration/test-run-capture
+TESTS += tests/integration/test-run-capture
+endif
+tests_integration_test_run_capture_SOURCES = tests/integration/test-run-capture.c daemon/run-capture.c
+tests_integration_test_run_capture_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_integration_test_run_capture_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
+tests_integration_test_run_capture_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)

@@ -64,6 +64,7 @@ typedef struct Test {
         UMockdevTestbed *testbed;
         unsigned n_uevents;
         const char *max_wait; /* --max-wait-sec=, NULL: 20s */
+        const char *quiet;    /* --quiet-sec=, NULL: 50ms */
         char root_arg[512];   /* "--root=" the testbed's, where the daemon looks for drmgr's lock; "": none */
 } Test;
 
@@ -281,7 +282,7 @@ static bool pred_log(Test *t, const void *arg) {
 static void spawn_daemon(Test *t) {
         _cleanup_free_ char *a_reload = daemon_run_reload_command(&t->d, "record-cpus");
 
-        daemon_run_start(&t->d, (const char *const[]) { a_reload, "--quiet-sec=50ms", "--poll-interval-sec=5ms",
+        daemon_run_start(&t->d, (const char *const[]) { a_reload, t->quiet ?: "--quiet-sec=50ms", "--poll-interval-sec=5ms",
                                                         t->max_wait ?: "--max-wait-sec=20s",
                                                         t->root_arg[0] ? t->root_arg : NULL, NULL });
 }
@@ -415,6 +416,62 @@ out:
         }
         if (!t->d.failed && expect_reloads(t, 1, 0, "a slow core removal under drmgr"))
                 check_saw_core(t, 0, false);
+}
+
+/* The "node leaving" rule through the daemon: one request (no drmgr: the kernel's own DLPAR, from
+ * the hypervisor's hot-plug event) removing a core and adding a DIMM. The DIMM's DT replacement,
+ * 3 ms after its uevents, would end the burst 10 ms later; the core's node goes only 150 ms after
+ * its `offline`. A node whose threads were all offlined in this burst is a removal under way until
+ * QuietSec= (500 ms here) is over: one reload, after the node went, which saw neither it nor the
+ * old memory. Without the rule: a reload with the node, then a second one. */
+static void test_node_leaving_in_mixed_burst(Test *t) {
+        char *path = NULL, *copy = NULL;
+        size_t size = 0;
+        Blob want;
+
+        t->quiet = "--quiet-sec=500ms";
+        if (!setup_lpar(t, true) || !start_daemon(t) || !set_cpus(t, "0-2\n", "0-1\n"))
+                return;
+        uevent(t, "cpu", HOT_CORE, "offline");
+        for (unsigned n = N_BOOT_LMBS; n < N_BOOT_LMBS + N_HOT_LMBS; n++) {
+                if (!add_block(t, n))  /* "add" */
+                        return;
+                t->n_uevents++;
+                uevent(t, "memory", n, "online");
+        }
+        harness_sleep_usec(3 * MSEC);
+        if (!write_memory_dt(t, DRCONF_MEM_ASSIGNED))
+                return;
+        harness_sleep_usec(150 * MSEC);
+        if (!remove_core(t, HOT_CORE) || !set_cpus(t, "0-1\n", "0-1\n") || !set_hw_id(t, HOT_CORE, -1))
+                return;
+        if (!expect_reloads(t, 1, 0, "a core removal and a DIMM in one burst") || !check_saw_core(t, 0, false))
+                return;
+
+        path = harness_path_in(t->d.dir, "reload.log.1.dt");
+        copy = harness_read_all(path, &size);
+        memory_dt(&want, DRCONF_MEM_ASSIGNED);
+        CHECK(&t->d, copy && size == want.size && memcmp(copy, want.data, size) == 0,
+              "the reload did not see the DT memory property with the DIMM");
+        blob_done(&want);
+        free(copy);
+        free(path);
+}
+
+/* A core replaced within one request: core 1 removed and HOT_CORE added, both within a few
+ * milliseconds. As many threads as before, at other ids: not the set the crash kernel was loaded
+ * with (the boot's), so one reload, which saw the new node; an id that counted the threads but
+ * forgot which would call it "already loaded" and skip it. */
+static void test_core_replaced(Test *t) {
+        if (!setup_lpar(t, false) || !start_daemon(t))
+                return;
+        if (!set_hw_id(t, HOT_CORE, HOT_CORE) || !set_cpus(t, "0,2\n", "0,2\n") || !set_hw_id(t, 1, -1) ||
+            !remove_core(t, 1) || !write_core(t, HOT_CORE))
+                return;
+        uevent(t, "cpu", 1, "offline");
+        uevent(t, "cpu", HOT_CORE, "online");
+        if (expect_reloads(t, 1, 0, "a core replaced by another"))
+                check_saw_core(t, 0, true);
 }
 
 /* One request mixing a DIMM (two LMBs: add and online each, the DT replaced 3 ms after) and a core
@@ -637,6 +694,8 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "a core offlined and kept (no DLPAR): no wait until MaxWaitSec=, no reload, wait returns", test_offline_core_kept },
         { "after a timeout reload, a DT that comes to agree without an update: one reload, idle", test_watching_ends },
         { "a slow core removal under drmgr's lock: one reload after it, which saw no node", test_hot_remove_slow_under_drmgr },
+        { "a core removal and a DIMM in one burst, the node going after the DIMM's DT: one reload, no node", test_node_leaving_in_mixed_burst },
+        { "a core replaced by another in one request (as many threads, other ids): one reload", test_core_replaced },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-cpus", .timeout_sec = 120, .umockdev = true, .need_ctl = true)

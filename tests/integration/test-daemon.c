@@ -668,6 +668,81 @@ out:
         blob_done(&after);
 }
 
+/* The race itself, on a remove: a DLPAR remove whose DT replacement comes late (well after
+ * QuietSec=). The DT still lists the removed LMBs as assigned, which a capture kernel would touch
+ * (makedumpfile's SIGBUS): no reload on it, "waiting for device tree", then exactly one reload
+ * after the replacement, of it. */
+static void test_remove_late_dt(Test *t) {
+        Blob before = {}, after = {};
+        size_t seq;
+
+        make_dt(&before, FLAGS_QEMU_BOOT, 0);
+        make_dt(&after, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        if (!setup_lpar(t, N_BOOT + N_HOT, &after) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        seq = status_seq(t);
+        hot_remove(t, N_BOOT, N_HOT);
+        daemon_run_watch(&t->d, 500 * MSEC);
+        if (!CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) on the stale DT of a remove", n_calls(t)))
+                goto out;
+        CHECK(&t->d, status_find_last(t, seq, "waiting for device tree") != SIZE_MAX,
+              "no \"waiting for device tree\" status while the DT lists removed LMBs (status \"%s\")", last_status(t));
+        if (!write_dt(t, &before) || !wait_reloads(t, seq, 1, "the late DT replacement of the remove"))
+                goto out;
+        check_call(t, 0, "settled", 0);
+        check_copy(t, 1, &before, "the DT after the remove");
+out:
+        blob_done(&before);
+        blob_done(&after);
+}
+
+/* The DT with the hot LMBs first..first+1 assigned, the other two not. */
+static void make_dt_pair_at(Blob *b, unsigned first) {
+        TestLmbSet sets[4] = { { .n_lmbs = N_BOOT, .base = 0, .flags = FLAGS_QEMU_BOOT } };
+        size_t n = 1;
+
+        if (first > 0)
+                sets[n++] = (TestLmbSet) { .n_lmbs = first, .base = (uint64_t) N_BOOT * LMB_SIZE };
+        sets[n++] = (TestLmbSet) { .n_lmbs = 2, .base = (uint64_t) (N_BOOT + first) * LMB_SIZE,
+                                   .flags = DRCONF_MEM_ASSIGNED };
+        if (first + 2 < N_HOT)
+                sets[n++] = (TestLmbSet) { .n_lmbs = N_HOT - first - 2, .base = (uint64_t) (N_BOOT + first + 2) * LMB_SIZE };
+        *b = (Blob) {};
+        dt_blob_v2(b, sets, n);
+}
+
+/* Memory moved within one request: the first hot LMB removed and the third added, so the present
+ * memory is as long as before but starts one LMB higher (a run of 2 at another base). It is not
+ * the set the crash kernel was loaded with: one reload, of the new DT; an id that forgot where the
+ * runs are would call it "already loaded" and skip it. */
+static void test_memory_moved(Test *t) {
+        Blob before = {}, after = {};
+        char *p = harness_block_syspath(N_BOOT);
+        size_t seq;
+
+        make_dt_pair_at(&before, 0);
+        make_dt_pair_at(&after, 1);
+        if (!setup_lpar(t, N_BOOT + 2, &before) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        seq = status_seq(t);
+        uevent(t, N_BOOT, "offline");
+        umockdev_testbed_uevent(t->testbed, p, "remove");
+        umockdev_testbed_remove_device(t->testbed, p);
+        if (!hot_add(t, N_BOOT + 2, 1))
+                goto out;
+        harness_sleep_usec(3 * MSEC);
+        if (!write_dt(t, &after) || !wait_reloads(t, seq, 1, "the move of an LMB"))
+                goto out;
+        check_call(t, 0, "settled", 0);
+        check_copy(t, 1, &after, "the DT after the move");
+out:
+        free(p);
+        blob_done(&before);
+        blob_done(&after);
+}
+
 /* 8: the daemon starts while the DT is stale (blocks memory8..11 exist, the DT does not have them
  * yet): no reload until max wait, one with reason timeout, one more (settled) on the DT update. */
 static void test_stale_at_start(Test *t) {
@@ -1279,40 +1354,66 @@ static void check_slow_and_next(Test *t, const char *reason, const Blob *slow, c
         check_copy(t, 2, next, next_what);
 }
 
-/* A DLPAR add of 2 LMBs starts a reload that runs until the test lets it end; meanwhile a second
- * DLPAR add of 2 more (4 uevents, then the DT replaced) comes. The running reload read the DT
- * before them: exactly one more reload follows its end, and it loads the DT of the second add. */
-static void test_events_during_reload(Test *t) {
+/* A DLPAR add of the first 2 hot LMBs (then the DT `first`) starts a reload that runs until the
+ * test lets it end; while it runs, the uevents of a second DLPAR add, of the other 2. *ret_seq:
+ * the status before it all. */
+static bool add_during_slow_reload(Test *t, const Blob *before, const Blob *first, size_t *ret_seq) {
+        if (!setup_lpar(t, N_BOOT, before) || !start_and_wait_idle(t, NULL))
+                return false;
+        daemon_run_slow_next_reload(&t->d);
+        *ret_seq = status_seq(t);
+        if (!hot_add(t, N_BOOT, N_HOT / 2))
+                return false;
+        harness_sleep_usec(3 * MSEC);
+        return write_dt(t, first) && daemon_run_wait_slow_reload(&t->d, WAIT_MAX) &&
+                hot_add(t, N_BOOT + N_HOT / 2, N_HOT / 2);
+}
+
+/* Such a second add, its DT replaced while the reload still runs or (dt_after) only after it
+ * ended. The running reload read the DT before the second add: exactly one more reload follows
+ * its end, and it loads the DT of the second add. With dt_after only the uevents fell into the
+ * reload, and they alone owe the one more request: without it the daemon would go idle on the
+ * verdict taken before them, and idle it polls no DT, so the second add would never be loaded. */
+static void events_during_reload(Test *t, bool dt_after) {
         Blob before = {}, first = {}, second = {};
         size_t seq;
 
         make_dt(&before, FLAGS_QEMU_BOOT, 0);
-        harness_lpar_dt(&first, 0, N_BOOT, N_HOT / 2, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
+        make_dt_pair_at(&first, 0);
         make_dt(&second, FLAGS_QEMU_BOOT, DRCONF_MEM_ASSIGNED);
-        if (!setup_lpar(t, N_BOOT, &before) || !start_and_wait_idle(t, NULL))
+        if (!add_during_slow_reload(t, &before, &first, &seq))
                 goto out;
-
-        daemon_run_slow_next_reload(&t->d);
-        seq = status_seq(t);
-        if (!hot_add(t, N_BOOT, N_HOT / 2))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &first) || !daemon_run_wait_slow_reload(&t->d, WAIT_MAX))
-                goto out;
-
-        if (!hot_add(t, N_BOOT + N_HOT / 2, N_HOT / 2))
-                goto out;
-        harness_sleep_usec(3 * MSEC);
-        if (!write_dt(t, &second))
-                goto out;
-        if (!end_slow_reload(t, seq, "the slow reload and the one the events during it owe"))
-                goto out;
+        if (dt_after) {
+                daemon_run_watch(&t->d, AFTER_IDLE);
+                if (!CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) ended while the slow one still ran", n_calls(t)))
+                        goto out;
+                daemon_run_end_slow_reload(&t->d);
+                if (!DAEMON_RUN_WAIT(&t->d, WAIT_MAX, n_calls(t) == 1, "the end of the slow reload"))
+                        goto out;
+                daemon_run_watch(&t->d, AFTER_IDLE);
+                if (!write_dt(t, &second) ||
+                    !wait_reloads(t, seq, 2, "the slow reload and the one the events during it owe"))
+                        goto out;
+        } else {
+                harness_sleep_usec(3 * MSEC);
+                if (!write_dt(t, &second) ||
+                    !end_slow_reload(t, seq, "the slow reload and the one the events during it owe"))
+                        goto out;
+        }
         check_slow_and_next(t, "settled", &first, "the DT after the first add", &second,
-                            "the DT after the add during the reload");
+                            "the DT of the add during the reload");
 out:
         blob_done(&before);
         blob_done(&first);
         blob_done(&second);
+}
+
+static void test_events_during_reload(Test *t) {
+        events_during_reload(t, false);
+}
+
+static void test_events_during_reload_dt_after(Test *t) {
+        events_during_reload(t, true);
 }
 
 /* The late DT update of a stale-DT request, with no uevent of its own, while the reload at
@@ -1338,6 +1439,38 @@ static void test_dt_during_reload(Test *t) {
 out:
         blob_done(&before);
         blob_done(&after);
+}
+
+/* A DT replaced while a reload runs, with no uevent of its own: the reload may have read either
+ * version, so exactly one more follows its end. Only the DT poll at the reload's end can see it:
+ * that reload (requested, the DT agreeing) leaves the engine idle, and idle polls nothing. The
+ * replacement is the same property byte for byte, written anew (a new inode and mtime): the
+ * daemon tells a replacement by its generation, without reading it. */
+static void test_dt_replaced_during_reload(Test *t) {
+        static const char *const reload[] = { "reload", NULL };
+        Blob dt = {};
+        size_t seq;
+        int r;
+
+        make_dt(&dt, FLAGS_QEMU_BOOT, 0);
+        if (!setup_lpar(t, N_BOOT, &dt) || !start_and_wait_idle(t, NULL))
+                goto out;
+
+        daemon_run_slow_next_reload(&t->d);
+        seq = status_seq(t);
+        r = run_ctl(t, NULL, reload);
+        if (!CHECK(&t->d, r == 0, "reload exited %d", r) || !daemon_run_wait_slow_reload(&t->d, WAIT_MAX))
+                goto out;
+        harness_sleep_usec(10 * MSEC);
+        if (!write_dt(t, &dt))
+                goto out;
+        if (!end_slow_reload(t, seq, "the slow requested reload and the one the DT replaced during it owes"))
+                goto out;
+        check_call(t, 0, "requested", 0);
+        check_call(t, 1, "settled", 0);
+        check_copy(t, 2, &dt, "the DT as replaced");
+out:
+        blob_done(&dt);
 }
 
 /* drmgr's lock through the daemon (WaitForDrmgr= on, its default; the lock under --root=): a
@@ -1388,6 +1521,8 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "SIGTERM: STOPPING=1 and exit status 0", test_sigterm },
         { "not pseries: no DT node, exit 0 at once", test_not_pseries },
         { "stale DT: reload at max wait (timeout), then once more on the late DT update", test_stale_dt },
+        { "stale DT of a remove: no reload while the DT lists the removed LMBs, one after its late update", test_remove_late_dt },
+        { "memory moved in one request (a run as long at another base): one reload, not \"already loaded\"", test_memory_moved },
         { "kernel uevent source: a DLPAR add and remove give one reload each", test_kernel_source },
         { "stale DT at start-up: reload at max wait (timeout), then once more on the DT update", test_stale_at_start },
         { "control socket: status --json, reload (requested), wait; bad requests change nothing", test_control },
@@ -1402,8 +1537,10 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "fadump with hotplug_ready=1: a hot-add reloads nothing", test_fadump_hotplug_ready },
         { "fadump: a hot-add re-registers it through /sys/kernel/fadump/registered, once", test_fadump_reregister },
         { "events during a reload: a DLPAR add while one runs gives exactly one more reload, of the new DT", test_events_during_reload },
+        { "events during a reload, their DT after it: exactly one more reload, of that DT", test_events_during_reload_dt_after },
         { "DT during a reload: the late DT update while the timeout reload runs gives exactly one more, of it", test_dt_during_reload },
         { "drmgr's lock: a DLPAR add under it gives no reload while held, exactly one after the release", test_drmgr_hold },
+        { "DT replaced during a reload: no uevent, the poll at its end gives exactly one more reload, of it", test_dt_replaced_during_reload },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "the integration test", .timeout_sec = 300, .umockdev = true,

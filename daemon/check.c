@@ -142,6 +142,12 @@ static int check_kexec_hotplug(const char *root, FILE *out) {
         return 0;
 }
 
+/* The runtime directory is the daemon's marker, as for the udev rule: are its reloads the ones
+ * that would correct a hazard? */
+static bool daemon_running(const char *runtime_dir) {
+        return access(runtime_dir, F_OK) == 0;
+}
+
 /* /chosen/linux,memory-limit against the end of present memory: 0 no hazard, or one the daemon's
  * reloads correct; 1 a kexec_load dump would lose memory and nothing corrects it; -errno (logged). */
 static int check_memory_limit(const char *root, const char *runtime_dir, FILE *out) {
@@ -167,8 +173,7 @@ static int check_memory_limit(const char *root, const char *runtime_dir, FILE *o
                 return 0;
         }
 
-        /* The runtime directory is the daemon's marker, as for the udev rule. */
-        running = access(runtime_dir, F_OK) == 0;
+        running = daemon_running(runtime_dir);
         fprintf(out, "%-16s 0x%llx (%s, no mem=) is below the end of memory (0x%llx): a crash kernel "
                 "loaded with kexec_load leaves the memory above it out of the dump; %s\n",
                 "Memory limit:", (unsigned long long) h.limit, DT_PROP_MEMORY_LIMIT,
@@ -217,7 +222,7 @@ static int check_pft_size(const char *root, const char *runtime_dir, FILE *out) 
                 assert_not_reached();
         }
 
-        running = access(runtime_dir, F_OK) == 0;
+        running = daemon_running(runtime_dir);
         fprintf(out, "%-16s hazard: %u in use (the HPT was resized on hot-plug), but %zu of %zu CPU node(s) "
                 "still have another in %s: a capture kernel loaded from this tree hangs after purgatory; %s\n",
                 "HPT order:", p.order, p.n_stale, p.n_nodes, DT_PROP_PFT_SIZE,

@@ -79,7 +79,7 @@ static int debian_prepare(const ReloadBackend *b, const char *root, const char *
                 r = trusted_file_read(root, path, geteuid(), DEBIAN_RECORD_MAX, &text, &e);
         }
         if (r >= 0)
-                r = kexec_record_argv(text, path, kexec, ret_argv, &e);
+                r = kexec_record_argv(text, path, kexec, KEXEC_HOTPLUG_ON, ret_argv, &(bool) {}, &e);
         if (r >= 0 && path_join_root(root, lock, ret_lock) < 0)
                 r = -ENOMEM;
         if (r == -ENOMEM)

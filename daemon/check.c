@@ -132,11 +132,12 @@ static int check_kexec_hotplug(const char *root, FILE *out) {
                 fprintf(out, "  The loaded crash kernel is one the kernel updates on hot-plug (%s reads 1): loaded "
                         "with --hotplug, and kdump-settled reloads nothing the kernel updates.\n"
                         "  To do: reload without --hotplug (drop it from the distribution tool's kexec arguments, "
-                        "e.g. KDUMP_KEXEC_ARGS, then reload it, or kdump-settlectl reload with ReloadBackend=kexec), "
-                        "or update kexec-tools.\n", MEMORY_CRASH_HOTPLUG_PATH);
+                        "e.g. KDUMP_KEXEC_ARGS, then reload it, or kdump-settlectl reload with kdump-settled's "
+                        "kexec or kdump-config backend), or update kexec-tools.\n", MEMORY_CRASH_HOTPLUG_PATH);
                 return 1;
         }
-        fprintf(out, "  kdump-settled's kexec backend avoids it: it loads without --hotplug and reloads per request "
+        fprintf(out, "  kdump-settled's kexec backend avoids it: it loads without --hotplug and reloads per request, "
+                "and its replay of kdump-config's record leaves the record's --hotplug out "
                 "(KexecHotplug=yes only for a kexec with the fix backported). No loaded crash kernel has it now.\n"
                 "  To do: keep --hotplug out of a distribution tool's kexec arguments, or update kexec-tools.\n");
         return 0;

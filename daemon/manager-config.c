@@ -237,8 +237,16 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                            "(ReloadBackend=kexec chooses kexec -p with them).", backend);
 
         /* Said at start and when it changes (kexec-tools upgraded, then SIGHUP). */
-        if (hotplug != KEXEC_HOTPLUG_UNUSED && (hotplug != m->kexec_hotplug || !m->reload_backend))
-                log_info("%s", kexec_hotplug_describe(hotplug));
+        if (hotplug != KEXEC_HOTPLUG_UNUSED && (hotplug != m->kexec_hotplug || !m->reload_backend)) {
+                bool on = hotplug == KEXEC_HOTPLUG_ON;
+
+                if (reload_backend_find(backend) == reload_backend_get(RELOAD_BACKEND_KEXEC))
+                        log_info("The kexec fallback loads %s " KEXEC_HOTPLUG_OPTION ": %s", on ? "with" : "without",
+                                 kexec_hotplug_reason(hotplug));
+                else
+                        log_info("Replays of %s's kexec record %s " KEXEC_HOTPLUG_OPTION " it holds: %s", backend,
+                                 on ? "keep a" : "leave out a", kexec_hotplug_reason(hotplug));
+        }
 
         *ret = c;
         *ret_argv = TAKE_PTR(argv);

@@ -30,7 +30,7 @@ typedef enum KexecHotplug {
         KEXEC_HOTPLUG_ON,          /* kexec -p --hotplug: the kernel keeps the image current */
         KEXEC_HOTPLUG_NO_KERNEL,   /* the kernel cannot update a loaded image (< 6.10, no CONFIG_CRASH_HOTPLUG) */
         KEXEC_HOTPLUG_NO_KEXEC,    /* kexec-tools has no --hotplug (< 2.0.29), or its --help could not be read */
-        KEXEC_HOTPLUG_UNUSED,      /* the reload backend is not the kexec fallback */
+        KEXEC_HOTPLUG_UNUSED,      /* the reload backend is not the kexec fallback, nor replays a kexec -p */
         KEXEC_HOTPLUG_NO_RESERVE_FIX, /* kexec-tools has --hotplug but not 600c2f9512b5 (2.0.29-2.0.32) */
         KEXEC_HOTPLUG_OFF,         /* KexecHotplug=no */
         _KEXEC_HOTPLUG_MAX,
@@ -66,5 +66,6 @@ bool kexec_version_has_reserve_fix(const KexecVersion *v);
  * kexec-tools cannot make up for it. reserve_fix matters only to KEXEC_HOTPLUG_CHOICE_AUTO. */
 KexecHotplug kexec_hotplug_decide(KexecHotplugChoice choice, bool kernel, bool kexec, bool reserve_fix);
 
-/* One sentence for the log. */
-const char *kexec_hotplug_describe(KexecHotplug k);
+/* Why, for the log, after what loads with or without --hotplug (the kexec fallback, a replayed
+ * record: lib/engine/kexec-record.h): a clause and the sentences after it. */
+const char *kexec_hotplug_reason(KexecHotplug k);

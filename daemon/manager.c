@@ -24,6 +24,7 @@ void manager_init(Manager *m) {
                 .last_reload_ok = true,
                 .lock_fd = -1,
                 .kexec_hotplug = KEXEC_HOTPLUG_UNUSED,
+                .kexec_path_hotplug = KEXEC_HOTPLUG_NO_KEXEC,
         };
 }
 

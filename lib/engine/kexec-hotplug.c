@@ -21,6 +21,14 @@ static const char *const kexec_hotplug_table[_KEXEC_HOTPLUG_MAX] = {
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(kexec_hotplug, KexecHotplug);
 
+static const char *const kexec_hotplug_hazard_table[_KEXEC_HOTPLUG_HAZARD_MAX] = {
+        [KEXEC_HOTPLUG_HAZARD_NONE]       = "none",
+        [KEXEC_HOTPLUG_HAZARD_NOT_LOADED] = "not-loaded",
+        [KEXEC_HOTPLUG_HAZARD_LOADED]     = "loaded",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(kexec_hotplug_hazard, KexecHotplugHazard);
+
 bool kexec_help_has_hotplug(const char *help) {
         size_t n = strlen(KEXEC_HOTPLUG_OPTION);
 
@@ -130,6 +138,13 @@ KexecHotplug kexec_hotplug_decide(KexecHotplugChoice choice, bool kernel, bool k
         if (choice == KEXEC_HOTPLUG_CHOICE_AUTO && !reserve_fix)
                 return KEXEC_HOTPLUG_NO_RESERVE_FIX;
         return KEXEC_HOTPLUG_ON;
+}
+
+KexecHotplugHazard kexec_hotplug_hazard(KexecHotplug auto_mode, bool memory_crash_hotplug, int crash_loaded) {
+        if (auto_mode != KEXEC_HOTPLUG_NO_RESERVE_FIX)
+                return KEXEC_HOTPLUG_HAZARD_NONE;
+        /* On a kexec_load system only a --hotplug load makes the kernel update the image. */
+        return memory_crash_hotplug && crash_loaded == 1 ? KEXEC_HOTPLUG_HAZARD_LOADED : KEXEC_HOTPLUG_HAZARD_NOT_LOADED;
 }
 
 const char *kexec_hotplug_reason(KexecHotplug k) {

@@ -458,6 +458,7 @@ static void test_kexec_hotplug_reserve_fix(Test *t) {
         if (!CHECK(&t->d, harness_write_text(conf_path, "[Reload]\nKexecKernel=/k\nKexecAppend=console=hvc0\n"
                                                         "KexecHotplug=yes\n") >= 0, "cannot write %s", conf_path) ||
             !reconfigure(t) || !status_is(t, "kexec_hotplug", "yes") ||
+            !status_is(t, "kexec_hotplug_hazard", "none") ||
             !request_reload(t) || !wait_loads(t, 3, "the reload with KexecHotplug=yes"))
                 return;
         CHECK(&t->d, calls(t, "kexec|-p|--hotplug|/k|--append=console=hvc0|") == 1, "KexecHotplug=yes: no --hotplug");
@@ -471,12 +472,44 @@ static void test_kexec_hotplug_reserve_fix(Test *t) {
         CHECK(&t->d, daemon_log_count(t, "not a kexec-tools version: \"kexec-tools 2.0.33-beta\"") == 1,
               "the version not understood was not named");
 
-        /* KexecHotplug=no: never, and kexec is not asked. */
+        /* KexecHotplug=no: never; kexec is asked only for status's hazard (test 24), as check asks. */
         if (!CHECK(&t->d, harness_write_text(conf_path, "[Reload]\nKexecKernel=/k\nKexecHotplug=no\n") >= 0,
                    "cannot write %s", conf_path) ||
-            !reconfigure(t) || !status_is(t, "kexec_hotplug", "off"))
+            !reconfigure(t) || !status_is(t, "kexec_hotplug", "off") ||
+            !status_is(t, "kexec_hotplug_hazard", "not-loaded"))
                 return;
-        CHECK(&t->d, calls(t, "kexec|--help|") == 3, "kexec --help asked with KexecHotplug=no");
+        CHECK(&t->d, calls(t, "kexec|--help|") == 4, "kexec --help asked %zu times with KexecHotplug=no, expected "
+              "once, for the hazard", calls(t, "kexec|--help|") - 3);
+}
+
+/* 24 (issue 20.4): status carries check's --hotplug hazard whatever the backend: kdumpctl here, whose
+ * KEXEC_ARGS the daemon does not see, with kexec 2.0.32 in PATH on a kernel with crash hot-plug.
+ * "loaded" while the crash kernel loaded is one the kernel updates (memory crash_hotplug 1), read
+ * per status; "not-loaded" once it is not. Negative controls: kexec 2.0.33 after SIGHUP, none; a
+ * kernel without crash hot-plug, none. Fails on main, whose status had no such key. */
+static void test_hotplug_hazard_status(Test *t) {
+        if (!setup(t, (const char *[]) { "kdumpctl", "kexec", NULL }, "1\n"))
+                return;
+        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
+        put(t, "sys/devices/system/memory/crash_hotplug", "1\n");
+        put(t, "kexec-hotplug", "");
+        put(t, "kexec-version", "kexec-tools 2.0.32\n");
+        if (!start_daemon(t, "", false) || !status_is(t, "reload_backend", "kdumpctl") ||
+            !status_is(t, "kexec_hotplug", "unused") || !status_is(t, "kexec_hotplug_hazard", "loaded"))
+                return;
+        put(t, "sys/devices/system/memory/crash_hotplug", "0\n");
+        if (!status_is(t, "kexec_hotplug_hazard", "not-loaded"))
+                return;
+        put(t, "sys/devices/system/memory/crash_hotplug", "1\n");
+        put(t, "kexec-version", "kexec-tools 2.0.33\n");
+        if (!reconfigure(t) || !status_is(t, "kexec_hotplug_hazard", "none"))
+                return;
+        put(t, "kexec-version", "kexec-tools 2.0.32\n");
+        remove_file(t, "sys/kernel/crash_elfcorehdr_size");
+        if (!reconfigure(t) || !status_is(t, "kexec_hotplug_hazard", "none"))
+                return;
+        CHECK(&t->d, calls(t, "kexec|--version|") == 2, "kexec --version asked %zu times, expected at start and "
+              "at the first SIGHUP", calls(t, "kexec|--version|"));
 }
 
 /* Debian: kdump-config and systemctl in PATH, kdump-tools active, /sbin/kexec under the root (what
@@ -1202,6 +1235,7 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "stop during a reload: the state saved after it owes nothing; the next start does not reload", test_stop_during_reload },
         { "reload over a corrected DT: no linux,memory-limit for kexec, the daemon's tree unchanged", test_memory_limit },
         { "Debian: a recorded --hotplug is replayed only with a kexec that has the elfcorehdr reservation fix", test_debian_record_hotplug },
+        { "status: check's --hotplug hazard under kdumpctl: loaded, not-loaded, none with kexec 2.0.33", test_hotplug_hazard_status },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-reload-backends", .timeout_sec = 240)

@@ -57,9 +57,10 @@ static const char *const suse_load_sh[] = { "/usr/lib/kdump/load.sh", "/lib/kdum
  * replayed, with kdump-config's own kexec, under its try-reload lock, and only from a record no
  * one but root can have written: on Ubuntu /var/crash is world-writable (apport). Nothing
  * loaded: nothing (the gate closes). A missing, untrusted or unusable record: `reload`, as before. */
-static int debian_prepare(const ReloadBackend *b, const char *root, const char * const **ret_words,
-                          char ***ret_argv, char **ret_lock, Error *ret_error) {
+static int debian_prepare(const ReloadBackend *b, const char *root, KexecHotplug hotplug,
+                          const char * const **ret_words, char ***ret_argv, char **ret_lock, Error *ret_error) {
         _cleanup_free_ char *coredir = NULL, *path = NULL, *lock = NULL, *text = NULL, *kexec = NULL;
+        bool dropped = false;
         Error e = {};
         int r;
 
@@ -74,12 +75,12 @@ static int debian_prepare(const ReloadBackend *b, const char *root, const char *
                 const char *dir = coredir && *coredir ? coredir : DEBIAN_COREDIR_DEFAULT;
 
                 if (asprintf(&path, "%s/" DEBIAN_RECORD, dir) < 0 || asprintf(&lock, "%s/" DEBIAN_LOCK, dir) < 0 ||
-                    path_join_root(root, DEBIAN_KEXEC, &kexec) < 0)
+                    path_join_root(root, b->replay_kexec, &kexec) < 0)
                         return error_set(ret_error, -ENOMEM, "Out of memory");
                 r = trusted_file_read(root, path, geteuid(), DEBIAN_RECORD_MAX, &text, &e);
         }
         if (r >= 0)
-                r = kexec_record_argv(text, path, kexec, ret_argv, &e);
+                r = kexec_record_argv(text, path, kexec, hotplug, ret_argv, &dropped, &e);
         if (r >= 0 && path_join_root(root, lock, ret_lock) < 0)
                 r = -ENOMEM;
         if (r == -ENOMEM)
@@ -90,15 +91,17 @@ static int debian_prepare(const ReloadBackend *b, const char *root, const char *
                 *ret_argv = (strv_free(*ret_argv), NULL);
                 *ret_words = b->argv;
         } else
-                /* What runs is not the command the log's "Reload command" line shows: say so. */
-                log_info("Loading over the old crash kernel: %s replayed with %s.", path, kexec);
+                /* What runs is not the command the log's "Reload command" line shows: say so. Why
+                 * --hotplug goes was said once, with kexec_hotplug (daemon/manager-config.c). */
+                log_info("Loading over the old crash kernel: %s replayed with %s%s.", path, kexec,
+                         dropped ? ", without its " KEXEC_HOTPLUG_OPTION : "");
         return 0;
 }
 
 /* SUSE: load.sh where this SUSE installs it, as its udev rule runs it (load-once.sh: without
  * --update, which kdump.service's start adds to rebuild the initrd), under the same lock. */
-static int suse_prepare(const ReloadBackend *b, const char *root, const char * const **ret_words,
-                        char ***ret_argv, char **ret_lock, Error *ret_error) {
+static int suse_prepare(const ReloadBackend *b, const char *root, KexecHotplug hotplug,
+                        const char * const **ret_words, char ***ret_argv, char **ret_lock, Error *ret_error) {
         Error e = {};
         int r = -ENOENT;
 
@@ -136,7 +139,7 @@ static const ReloadBackend reload_backends[_RELOAD_BACKEND_MAX] = {
                 .id = RELOAD_BACKEND_KDUMP_CONFIG, .probe = "kdump-config",
                 .argv = (const char * const[]) { "kdump-config", "reload", NULL },
                 .gate_unit = "kdump-tools.service", .gate_defaults = DEBIAN_DEFAULTS, .loads_over_old = true,
-                .reloads_loaded_only = true, .prepare = debian_prepare },
+                .reloads_loaded_only = true, .replay_kexec = DEBIAN_KEXEC, .prepare = debian_prepare },
         /* SUSE: load.sh loads with kexec -p without unloading. kdumptool is in PATH, load.sh is not;
          * argv is what the log shows, suse_prepare() finds the real one. */
         [RELOAD_BACKEND_SUSE_KDUMP] = {

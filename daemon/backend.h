@@ -7,6 +7,7 @@
 #include "config.h"
 #include "error.h"
 #include "kdump-gate.h"
+#include "kexec-hotplug.h"
 
 /* The distributions' kdump tools as reload backends: how each is found, what it runs, which
  * service says kdump is on, and whether its load replaces the old image without unloading it
@@ -21,12 +22,17 @@ struct ReloadBackend {
         const char *gate_defaults;   /* its shell defaults file; USE_KDUMP=0 there turns kdump off */
         bool loads_over_old;
         bool reloads_loaded_only;    /* as the distribution's own rule: nothing loaded, nothing reloaded */
+        /* The kexec (under root) its prepare may replay a recorded kexec -p with: that kexec's
+         * --hotplug mode (kexec_hotplug_probe(), at start and on SIGHUP) decides whether a
+         * recorded --hotplug stays (lib/engine/kexec-record.h); NULL: it replays nothing. */
+        const char *replay_kexec;
         /* If set, chooses the command at each reload from the state under root right then: fills
          * *ret_words (static) or *ret_argv (owned), and *ret_lock (owned, or NULL): the file under
-         * root the distribution's own scripts flock, taken around the command. 0, or a negative
-         * errno with e set when there is nothing to run; what has a fallback it logs itself. */
-        int (*prepare)(const ReloadBackend *b, const char *root, const char * const **ret_words, char ***ret_argv,
-                       char **ret_lock, Error *e);
+         * root the distribution's own scripts flock, taken around the command; hotplug is
+         * replay_kexec's mode. 0, or a negative errno with e set when there is nothing to run; what
+         * has a fallback it logs itself. */
+        int (*prepare)(const ReloadBackend *b, const char *root, KexecHotplug hotplug, const char * const **ret_words,
+                       char ***ret_argv, char **ret_lock, Error *e);
 };
 
 /* The backend of that id: kdumpctl, kdump-config, SUSE's load.sh, kexec; NULL for

@@ -118,25 +118,26 @@ static int check_memory(const char *root, const void *dtb, size_t dtb_size, FILE
  * kexec_load system means it was loaded with --hotplug): kdump-settled reloads nothing the kernel
  * updates, so nothing corrects it. */
 static int check_kexec_hotplug(const char *root, FILE *out) {
-        _cleanup_free_ char *kexec = NULL, *version = NULL;
-        DumpMode d;
+        _cleanup_free_ char *version = NULL;
+        KexecHotplugHazard h;
 
-        if (find_executable("kexec", getenv("PATH") ?: RELOAD_DEFAULT_PATH, &kexec) < 0 ||
-            kexec_hotplug_probe(root, kexec, KEXEC_HOTPLUG_CHOICE_AUTO, &version) != KEXEC_HOTPLUG_NO_RESERVE_FIX)
+        h = kexec_hotplug_hazard_now(root, kexec_hotplug_probe_path(root, getenv("PATH") ?: RELOAD_DEFAULT_PATH,
+                                                                     KEXEC_HOTPLUG_CHOICE_AUTO, &version));
+        if (h == KEXEC_HOTPLUG_HAZARD_NONE)
                 return 0;
         fprintf(out, "%-16s hazard: %s offers --hotplug but reserves only the elfcorehdr's initial size in the "
                 "capture kernel's FDT (fixed by 600c2f9512b5, after 2.0.32): a crash kernel loaded with kexec -p "
                 "--hotplug may overwrite what hot-plug grew.\n", "kexec --hotplug:", version ?: "kexec");
-        dump_mode_read(root, &d);
-        if (d.memory_crash_hotplug && crash_kernel_loaded(root) == 1) {
+        if (h == KEXEC_HOTPLUG_HAZARD_LOADED) {
                 fprintf(out, "  The loaded crash kernel is one the kernel updates on hot-plug (%s reads 1): loaded "
                         "with --hotplug, and kdump-settled reloads nothing the kernel updates.\n"
                         "  To do: reload without --hotplug (drop it from the distribution tool's kexec arguments, "
-                        "e.g. KDUMP_KEXEC_ARGS, then reload it, or kdump-settlectl reload with ReloadBackend=kexec), "
-                        "or update kexec-tools.\n", MEMORY_CRASH_HOTPLUG_PATH);
+                        "e.g. KDUMP_KEXEC_ARGS, then reload it, or kdump-settlectl reload with kdump-settled's "
+                        "kexec or kdump-config backend), or update kexec-tools.\n", MEMORY_CRASH_HOTPLUG_PATH);
                 return 1;
         }
-        fprintf(out, "  kdump-settled's kexec backend avoids it: it loads without --hotplug and reloads per request "
+        fprintf(out, "  kdump-settled's kexec backend avoids it: it loads without --hotplug and reloads per request, "
+                "and its replay of kdump-config's record leaves the record's --hotplug out "
                 "(KexecHotplug=yes only for a kexec with the fix backported). No loaded crash kernel has it now.\n"
                 "  To do: keep --hotplug out of a distribution tool's kexec arguments, or update kexec-tools.\n");
         return 0;

@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "memory-limit.h"
+#include "mount-namespace.h"
 
 /* The copies' tmpfs: directories as the real tree's; nothing on it is a device, setuid or run. */
 #define DT_OVERLAY_TMPFS_OPTIONS "mode=0755"
@@ -127,12 +127,10 @@ static int fill_node(const OverlayNode *n, const DtOverlayPlan *plan, Error *e) 
 static int overlay_nodes(OverlayNode *nodes, size_t n_nodes, const DtOverlayPlan *plan, Error *e) {
         int r;
 
-        /* Our own namespace, receiving from the service's but never sending to it: the daemon's
-         * view stays the real tree. */
-        if (unshare(CLONE_NEWNS) < 0)
-                return error_set(e, negative_errno(), "Cannot make a mount namespace for the reload: %m");
-        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-                return error_set(e, negative_errno(), "Cannot make the reload's mounts private: %m");
+        /* The daemon's view stays the real tree. */
+        r = mount_namespace_own(e);
+        if (r < 0)
+                return r;
 
         /* Every original opened before anything is mounted, so that nested nodes copy the real
          * tree, not an earlier copy; and after unshare(): a subnode is bound from its fd, which

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -9,6 +8,7 @@
 #include "fileio.h"
 #include "hpt-debugfs.h"
 #include "log.h"
+#include "mount-namespace.h"
 #include "pft-size.h"
 
 int hpt_debugfs_ensure(const char *root) {
@@ -28,10 +28,12 @@ int hpt_debugfs_ensure(const char *root) {
         if (path_join_root(root, DEBUGFS_DIR, &dir) < 0)
                 return log_oom();
 
-        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
-            mount("debugfs", dir, "debugfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
-                return log_warning_errno(negative_errno(), "Cannot mount debugfs at %s for the HPT order "
-                                         "(ibm,pft-size stays as the device tree has it): %m", dir);
+        r = mount_namespace_own(&e);
+        if (r >= 0 && mount("debugfs", dir, "debugfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
+                r = error_set(&e, negative_errno(), "%m");
+        if (r < 0)
+                return log_warning_errno(r, "Cannot mount debugfs at %s for the HPT order (ibm,pft-size stays as "
+                                         "the device tree has it): %s", dir, error_message(&e, r));
         log_info("Mounted debugfs at %s in the daemon's own mount namespace: the HPT order in use.", dir);
         return 1;
 }

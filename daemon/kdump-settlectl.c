@@ -207,9 +207,10 @@ static int verb_status(const Args *args, char **argv) {
         printf("Uevent source:  %s\n", field(&reply, CONTROL_STATUS_UEVENT_SOURCE));
         if (strcmp(field(&reply, CONTROL_STATUS_KEXEC_HOTPLUG), "unused") == 0)
                 printf("Reload backend: %s\n", field(&reply, CONTROL_STATUS_RELOAD_BACKEND));
-        else  /* the kexec fallback: does the kernel keep the image current (kexec -p --hotplug)? */
+        else  /* the kexec fallback or a replay: does the kernel keep the image current (kexec -p --hotplug)? */
                 printf("Reload backend: %s, --hotplug: %s\n", field(&reply, CONTROL_STATUS_RELOAD_BACKEND),
                        field(&reply, CONTROL_STATUS_KEXEC_HOTPLUG));
+        printf("Hotplug hazard: %s\n", field(&reply, CONTROL_STATUS_KEXEC_HOTPLUG_HAZARD));
         printf("Memory limit:   %s\n", field(&reply, CONTROL_STATUS_MEMORY_LIMIT));
         printf("ibm,pft-size:   %s\n", field(&reply, CONTROL_STATUS_PFT_SIZE));
         if (strcmp(field(&reply, CONTROL_STATUS_CPU_INPUT), "none") == 0)

@@ -3,9 +3,12 @@
 #include <string.h>
 
 #include "alloc-util.h"
+#include "backend.h"
+#include "dump-mode.h"
 #include "kexec-help.h"
 #include "log.h"
 #include "macro.h"
+#include "path-lookup.h"
 #include "run-capture.h"
 
 int kexec_ask(const char *executable, const char *option, char **ret, Error *e) {
@@ -75,4 +78,22 @@ KexecHotplug kexec_hotplug_probe(const char *root, const char *executable, Kexec
         if (kexec && choice == KEXEC_HOTPLUG_CHOICE_AUTO)
                 fix = kexec_has_reserve_fix(executable, ret_version);
         return kexec_hotplug_decide(choice, kernel, kexec, fix);
+}
+
+KexecHotplug kexec_hotplug_probe_path(const char *root, const char *path, KexecHotplugChoice choice,
+                                      char **ret_version) {
+        _cleanup_free_ char *kexec = NULL;
+
+        if (ret_version)
+                *ret_version = NULL;
+        if (find_executable("kexec", path, &kexec) < 0)
+                return KEXEC_HOTPLUG_NO_KEXEC;
+        return kexec_hotplug_probe(root, kexec, choice, ret_version);
+}
+
+KexecHotplugHazard kexec_hotplug_hazard_now(const char *root, KexecHotplug auto_mode) {
+        DumpMode d;
+
+        dump_mode_read(root, &d);
+        return kexec_hotplug_hazard(auto_mode, d.memory_crash_hotplug, crash_kernel_loaded(root));
 }

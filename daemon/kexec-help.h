@@ -21,3 +21,13 @@ int kexec_ask(const char *executable, const char *option, char **ret, Error *e);
  * it was asked and understood, else NULL. */
 KexecHotplug kexec_hotplug_probe(const char *root, const char *executable, KexecHotplugChoice choice,
                                  char **ret_version);
+
+/* The same for the kexec in path (none: KEXEC_HOTPLUG_NO_KEXEC, not logged): what `check` (choice
+ * auto) and `status` (auto, or yes on the administrator's word) judge the --hotplug hazard by,
+ * whatever the backend. */
+KexecHotplug kexec_hotplug_probe_path(const char *root, const char *path, KexecHotplugChoice choice,
+                                      char **ret_version);
+
+/* That hazard now (lib/engine/kexec-hotplug.h), from such a mode and memory's crash_hotplug and
+ * kexec_crash_loaded under root as they read now (sysfs: never blocks). */
+KexecHotplugHazard kexec_hotplug_hazard_now(const char *root, KexecHotplug auto_mode);

@@ -6,6 +6,7 @@
 
 #include "backend.h"
 #include "defaults.h"
+#include "kexec-help.h"
 #include "log.h"
 #include "manager-config.h"
 #include "strv.h"
@@ -179,9 +180,11 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
 
 /* The configuration as it would be now, without applying it. */
 static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **ret_backend,
-                       const char **ret_gate_backend, KexecHotplug *ret_hotplug) {
+                       const char **ret_gate_backend, KexecHotplug *ret_hotplug, KexecHotplug *ret_path_hotplug) {
         _cleanup_strv_free_ char **argv = NULL;
-        KexecHotplug hotplug = KEXEC_HOTPLUG_UNUSED;
+        KexecHotplug hotplug = KEXEC_HOTPLUG_UNUSED, path_hotplug;
+        KexecHotplugChoice path_choice;
+        const char *path = getenv("PATH") ?: RELOAD_DEFAULT_PATH;
         bool starting = !m->reload_backend;
         const char *backend = NULL, *gate_backend;
         Config c;
@@ -204,9 +207,18 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                         goto fail;
         }
 
-        r = reload_argv_resolve(&c, m->root, getenv("PATH") ?: RELOAD_DEFAULT_PATH, &argv, &backend, &hotplug, &e);
+        r = reload_argv_resolve(&c, m->root, path, &argv, &backend, &hotplug, &e);
         if (r < 0 && !(r == -ENOENT && m->fadump_registered))
                 goto fail;
+        /* status's hazard asks the kexec in PATH as check does, but takes KexecHotplug=yes's word
+         * that it has the fix (KexecHotplug=no says nothing of the kexec); the kexec fallback's own
+         * question, when it is that one, is not asked twice. */
+        path_choice = c.kexec_hotplug == KEXEC_HOTPLUG_CHOICE_YES ? KEXEC_HOTPLUG_CHOICE_YES : KEXEC_HOTPLUG_CHOICE_AUTO;
+        if (backend && reload_backend_find(backend) == reload_backend_get(RELOAD_BACKEND_KEXEC) &&
+            c.kexec_hotplug == path_choice)
+                path_hotplug = hotplug;
+        else
+                path_hotplug = kexec_hotplug_probe_path(m->root, path, path_choice, NULL);
         gate_backend = backend;
         if (m->fadump_registered && !c.reload_command && (!backend || strcmp(backend, "kdumpctl") != 0)) {
                 /* kdumpctl re-registers fadump itself, and ReloadCommand= is the administrator's;
@@ -237,14 +249,23 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
                            "(ReloadBackend=kexec chooses kexec -p with them).", backend);
 
         /* Said at start and when it changes (kexec-tools upgraded, then SIGHUP). */
-        if (hotplug != KEXEC_HOTPLUG_UNUSED && (hotplug != m->kexec_hotplug || !m->reload_backend))
-                log_info("%s", kexec_hotplug_describe(hotplug));
+        if (hotplug != KEXEC_HOTPLUG_UNUSED && (hotplug != m->kexec_hotplug || !m->reload_backend)) {
+                bool on = hotplug == KEXEC_HOTPLUG_ON;
+
+                if (reload_backend_find(backend) == reload_backend_get(RELOAD_BACKEND_KEXEC))
+                        log_info("The kexec fallback loads %s " KEXEC_HOTPLUG_OPTION ": %s", on ? "with" : "without",
+                                 kexec_hotplug_reason(hotplug));
+                else
+                        log_info("Replays of %s's kexec record %s " KEXEC_HOTPLUG_OPTION " it holds: %s", backend,
+                                 on ? "keep a" : "leave out a", kexec_hotplug_reason(hotplug));
+        }
 
         *ret = c;
         *ret_argv = TAKE_PTR(argv);
         *ret_backend = backend;
         *ret_gate_backend = gate_backend;
         *ret_hotplug = hotplug;
+        *ret_path_hotplug = path_hotplug;
         return 0;
 
 fail:
@@ -254,7 +275,7 @@ fail:
 
 int manager_load_config(Manager *m) {
         return read_config(m, &m->config, &m->reload_argv, &m->reload_backend, &m->reload_gate_backend,
-                           &m->kexec_hotplug);
+                           &m->kexec_hotplug, &m->kexec_path_hotplug);
 }
 
 SettleConfig manager_settle_config(const Manager *m) {
@@ -268,7 +289,7 @@ SettleConfig manager_settle_config(const Manager *m) {
 
 int manager_reconfigure(Manager *m) {
         SettleConfig timings;
-        KexecHotplug hotplug;
+        KexecHotplug hotplug, path_hotplug;
         const char *backend, *gate_backend;
         char **argv = NULL;
         Config c;
@@ -276,7 +297,7 @@ int manager_reconfigure(Manager *m) {
 
         r = manager_refresh_dump_mode(m, true);
         if (r >= 0)
-                r = read_config(m, &c, &argv, &backend, &gate_backend, &hotplug);
+                r = read_config(m, &c, &argv, &backend, &gate_backend, &hotplug, &path_hotplug);
         if (r < 0) {
                 log_warning("Keeping the previous configuration.");
                 return r;
@@ -292,6 +313,7 @@ int manager_reconfigure(Manager *m) {
         m->reload_backend = backend;
         m->reload_gate_backend = gate_backend;
         m->kexec_hotplug = hotplug;
+        m->kexec_path_hotplug = path_hotplug;
         timings = manager_settle_config(m);
         settle_set_config(&m->settle, &timings);
         log_info("Configuration reloaded.");

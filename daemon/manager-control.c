@@ -5,6 +5,7 @@
 #include "control-protocol.h"
 #include "drmgr-lock.h"
 #include "fileio.h"
+#include "kexec-help.h"
 #include "log.h"
 #include "manager-control.h"
 #include "manager-cpus.h"
@@ -60,6 +61,9 @@ static void on_status(void *userdata, FILE *f) {
                 manager_kernel_handles(m, DUMP_RESOURCE_MEMORY) ? "none" : uevent_source_to_string(m->config.uevent_source));
         fprintf(f, CONTROL_STATUS_RELOAD_BACKEND "=%s\n", m->reload_backend);
         fprintf(f, CONTROL_STATUS_KEXEC_HOTPLUG "=%s\n", kexec_hotplug_to_string(m->kexec_hotplug));
+        /* Whatever the backend: a distribution tool's own --hotplug load (issue 20.4). */
+        fprintf(f, CONTROL_STATUS_KEXEC_HOTPLUG_HAZARD "=%s\n",
+                kexec_hotplug_hazard_to_string(kexec_hotplug_hazard_now(m->root, m->kexec_path_hotplug)));
         memory_limit_status(m, f);
         pft_size_status(m, f);
         manager_cpus_status(m, f);

@@ -53,6 +53,7 @@ typedef struct Manager {
         const char *reload_gate_backend; /* what gates it (reload_start()'s backend): the same but for
                                           * RELOAD_FADUMP_BACKEND, gated as the tool it stands in for */
         KexecHotplug kexec_hotplug; /* the kexec fallback loads with --hotplug (reload.h) */
+        KexecHotplug kexec_path_hotplug; /* the kexec in PATH asked as check asks it: status's hazard */
         char *fadump_registered;   /* set: fadump is on and the kernel does not update it itself; a
                                     * reload without reload_argv re-registers it through this file */
         DumpMode dump_mode;        /* as read last: manager_refresh_dump_mode() */

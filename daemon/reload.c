@@ -104,7 +104,15 @@ int reload_argv_resolve(const Config *c, const char *root, const char *path, cha
         if (b && b->argv) {
                 *ret_backend = reload_backend_name(b);
                 r = strv_copy(b->argv, ret);
-                return r < 0 ? error_set(e, r, "Out of memory") : 0;
+                if (r < 0)
+                        return error_set(e, r, "Out of memory");
+                /* A replayed kexec -p keeps --hotplug only as the kexec fallback would load. */
+                if (b->replay_kexec) {
+                        if (path_join_root(root, b->replay_kexec, &kexec) < 0)
+                                return error_set(e, -ENOMEM, "Out of memory");
+                        *ret_hotplug = kexec_hotplug_probe(root, kexec, c->kexec_hotplug, NULL);
+                }
+                return 0;
         }
 
         if (!c->kexec_kernel)
@@ -394,7 +402,7 @@ static _Noreturn void exec_child(const char *executable, char * const *argv, con
         _exit(127);
 }
 
-int reload_start(sd_event *event, const char *root, const char *backend, char * const *argv,
+int reload_start(sd_event *event, const char *root, const char *backend, KexecHotplug hotplug, char * const *argv,
                  const char *fadump_registered, SettleReason reason, usec_t timeout, reload_done_t done,
                  void *userdata, Reload **ret, Error *e) {
         const ReloadBackend *b = reload_backend_find(backend);
@@ -426,7 +434,7 @@ int reload_start(sd_event *event, const char *root, const char *backend, char * 
         if (argv && b && b->prepare) {
                 const char * const *words = NULL;
 
-                k = b->prepare(b, root, &words, &r->argv, &r->lock, e);
+                k = b->prepare(b, root, hotplug, &words, &r->argv, &r->lock, e);
                 if (k >= 0 && words && strv_copy(words, &r->argv) < 0)
                         k = error_set(e, -ENOMEM, "Out of memory");
                 if (k < 0) {

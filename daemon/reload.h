@@ -20,7 +20,8 @@
  * the old image so that there is never a moment without a crash kernel, with KexecAppend= or a
  * capture command line built from root/proc/cmdline, and with --hotplug where the kernel and kexec
  * have it (lib/engine/kexec-hotplug.h: asks `kexec --help`). *ret_backend is the backend's name,
- * *ret_hotplug the kexec fallback's mode (KEXEC_HOTPLUG_UNUSED for the others). */
+ * *ret_hotplug the kexec fallback's mode, or that of the kexec a backend replays a record with
+ * (Debian: whether the record's --hotplug stays), KEXEC_HOTPLUG_UNUSED for the others. */
 int reload_argv_resolve(const Config *c, const char *root, const char *path, char ***ret, const char **ret_backend,
                         KexecHotplug *ret_hotplug, Error *e);
 
@@ -37,11 +38,11 @@ typedef void (*reload_done_t)(Reload *r, bool success, const char *how, void *us
 /* Forks and execs argv (no shell) in its own process group, with KDUMP_SETTLE_REASON set, or with
  * argv NULL re-registers fadump through fadump_registered; done is called once when it exits, or
  * after it was killed at timeout. backend (reload_argv_resolve()'s name) may replace argv for this
- * reload and gates it (also a re-registration) on kdump being on: when the gate is not open the
+ * reload (a replay keeps --hotplug by hotplug, reload_argv_resolve()'s mode) and gates it (also a re-registration) on kdump being on: when the gate is not open the
  * child runs nothing, reload_gate() says how and `how` why; done gets success when it is closed
  * (nothing to do), failure when deferred (retry). A reload past its timeout is killed only once it
  * stalls, and not before twice the timeout while nothing is loaded (lib/kernel/reload-watch.h). */
-int reload_start(sd_event *event, const char *root, const char *backend, char * const *argv,
+int reload_start(sd_event *event, const char *root, const char *backend, KexecHotplug hotplug, char * const *argv,
                  const char *fadump_registered, SettleReason reason, usec_t timeout, reload_done_t done,
                  void *userdata, Reload **ret, Error *e);
 

@@ -52,9 +52,9 @@ typedef enum ReloadBackendChoice {
         _RELOAD_BACKEND_INVALID = -EINVAL,
 } ReloadBackendChoice;
 
-/* Whether the kexec backend may load with --hotplug (lib/engine/kexec-hotplug.h): auto when kexec
- * --version shows the reservation fix, yes on the administrator's word that this kexec has it (a
- * distribution's backport), no never. */
+/* Whether the kexec backend may load with --hotplug, and a replayed Debian record keep it
+ * (lib/engine/kexec-hotplug.h, kexec-record.h): auto when kexec --version shows the reservation fix,
+ * yes on the administrator's word that this kexec has it (a distribution's backport), no never. */
 typedef enum KexecHotplugChoice {
         KEXEC_HOTPLUG_CHOICE_AUTO,
         KEXEC_HOTPLUG_CHOICE_YES,

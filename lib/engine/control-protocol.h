@@ -45,6 +45,7 @@
 #define CONTROL_STATUS_UEVENT_SOURCE           "uevent_source"
 #define CONTROL_STATUS_RELOAD_BACKEND          "reload_backend"
 #define CONTROL_STATUS_KEXEC_HOTPLUG           "kexec_hotplug"           /* lib/engine/kexec-hotplug.h: yes, no-kexec, no-reserve-fix, ... */
+#define CONTROL_STATUS_KEXEC_HOTPLUG_HAZARD    "kexec_hotplug_hazard"    /* the same: none, not-loaded or loaded (as check) */
 #define CONTROL_STATUS_MEMORY_LIMIT            "memory_limit"            /* absent, kept, corrected or unknown */
 #define CONTROL_STATUS_PFT_SIZE                "pft_size"                /* absent, radix, current, corrected, static or unknown */
 #define CONTROL_STATUS_CPU_INPUT               "cpu_input"               /* none, watched, kernel or fadump */

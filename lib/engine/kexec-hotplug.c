@@ -21,6 +21,14 @@ static const char *const kexec_hotplug_table[_KEXEC_HOTPLUG_MAX] = {
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(kexec_hotplug, KexecHotplug);
 
+static const char *const kexec_hotplug_hazard_table[_KEXEC_HOTPLUG_HAZARD_MAX] = {
+        [KEXEC_HOTPLUG_HAZARD_NONE]       = "none",
+        [KEXEC_HOTPLUG_HAZARD_NOT_LOADED] = "not-loaded",
+        [KEXEC_HOTPLUG_HAZARD_LOADED]     = "loaded",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(kexec_hotplug_hazard, KexecHotplugHazard);
+
 bool kexec_help_has_hotplug(const char *help) {
         size_t n = strlen(KEXEC_HOTPLUG_OPTION);
 
@@ -132,30 +140,35 @@ KexecHotplug kexec_hotplug_decide(KexecHotplugChoice choice, bool kernel, bool k
         return KEXEC_HOTPLUG_ON;
 }
 
-const char *kexec_hotplug_describe(KexecHotplug k) {
+KexecHotplugHazard kexec_hotplug_hazard(KexecHotplug auto_mode, bool memory_crash_hotplug, int crash_loaded) {
+        if (auto_mode != KEXEC_HOTPLUG_NO_RESERVE_FIX)
+                return KEXEC_HOTPLUG_HAZARD_NONE;
+        /* On a kexec_load system only a --hotplug load makes the kernel update the image. */
+        return memory_crash_hotplug && crash_loaded == 1 ? KEXEC_HOTPLUG_HAZARD_LOADED : KEXEC_HOTPLUG_HAZARD_NOT_LOADED;
+}
+
+const char *kexec_hotplug_reason(KexecHotplug k) {
         switch (k) {
         case KEXEC_HOTPLUG_ON:
-                return "The kexec fallback loads with --hotplug: the kernel keeps the crash image current "
-                        "across hot-plug, which then needs no reload (kexec-tools reserves the whole "
-                        "elfcorehdr: after 2.0.32 by its --version, or KexecHotplug=yes).";
+                return "the kernel keeps the crash image current across hot-plug, which then needs no reload "
+                        "(kexec-tools reserves the whole elfcorehdr: after 2.0.32 by its --version, or "
+                        "KexecHotplug=yes).";
         case KEXEC_HOTPLUG_NO_KERNEL:
-                return "The kexec fallback loads without --hotplug: this kernel cannot update a loaded crash "
-                        "image (no /" KEXEC_CRASH_ELFCOREHDR_SIZE_PATH ": before 6.10 on powerpc, or no "
-                        "CONFIG_CRASH_HOTPLUG); hot-plug reloads it.";
+                return "this kernel cannot update a loaded crash image (no /" KEXEC_CRASH_ELFCOREHDR_SIZE_PATH
+                        ": before 6.10 on powerpc, or no CONFIG_CRASH_HOTPLUG); hot-plug reloads it.";
         case KEXEC_HOTPLUG_NO_KEXEC:
-                return "The kexec fallback loads without --hotplug: kexec does not list it in --help "
-                        "(kexec-tools before 2.0.29); hot-plug reloads the crash kernel.";
+                return "kexec does not list it in --help (kexec-tools before 2.0.29); hot-plug reloads the crash "
+                        "kernel.";
         case KEXEC_HOTPLUG_NO_RESERVE_FIX:
-                return "The kexec fallback loads without --hotplug: this kexec-tools (2.0.29 to 2.0.32, by "
-                        "kexec --version) reserves only the elfcorehdr's initial size in the capture kernel's "
-                        "FDT, so the header the kernel grows on hot-plug could be overwritten (fixed by "
-                        "600c2f9512b5, after 2.0.32); hot-plug reloads the crash kernel. KexecHotplug=yes "
-                        "if this kexec has the fix.";
+                return "this kexec-tools (2.0.29 to 2.0.32, by kexec --version) reserves only the elfcorehdr's "
+                        "initial size in the capture kernel's FDT, so the header the kernel grows on hot-plug "
+                        "could be overwritten (fixed by 600c2f9512b5, after 2.0.32); hot-plug reloads the crash "
+                        "kernel. KexecHotplug=yes if this kexec has the fix.";
         case KEXEC_HOTPLUG_OFF:
-                return "The kexec fallback loads without --hotplug (KexecHotplug=no); hot-plug reloads the "
-                        "crash kernel.";
+                return "KexecHotplug=no; hot-plug reloads the crash kernel.";
         case KEXEC_HOTPLUG_UNUSED:
-                return "The reload backend is not the kexec fallback: --hotplug is its own business.";
+                return "the reload backend neither is the kexec fallback nor replays a kexec command: --hotplug "
+                        "is its own business.";
         default:
                 assert_not_reached();
         }

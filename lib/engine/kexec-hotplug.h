@@ -30,7 +30,7 @@ typedef enum KexecHotplug {
         KEXEC_HOTPLUG_ON,          /* kexec -p --hotplug: the kernel keeps the image current */
         KEXEC_HOTPLUG_NO_KERNEL,   /* the kernel cannot update a loaded image (< 6.10, no CONFIG_CRASH_HOTPLUG) */
         KEXEC_HOTPLUG_NO_KEXEC,    /* kexec-tools has no --hotplug (< 2.0.29), or its --help could not be read */
-        KEXEC_HOTPLUG_UNUSED,      /* the reload backend is not the kexec fallback */
+        KEXEC_HOTPLUG_UNUSED,      /* the reload backend is not the kexec fallback, nor replays a kexec -p */
         KEXEC_HOTPLUG_NO_RESERVE_FIX, /* kexec-tools has --hotplug but not 600c2f9512b5 (2.0.29-2.0.32) */
         KEXEC_HOTPLUG_OFF,         /* KexecHotplug=no */
         _KEXEC_HOTPLUG_MAX,
@@ -66,5 +66,26 @@ bool kexec_version_has_reserve_fix(const KexecVersion *v);
  * kexec-tools cannot make up for it. reserve_fix matters only to KEXEC_HOTPLUG_CHOICE_AUTO. */
 KexecHotplug kexec_hotplug_decide(KexecHotplugChoice choice, bool kernel, bool kexec, bool reserve_fix);
 
-/* One sentence for the log. */
-const char *kexec_hotplug_describe(KexecHotplug k);
+/* kexec -p --hotplug with a kexec-tools that reserves only the elfcorehdr's initial size, for
+ * `kdump-settlectl check` and `status` alike, whatever the backend: */
+typedef enum KexecHotplugHazard {
+        KEXEC_HOTPLUG_HAZARD_NONE,       /* that kexec (asked with KexecHotplug=auto) is not NO_RESERVE_FIX */
+        KEXEC_HOTPLUG_HAZARD_NOT_LOADED, /* it is, but the crash kernel loaded now is not one the kernel updates */
+        KEXEC_HOTPLUG_HAZARD_LOADED,     /* it is, and the loaded crash kernel is one the kernel updates on
+                                          * hot-plug (memory crash_hotplug 1: on kexec_load, loaded with
+                                          * --hotplug): the daemon reloads nothing the kernel updates, so
+                                          * nothing corrects it */
+        _KEXEC_HOTPLUG_HAZARD_MAX,
+        _KEXEC_HOTPLUG_HAZARD_INVALID = -EINVAL,
+} KexecHotplugHazard;
+
+/* "none", "not-loaded", "loaded": `status`'s kexec_hotplug_hazard. */
+const char *kexec_hotplug_hazard_to_string(KexecHotplugHazard h);
+
+/* The hazard from the kexec's mode asked with KEXEC_HOTPLUG_CHOICE_AUTO, memory's crash_hotplug and
+ * kexec_crash_loaded (1, 0, or -1 not known: not loaded as far as anyone can tell). */
+KexecHotplugHazard kexec_hotplug_hazard(KexecHotplug auto_mode, bool memory_crash_hotplug, int crash_loaded);
+
+/* Why, for the log, after what loads with or without --hotplug (the kexec fallback, a replayed
+ * record: lib/engine/kexec-record.h): a clause and the sentences after it. */
+const char *kexec_hotplug_reason(KexecHotplug k);

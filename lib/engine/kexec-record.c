@@ -31,6 +31,22 @@ static const char *valued_option(const char *w, const char *const *set) {
         return NULL;
 }
 
+/* Removes every option w from l (never l[0], the program): whether there was one. */
+static bool drop_word(char **l, const char *w) {
+        size_t j = 1;
+        bool dropped = false;
+
+        for (size_t i = 1; l[i]; i++) {
+                if (strcmp(l[i], w) == 0) {
+                        free(l[i]);
+                        dropped = true;
+                } else
+                        l[j++] = l[i];
+        }
+        l[j] = NULL;
+        return dropped;
+}
+
 /* Why l is not a panic load, or NULL when it is. */
 static const char *panic_load_refusal(char **l) {
         /* Not the short -c of --kexec-syscall: a record with it falls back (tests/static/test-no-shell
@@ -64,7 +80,8 @@ static const char *panic_load_refusal(char **l) {
         return NULL;
 }
 
-int kexec_record_argv(const char *text, const char *what, const char *kexec, char ***ret, Error *e) {
+int kexec_record_argv(const char *text, const char *what, const char *kexec, KexecHotplug hotplug, char ***ret,
+                      bool *ret_dropped, Error *e) {
         _cleanup_strv_free_ char **l = NULL;
         char shown[RECORD_SHOWN];
         const char *nl = strchr(text, '\n'), *why;
@@ -90,6 +107,9 @@ int kexec_record_argv(const char *text, const char *what, const char *kexec, cha
                 return error_set(e, -ENOMEM, "Out of memory");
         free(l[0]);
         l[0] = copy;
+        *ret_dropped = false;
+        if (hotplug != KEXEC_HOTPLUG_ON)
+                *ret_dropped = drop_word(l, KEXEC_HOTPLUG_OPTION);
         *ret = TAKE_PTR(l);
         return 0;
 }

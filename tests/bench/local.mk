@@ -56,7 +56,7 @@ EXTRA_DIST += tests/bench/callgrind-settle tests/bench/idle-wakeups
 
 # 12. The reload's corrected device tree: /chosen, and the memory node at 262,144 LMBs (root only).
 tests_bench_bench_dt_overlay_SOURCES = tests/bench/bench-dt-overlay.c tests/bench/bench-util.h \
-	daemon/dt-overlay-mount.c daemon/log.c
+	daemon/dt-overlay-mount.c daemon/mount-namespace.c daemon/log.c
 tests_bench_bench_dt_overlay_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_bench_bench_dt_overlay_CFLAGS = $(BENCH_CFLAGS)
 tests_bench_bench_dt_overlay_LDADD = $(BENCH_LDADD)

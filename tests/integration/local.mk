@@ -63,7 +63,7 @@ check_PROGRAMS += tests/integration/test-dt-overlay
 TESTS += tests/integration/test-dt-overlay
 endif
 tests_integration_test_dt_overlay_SOURCES = tests/integration/test-dt-overlay.c \
-	daemon/dt-overlay-mount.c daemon/log.c
+	daemon/dt-overlay-mount.c daemon/mount-namespace.c daemon/log.c
 tests_integration_test_dt_overlay_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_integration_test_dt_overlay_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS)
 tests_integration_test_dt_overlay_LDADD = $(TEST_SUPPORT) $(LIBKS) $(FDT_LIBS)

@@ -869,7 +869,8 @@ static void test_control(Test *t) {
         if (!CHECK(&t->d, r == 0 && out, "status --json exited %d", r))
                 goto out;
         CHECK(&t->d, strstr(out, "\"state\": \"idle\"") && strstr(out, "\"reloads\": 0") &&
-                 strstr(out, "\"consistent\": \"yes\""), "status --json said: %s", out);
+                 strstr(out, "\"consistent\": \"yes\"") && strstr(out, "\"kexec_hotplug_hazard\": \"none\""),
+              "status --json said: %s", out);
         free(out);
         out = NULL;
 

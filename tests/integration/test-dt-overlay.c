@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "alloc-util.h"
@@ -94,28 +93,15 @@ typedef struct ChildArgs {
         size_t want_size;
 } ChildArgs;
 
-/* fn(a) in a forked child (the reload child's place): its exit status, 100 if it died. */
-static int run_forked(int (*fn)(const ChildArgs *a), const ChildArgs *a) {
-        int status;
-        pid_t pid;
+static int child_sees_args(const void *userdata) {
+        const ChildArgs *a = userdata;
 
-        fflush(stdout);
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0)
-                _exit(fn(a));
-        if (waitpid(pid, &status, 0) < 0)
-                abort();
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
-}
-
-static int child_sees_args(const ChildArgs *a) {
         return child_sees(a->root, a->corrected);
 }
 
+/* In a forked child (the reload child's place): its exit status (harness_run_forked()). */
 static int run_child(const char *root, int corrected) {
-        return run_forked(child_sees_args, &(const ChildArgs) { .root = root, .corrected = corrected });
+        return harness_run_forked(child_sees_args, &(const ChildArgs) { .root = root, .corrected = corrected });
 }
 
 static void test_corrected(Test *t, const char *root) {
@@ -171,8 +157,9 @@ static bool same_bytes(const char *root, const char *path, const uint8_t *want, 
         return b;
 }
 
-static int child_set(const char *root) {
+static int child_set(const void *userdata) {
         _cleanup_(dt_overlay_plan_done) DtOverlayPlan plan = {};
+        const char *root = userdata;
         Error e = {};
 
         if (dt_overlay_plan_add(&plan, "pft-size", CPU0, "ibm,pft-size", DT_FIX_SET, pft_new, 8, &e) < 0 ||
@@ -190,8 +177,7 @@ static int child_set(const char *root) {
 }
 
 static void test_set_many(Test *t, const char *root) {
-        int r = 0, status;
-        pid_t pid;
+        int r = 0;
 
         for (const char *const *n = (const char *const[]) { CPU0, CPU8, NULL }; *n && r >= 0; n++) {
                 char path[256];
@@ -204,16 +190,8 @@ static void test_set_many(Test *t, const char *root) {
         }
         if (!CHECK(t, r >= 0, "cannot build the fake root: %s", strerror(-r)))
                 return;
-        fflush(stdout);
-        pid = fork();
-        if (pid < 0)
-                abort();
-        if (pid == 0)
-                _exit(child_set(root));
-        if (waitpid(pid, &status, 0) < 0)
-                abort();
-        CHECK(t, WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's /cpus copies are wrong (check %d failed)",
-              WIFEXITED(status) ? WEXITSTATUS(status) : 100);
+        r = harness_run_forked(child_set, root);
+        CHECK(t, r == 0, "the child's /cpus copies are wrong (check %d failed)", r);
         CHECK(t, same_bytes(root, CPU0 "/ibm,pft-size", pft_old, 8), "the parent's ibm,pft-size changed");
 }
 
@@ -243,7 +221,8 @@ static void memory_tree(Test *t, const char *root, bool holes, Blob *b) {
 
 /* The child: exit 0 when it sees the property as `want` (want_size bytes) and the node's other
  * properties as they are; read-only when corrected. */
-static int child_memory(const ChildArgs *a) {
+static int child_memory(const void *userdata) {
+        const ChildArgs *a = userdata;
         const char *root = a->root;
         char *path = in_root(root, DRM_PROP(DT_PROP_DYNAMIC_MEMORY_V2)), *data;
         size_t size = 0;
@@ -269,7 +248,7 @@ static int child_memory(const ChildArgs *a) {
 }
 
 static int run_memory_child(const char *root, const void *want, size_t want_size, int corrected) {
-        return run_forked(child_memory, &(const ChildArgs) {
+        return harness_run_forked(child_memory, &(const ChildArgs) {
                 .root = root, .corrected = corrected, .want = want, .want_size = want_size });
 }
 

@@ -458,6 +458,7 @@ static void test_kexec_hotplug_reserve_fix(Test *t) {
         if (!CHECK(&t->d, harness_write_text(conf_path, "[Reload]\nKexecKernel=/k\nKexecAppend=console=hvc0\n"
                                                         "KexecHotplug=yes\n") >= 0, "cannot write %s", conf_path) ||
             !reconfigure(t) || !status_is(t, "kexec_hotplug", "yes") ||
+            !status_is(t, "kexec_hotplug_hazard", "none") ||
             !request_reload(t) || !wait_loads(t, 3, "the reload with KexecHotplug=yes"))
                 return;
         CHECK(&t->d, calls(t, "kexec|-p|--hotplug|/k|--append=console=hvc0|") == 1, "KexecHotplug=yes: no --hotplug");
@@ -471,12 +472,44 @@ static void test_kexec_hotplug_reserve_fix(Test *t) {
         CHECK(&t->d, daemon_log_count(t, "not a kexec-tools version: \"kexec-tools 2.0.33-beta\"") == 1,
               "the version not understood was not named");
 
-        /* KexecHotplug=no: never, and kexec is not asked. */
+        /* KexecHotplug=no: never; kexec is asked only for status's hazard (test 24), as check asks. */
         if (!CHECK(&t->d, harness_write_text(conf_path, "[Reload]\nKexecKernel=/k\nKexecHotplug=no\n") >= 0,
                    "cannot write %s", conf_path) ||
-            !reconfigure(t) || !status_is(t, "kexec_hotplug", "off"))
+            !reconfigure(t) || !status_is(t, "kexec_hotplug", "off") ||
+            !status_is(t, "kexec_hotplug_hazard", "not-loaded"))
                 return;
-        CHECK(&t->d, calls(t, "kexec|--help|") == 3, "kexec --help asked with KexecHotplug=no");
+        CHECK(&t->d, calls(t, "kexec|--help|") == 4, "kexec --help asked %zu times with KexecHotplug=no, expected "
+              "once, for the hazard", calls(t, "kexec|--help|") - 3);
+}
+
+/* 24 (issue 20.4): status carries check's --hotplug hazard whatever the backend: kdumpctl here, whose
+ * KEXEC_ARGS the daemon does not see, with kexec 2.0.32 in PATH on a kernel with crash hot-plug.
+ * "loaded" while the crash kernel loaded is one the kernel updates (memory crash_hotplug 1), read
+ * per status; "not-loaded" once it is not. Negative controls: kexec 2.0.33 after SIGHUP, none; a
+ * kernel without crash hot-plug, none. Fails on main, whose status had no such key. */
+static void test_hotplug_hazard_status(Test *t) {
+        if (!setup(t, (const char *[]) { "kdumpctl", "kexec", NULL }, "1\n"))
+                return;
+        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
+        put(t, "sys/devices/system/memory/crash_hotplug", "1\n");
+        put(t, "kexec-hotplug", "");
+        put(t, "kexec-version", "kexec-tools 2.0.32\n");
+        if (!start_daemon(t, "", false) || !status_is(t, "reload_backend", "kdumpctl") ||
+            !status_is(t, "kexec_hotplug", "unused") || !status_is(t, "kexec_hotplug_hazard", "loaded"))
+                return;
+        put(t, "sys/devices/system/memory/crash_hotplug", "0\n");
+        if (!status_is(t, "kexec_hotplug_hazard", "not-loaded"))
+                return;
+        put(t, "sys/devices/system/memory/crash_hotplug", "1\n");
+        put(t, "kexec-version", "kexec-tools 2.0.33\n");
+        if (!reconfigure(t) || !status_is(t, "kexec_hotplug_hazard", "none"))
+                return;
+        put(t, "kexec-version", "kexec-tools 2.0.32\n");
+        remove_file(t, "sys/kernel/crash_elfcorehdr_size");
+        if (!reconfigure(t) || !status_is(t, "kexec_hotplug_hazard", "none"))
+                return;
+        CHECK(&t->d, calls(t, "kexec|--version|") == 2, "kexec --version asked %zu times, expected at start and "
+              "at the first SIGHUP", calls(t, "kexec|--version|"));
 }
 
 /* Debian: kdump-config and systemctl in PATH, kdump-tools active, /sbin/kexec under the root (what
@@ -507,10 +540,13 @@ static bool setup_debian(Test *t, const char *loaded) {
         return !t->d.failed;
 }
 
-#define RECORD "/sbin/kexec -p --command-line=\"root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb\" " \
-               "--initrd=/var/lib/kdump/initrd.img /var/lib/kdump/vmlinuz\n"
-#define REPLAYED "kexec|-p|--command-line=root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb|" \
-                 "--initrd=/var/lib/kdump/initrd.img|/var/lib/kdump/vmlinuz|loaded=1"
+/* What kdump-config records after -p (and KDUMP_KEXEC_ARGS), and what the fake kexec logs of it. */
+#define RECORD_REST "--command-line=\"root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb\" " \
+                    "--initrd=/var/lib/kdump/initrd.img /var/lib/kdump/vmlinuz\n"
+#define REPLAYED_REST "--command-line=root=/dev/sda2 ro reset_devices nr_cpus=1 irqpoll nousb|" \
+                      "--initrd=/var/lib/kdump/initrd.img|/var/lib/kdump/vmlinuz|loaded=1"
+#define RECORD "/sbin/kexec -p " RECORD_REST
+#define REPLAYED "kexec|-p|" REPLAYED_REST
 
 /* 3 (issue 14.3, issue 19.16): Debian with a crash kernel loaded: the kexec command kdump-config
  * recorded is replayed, loading over the old image, with kdump-config's own kexec and under its
@@ -537,6 +573,40 @@ static void test_debian_loads_over(Test *t) {
         CHECK(&t->d, daemon_log_count(t, "Cannot load over the old crash kernel") == 1, "the fallback was not logged");
         /* The negative control of the replay's line: not logged again for kdump-config reload. */
         CHECK(&t->d, daemon_log_count(t, "replayed with") <= 1, "a replay logged for kdump-config reload");
+}
+
+#define RECORD_HOTPLUG "/sbin/kexec -p --hotplug " RECORD_REST
+#define REPLAYED_HOTPLUG "kexec|-p|--hotplug|" REPLAYED_REST
+
+/* 23 (issue 20.2): a record of Debian's that holds --hotplug (KDUMP_KEXEC_ARGS) is replayed
+ * without it where kdump-config's kexec lacks the elfcorehdr reservation fix (2.0.32), as the kexec
+ * fallback would load: status and one log line say so, each replay's line too. The negative
+ * control: a kexec with the fix (2.0.33) keeps it. Fails on main, which replayed it as it was. */
+static void test_debian_record_hotplug(Test *t) {
+        if (!setup_debian(t, "1\n"))
+                return;
+        put(t, "var/crash/kexec_cmd", RECORD_HOTPLUG);
+        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
+        put(t, "kexec-hotplug", "");
+        put(t, "kexec-version", "kexec-tools 2.0.32\n");
+        if (!start_daemon(t, "", false) || !status_is(t, "kexec_hotplug", "no-reserve-fix") ||
+            !request_reload(t) || !wait_loads(t, 1, "the requested reload"))
+                return;
+        CHECK(&t->d, calls(t, REPLAYED) == 1, "the record was not replayed without --hotplug");
+        CHECK(&t->d, calls(t, "kexec|-p|--hotplug|") == 0, "kexec 2.0.32 replayed the record's --hotplug");
+        CHECK(&t->d, daemon_log_count(t, "record leave out a --hotplug it holds: this kexec-tools") == 1,
+              "why --hotplug goes was not logged once");
+        CHECK(&t->d, daemon_log_count(t, "replayed with ") == 1 && daemon_log_count(t, ", without its --hotplug.") == 1,
+              "the replay's line does not say --hotplug went");
+
+        /* kexec-tools upgraded to one with the fix, then SIGHUP: the record as it is. */
+        put(t, "kexec-version", "kexec-tools 2.0.33\n");
+        if (!reconfigure(t) || !status_is(t, "kexec_hotplug", "yes") ||
+            !request_reload(t) || !wait_loads(t, 2, "the reload with the fixed kexec"))
+                return;
+        CHECK(&t->d, calls(t, REPLAYED_HOTPLUG) == 1, "a kexec with the fix lost the record's --hotplug");
+        CHECK(&t->d, daemon_log_count(t, "record keep a --hotplug it holds") == 1, "the change was not logged");
+        CHECK(&t->d, daemon_log_count(t, ", without its --hotplug.") == 1, "the kept --hotplug was said to go");
 }
 
 /* A record the replay must refuse: kdump-config reload runs instead, the notice says why (once,
@@ -1164,6 +1234,8 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "fadump: the daemon's re-registration is gated (service, registered=0), and logged as what it is", test_fadump_gate },
         { "stop during a reload: the state saved after it owes nothing; the next start does not reload", test_stop_during_reload },
         { "reload over a corrected DT: no linux,memory-limit for kexec, the daemon's tree unchanged", test_memory_limit },
+        { "Debian: a recorded --hotplug is replayed only with a kexec that has the elfcorehdr reservation fix", test_debian_record_hotplug },
+        { "status: check's --hotplug hazard under kdumpctl: loaded, not-loaded, none with kexec 2.0.33", test_hotplug_hazard_status },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-reload-backends", .timeout_sec = 240)

@@ -300,13 +300,25 @@ bool harness_notify_read(int fd, int64_t timeout, void (*on_line)(const char *li
         return got;
 }
 
-bool harness_mount_namespace_usable(void) {
+int harness_run_forked(int (*fn)(const void *userdata), const void *userdata) {
         int status;
-        pid_t pid = fork();
+        pid_t pid;
 
+        fflush(stdout);
+        pid = fork();
         if (pid < 0)
-                return false;
+                abort();
         if (pid == 0)
-                _exit(unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0);
-        return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+                _exit(fn(userdata));
+        if (waitpid(pid, &status, 0) != pid)
+                abort();
+        return WIFEXITED(status) ? WEXITSTATUS(status) : HARNESS_CHILD_DIED;
+}
+
+static int make_slave_namespace(const void *userdata) {
+        return unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0;
+}
+
+bool harness_mount_namespace_usable(void) {
+        return harness_run_forked(make_slave_namespace, NULL) == 0;
 }

@@ -62,12 +62,21 @@ void harness_diag_lines(const char *prefix, const char *text);
  * dups and execs: safe with a umockdev testbed's threads. The pid; aborts when it cannot start. */
 pid_t harness_spawn(char *const *argv, char *const *envp, const char *output_path, const char *print_prefix);
 
-/* CLOCK_MONOTONIC in µs: every wait of a harness is bounded by it. */
+/* What harness_run_forked() returns for a child that did not exit (killed by a signal). */
+#define HARNESS_CHILD_DIED 100
+
+/* fn(userdata) in a forked child (stdout flushed first, so the child does not print it again), as
+ * the reload child runs what must not touch this process (a mount namespace, a lock): its exit
+ * status, HARNESS_CHILD_DIED if it did not exit. Aborts when fork() or waitpid() fails. */
+int harness_run_forked(int (*fn)(const void *userdata), const void *userdata);
+
 /* Whether a process here can make a mount namespace whose mounts do not reach ours, as the reload
- * child's device-tree overlay does (unshare, then / made a slave): not in a chroot whose / is not a
- * mount point, as in ../shared/fresh-debian, nor without root. Asked in a child. */
+ * child's device-tree overlay does (daemon/mount-namespace.c: unshare, then / made a slave): not in
+ * a chroot whose / is not a mount point, as in ../shared/fresh-debian, nor without root. Asked in a
+ * child. */
 bool harness_mount_namespace_usable(void);
 
+/* CLOCK_MONOTONIC in µs: every wait of a harness is bounded by it. */
 int64_t harness_now_usec(void);
 /* Sleeps the whole time, across signals (the harnesses use SIGALRM as a watchdog). */
 void harness_sleep_usec(int64_t usec);

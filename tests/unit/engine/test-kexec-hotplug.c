@@ -151,9 +151,27 @@ static void test_decide(void **state) {
         assert_string_equal(kexec_hotplug_to_string(KEXEC_HOTPLUG_OFF), "off");
         assert_null(kexec_hotplug_to_string(_KEXEC_HOTPLUG_MAX));
         for (KexecHotplug k = 0; k < _KEXEC_HOTPLUG_MAX; k++)
-                assert_non_null(kexec_hotplug_describe(k));
-        assert_non_null(strstr(kexec_hotplug_describe(KEXEC_HOTPLUG_ON), "--hotplug"));
-        assert_non_null(strstr(kexec_hotplug_describe(KEXEC_HOTPLUG_NO_RESERVE_FIX), "KexecHotplug=yes"));
+                assert_non_null(kexec_hotplug_reason(k));
+        assert_non_null(strstr(kexec_hotplug_reason(KEXEC_HOTPLUG_ON), "needs no reload"));
+        assert_non_null(strstr(kexec_hotplug_reason(KEXEC_HOTPLUG_NO_RESERVE_FIX), "KexecHotplug=yes"));
+}
+
+/* The hazard check and status name (issue 20.4), each way to it and its negative controls. */
+static void test_hazard(void **state) {
+        assert_int_equal(kexec_hotplug_hazard(KEXEC_HOTPLUG_NO_RESERVE_FIX, true, 1), KEXEC_HOTPLUG_HAZARD_LOADED);
+        /* Nothing loaded, or loaded plainly (the daemon's backends without the fix): not yet. */
+        assert_int_equal(kexec_hotplug_hazard(KEXEC_HOTPLUG_NO_RESERVE_FIX, false, 1), KEXEC_HOTPLUG_HAZARD_NOT_LOADED);
+        assert_int_equal(kexec_hotplug_hazard(KEXEC_HOTPLUG_NO_RESERVE_FIX, true, 0), KEXEC_HOTPLUG_HAZARD_NOT_LOADED);
+        assert_int_equal(kexec_hotplug_hazard(KEXEC_HOTPLUG_NO_RESERVE_FIX, true, -1), KEXEC_HOTPLUG_HAZARD_NOT_LOADED);
+        /* A kexec with the fix, without --hotplug, or a kernel that cannot update an image: none. */
+        for (KexecHotplug k = 0; k < _KEXEC_HOTPLUG_MAX; k++)
+                if (k != KEXEC_HOTPLUG_NO_RESERVE_FIX)
+                        assert_int_equal(kexec_hotplug_hazard(k, true, 1), KEXEC_HOTPLUG_HAZARD_NONE);
+
+        assert_string_equal(kexec_hotplug_hazard_to_string(KEXEC_HOTPLUG_HAZARD_NONE), "none");
+        assert_string_equal(kexec_hotplug_hazard_to_string(KEXEC_HOTPLUG_HAZARD_NOT_LOADED), "not-loaded");
+        assert_string_equal(kexec_hotplug_hazard_to_string(KEXEC_HOTPLUG_HAZARD_LOADED), "loaded");
+        assert_null(kexec_hotplug_hazard_to_string(_KEXEC_HOTPLUG_HAZARD_MAX));
 }
 
 int main(void) {
@@ -162,6 +180,7 @@ int main(void) {
                 cmocka_unit_test(test_kernel),
                 cmocka_unit_test(test_version),
                 cmocka_unit_test(test_decide),
+                cmocka_unit_test(test_hazard),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "alloc-util.h"
 #include "drmgr-lock.h"
 #include "fake-root.h"
+#include "harness.h"
 
 /* A child holding the lock as drmgr does until killed. Its pid. */
 static pid_t hold_lock(const char *root, short type) {
@@ -29,25 +30,21 @@ static void stop(pid_t pid) {
         assert_int_equal(waitpid(pid, NULL, 0), pid);
 }
 
-/* Whether another process can take the write lock now, as the next drmgr would. */
+static int take_write_lock(const void *userdata) {
+        _cleanup_free_ char *path = NULL;
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        int fd;
+
+        if (asprintf(&path, "%s%s", (const char *) userdata, DRMGR_LOCK_PATH) < 0)
+                return 2;
+        fd = open(path, O_RDWR);
+        return fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0 ? 0 : 1;
+}
+
+/* Whether another process can take the write lock now, as the next drmgr would (POSIX locks are
+ * per process: ours would not conflict). */
 static bool lockable(const char *root) {
-        pid_t pid;
-        int status;
-
-        pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                _cleanup_free_ char *path = NULL;
-                struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-                int fd;
-
-                if (asprintf(&path, "%s%s", root, DRMGR_LOCK_PATH) < 0)
-                        _exit(2);
-                fd = open(path, O_RDWR);
-                _exit(fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0 ? 0 : 1);
-        }
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        return harness_run_forked(take_write_lock, root) == 0;
 }
 
 static void test_probe(void **state) {

@@ -97,13 +97,14 @@ class Lpar:
     """
 
     def __init__(self, work, name="guest", kernel=None, initrd=None, mem="2G", slots=8,
-                 maxmem="16G", smp=1, append=APPEND, devices=(), record=False):
+                 maxmem="16G", smp=1, append=APPEND, devices=(), record=False, cpu=None):
         self.work = work
         self.name = name
         self.kernel = kernel or os.path.join(work, "vmlinux")
         self.initrd = initrd or os.path.join(work, "guest.cpio")
         self.mem, self.slots, self.maxmem, self.smp = mem, slots, maxmem, smp
         self.append = append
+        self.cpu = cpu or os.environ.get("E2E_CPU", "POWER9")   # POWER8: the hash MMU (hpt-check)
         self.devices = list(devices)    # extra QEMU arguments, e.g. boot_dimm()
         # record: a second PCI serial line (the guest's ttyS1), read only, for
         # a guest record stream that must outlive a crash (the torture's).
@@ -135,7 +136,7 @@ class Lpar:
         rec = ["-chardev", f"socket,id=rec0,path={listeners['rec'][1]}",
                "-device", "pci-serial,chardev=rec0"] if "rec" in listeners else []
         cmd = [
-            "qemu-system-ppc64", "-machine", MACHINE, "-cpu", os.environ.get("E2E_CPU", "POWER9"),
+            "qemu-system-ppc64", "-machine", MACHINE, "-cpu", self.cpu,
             "-m", f"{self.mem},slots={self.slots},maxmem={self.maxmem}",
             "-smp", str(self.smp), *self.devices, *os.environ.get("E2E_QEMU_EXTRA", "").split(), "-nodefaults", "-nographic", "-no-user-config",
             "-chardev", f"socket,id=con0,path={listeners['console'][1]}", "-serial", "chardev:con0",

@@ -184,9 +184,12 @@ int pft_size_load(const char *root, PftSize *ret, Error *e) {
         }
         if (read_full_file_root(root, DT_HYPERTAS_FUNCTIONS, 64 * 1024, &hypertas, &size, NULL) >= 0)
                 p.resizable = hpt_resize_offered(hypertas, size);
-        r = load_order(root, &p, e);
-        if (r < 0)
-                return r;
+        /* Radix has no HPT: the kernel's hpt_order reads 0 there, no order to parse. */
+        if (p.mmu != MMU_MODE_RADIX) {
+                r = load_order(root, &p, e);
+                if (r < 0)
+                        return r;
+        }
 
         for (size_t i = 0; p.order_known && i < p.n_nodes; i++)
                 p.n_stale += p.nodes[i].order != p.order;

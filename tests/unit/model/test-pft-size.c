@@ -152,7 +152,16 @@ static void test_load(void **state) {
         assert_int_equal(pft_size_load(root, &p, &e), 0);
         assert_int_equal(p.correction, PFT_SIZE_RADIX);
         pft_size_done(&p);
+        /* ... and the kernel's hpt_order there, 0 (no HPT), is not an error (a POWER9 guest). */
+        write_text(root, HPT_ORDER_PATH, "0\n");
+        assert_int_equal(pft_size_load(root, &p, &e), 0);
+        assert_int_equal(p.correction, PFT_SIZE_RADIX);
+        pft_size_done(&p);
+        /* Negative control: with a hashed page table, order 0 is. */
         write_text(root, PROC_CPUINFO, CPUINFO_HASH);
+        assert_int_equal(pft_size_load(root, &p, &e), -EBADMSG);
+        assert_non_null(strstr(e.message, "order 0"));
+        write_text(root, HPT_ORDER_PATH, "23\n");
 
         /* A node without the property is left out; a malformed one is an error naming it. */
         assert_int_equal(fake_cpus_write_core(root, 24, 8), 0);

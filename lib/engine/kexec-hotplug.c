@@ -154,7 +154,7 @@ const char *kexec_hotplug_reason(KexecHotplug k) {
                         "(kexec-tools reserves the whole elfcorehdr: after 2.0.32 by its --version, or "
                         "KexecHotplug=yes).";
         case KEXEC_HOTPLUG_NO_KERNEL:
-                return "this kernel cannot update a loaded crash image (no /" KEXEC_CRASH_ELFCOREHDR_SIZE_PATH
+                return "this kernel does not update a loaded crash image (no /" KEXEC_CRASH_ELFCOREHDR_SIZE_PATH
                         ": before 6.10 on powerpc, or no CONFIG_CRASH_HOTPLUG); hot-plug reloads it.";
         case KEXEC_HOTPLUG_NO_KEXEC:
                 return "kexec does not list it in --help (kexec-tools before 2.0.29); hot-plug reloads the crash "

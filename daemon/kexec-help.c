@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "alloc-util.h"
 #include "backend.h"
 #include "dump-mode.h"
+#include "fileio.h"
 #include "kexec-help.h"
 #include "log.h"
 #include "macro.h"
@@ -89,6 +91,14 @@ KexecHotplug kexec_hotplug_probe_path(const char *root, const char *path, KexecH
         if (find_executable("kexec", path, &kexec) < 0)
                 return KEXEC_HOTPLUG_NO_KEXEC;
         return kexec_hotplug_probe(root, kexec, choice, ret_version);
+}
+
+bool kexec_path_is(const char *root, const char *executable, const char *path) {
+        _cleanup_free_ char *mine = NULL, *found = NULL;
+        struct stat a, b;
+
+        return path_join_root(root, executable, &mine) >= 0 && find_executable("kexec", path, &found) >= 0 &&
+               stat(mine, &a) >= 0 && stat(found, &b) >= 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 KexecHotplugHazard kexec_hotplug_hazard_now(const char *root, KexecHotplug auto_mode) {

@@ -28,6 +28,11 @@ KexecHotplug kexec_hotplug_probe(const char *root, const char *executable, Kexec
 KexecHotplug kexec_hotplug_probe_path(const char *root, const char *path, KexecHotplugChoice choice,
                                       char **ret_version);
 
+/* Whether the kexec in path is the file root/executable names (stat: the same device and inode,
+ * after symlinks): Debian's replay asks /sbin/kexec, status the one in PATH, on merged /usr usually
+ * the same file, whose answers are then the same. */
+bool kexec_path_is(const char *root, const char *executable, const char *path);
+
 /* That hazard now (lib/engine/kexec-hotplug.h), from such a mode and memory's crash_hotplug and
  * kexec_crash_loaded under root as they read now (sysfs: never blocks). */
 KexecHotplugHazard kexec_hotplug_hazard_now(const char *root, KexecHotplug auto_mode);

@@ -187,6 +187,7 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
         const char *path = getenv("PATH") ?: RELOAD_DEFAULT_PATH;
         bool starting = !m->reload_backend;
         const char *backend = NULL, *gate_backend;
+        const ReloadBackend *b;
         Config c;
         Error e = {};
         int r;
@@ -211,11 +212,14 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
         if (r < 0 && !(r == -ENOENT && m->fadump_registered))
                 goto fail;
         /* status's hazard asks the kexec in PATH as check does, but takes KexecHotplug=yes's word
-         * that it has the fix (KexecHotplug=no says nothing of the kexec); the kexec fallback's own
-         * question, when it is that one, is not asked twice. */
+         * that it has the fix (KexecHotplug=no says nothing of the kexec); what the backend's probe
+         * asked of that same kexec (the kexec fallback's, Debian's replay's /sbin/kexec when it is
+         * that file) is not asked twice. */
         path_choice = c.kexec_hotplug == KEXEC_HOTPLUG_CHOICE_YES ? KEXEC_HOTPLUG_CHOICE_YES : KEXEC_HOTPLUG_CHOICE_AUTO;
-        if (backend && reload_backend_find(backend) == reload_backend_get(RELOAD_BACKEND_KEXEC) &&
-            c.kexec_hotplug == path_choice)
+        b = backend ? reload_backend_find(backend) : NULL;
+        if (b && c.kexec_hotplug == path_choice &&
+            (b == reload_backend_get(RELOAD_BACKEND_KEXEC) ||
+             (b->replay_kexec && kexec_path_is(m->root, b->replay_kexec, path))))
                 path_hotplug = hotplug;
         else
                 path_hotplug = kexec_hotplug_probe_path(m->root, path, path_choice, NULL);

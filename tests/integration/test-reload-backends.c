@@ -516,10 +516,10 @@ static void test_hotplug_hazard_status(Test *t) {
  * kdump-config runs, and so what a replay runs), the lock file's path for fake-kdump-tool's
  * "|lock=" and the directories down to /var/crash as root leaves them (0755: the test's umask may
  * differ; the test's user stands in for root). */
-static bool setup_debian(Test *t, const char *loaded) {
+static bool setup_debian_tools(Test *t, const char *const *tools, const char *loaded) {
         _cleanup_free_ char *sbin = NULL, *kexec = NULL, *script = NULL, *lockpath = NULL, *lock = NULL;
 
-        if (!setup(t, (const char *[]) { "kdump-config", "systemctl", NULL }, loaded))
+        if (!setup(t, tools, loaded))
                 return false;
         set_active(t, "kdump-tools.service", true);
         put(t, "etc/default/kdump-tools", "USE_KDUMP=1\nKDUMP_COREDIR=\"/var/crash\"\n");
@@ -538,6 +538,10 @@ static bool setup_debian(Test *t, const char *loaded) {
                 CHECK(&t->d, chmod(dir, 0755) == 0, "chmod %s: %m", dir);
         }
         return !t->d.failed;
+}
+
+static bool setup_debian(Test *t, const char *loaded) {
+        return setup_debian_tools(t, (const char *[]) { "kdump-config", "systemctl", NULL }, loaded);
 }
 
 /* What kdump-config records after -p (and KDUMP_KEXEC_ARGS), and what the fake kexec logs of it. */
@@ -607,6 +611,28 @@ static void test_debian_record_hotplug(Test *t) {
         CHECK(&t->d, calls(t, REPLAYED_HOTPLUG) == 1, "a kexec with the fix lost the record's --hotplug");
         CHECK(&t->d, daemon_log_count(t, "record keep a --hotplug it holds") == 1, "the change was not logged");
         CHECK(&t->d, daemon_log_count(t, ", without its --hotplug.") == 1, "the kept --hotplug was said to go");
+}
+
+/* 25: under Debian's backend the kexec in PATH (status's hazard, as check asks) is kdump-config's
+ * /sbin/kexec (the replay's) on a merged-/usr system: the same file is asked its --hotplug
+ * questions once at start and once per SIGHUP, not twice. Here both are links to the one fake. */
+static void test_debian_one_kexec_asked_once(Test *t) {
+        if (!setup_debian_tools(t, (const char *[]) { "kdump-config", "kexec", "systemctl", NULL }, "1\n"))
+                return;
+        put(t, "var/crash/kexec_cmd", RECORD_HOTPLUG);
+        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
+        put(t, "kexec-hotplug", "");
+        put(t, "kexec-version", "kexec-tools 2.0.33\n");
+        if (!start_daemon(t, "", false) || !status_is(t, "kexec_hotplug", "yes") ||
+            !status_is(t, "kexec_hotplug_hazard", "none"))
+                return;
+        CHECK(&t->d, calls(t, "kexec|--help|") == 1 && calls(t, "kexec|--version|") == 1,
+              "one kexec asked %zu times --help, %zu times --version at start, expected once each",
+              calls(t, "kexec|--help|"), calls(t, "kexec|--version|"));
+        if (!reconfigure(t) || !status_is(t, "kexec_hotplug_hazard", "none"))
+                return;
+        CHECK(&t->d, calls(t, "kexec|--help|") == 2, "one kexec asked --help %zu times by start and SIGHUP, "
+              "expected twice", calls(t, "kexec|--help|"));
 }
 
 /* A record the replay must refuse: kdump-config reload runs instead, the notice says why (once,
@@ -1236,6 +1262,7 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "reload over a corrected DT: no linux,memory-limit for kexec, the daemon's tree unchanged", test_memory_limit },
         { "Debian: a recorded --hotplug is replayed only with a kexec that has the elfcorehdr reservation fix", test_debian_record_hotplug },
         { "status: check's --hotplug hazard under kdumpctl: loaded, not-loaded, none with kexec 2.0.33", test_hotplug_hazard_status },
+        { "Debian: kdump-config's kexec, also the one in PATH, is asked its --hotplug questions once", test_debian_one_kexec_asked_once },
 };
 
 DAEMON_RUNNER_MAIN(Test, tests, .program = "test-reload-backends", .timeout_sec = 240)

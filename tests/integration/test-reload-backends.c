@@ -383,6 +383,18 @@ static bool status_is(Test *t, const char *field, const char *want) {
                CHECK(&t->d, strcmp(got, want) == 0, "status %s=%s, expected %s", field, got, want);
 }
 
+/* A kernel that can update a loaded crash image (sys/kernel/crash_elfcorehdr_size) and a kexec that
+ * lists --hotplug in its --help, of kexec-tools version (its --version; 2.0.33: the reservation fix). */
+static void put_hotplug_kexec(Test *t, const char *version) {
+        _cleanup_free_ char *line = NULL;
+
+        if (asprintf(&line, "kexec-tools %s\n", version) < 0)
+                abort();
+        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
+        put(t, "kexec-hotplug", "");
+        put(t, "kexec-version", line);
+}
+
 /* 10 (issue 13.4): the kexec fallback loads with --hotplug where the kernel
  * (sys/kernel/crash_elfcorehdr_size) and kexec (its --help) both have it, so that the kernel keeps
  * the image current; asked at start and on SIGHUP; status and the log say which. Negative
@@ -392,9 +404,7 @@ static void test_kexec_hotplug(Test *t) {
 
         if (!setup(t, (const char *[]) { "kexec", NULL }, "1\n"))
                 return;
-        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
-        put(t, "kexec-hotplug", "");
-        put(t, "kexec-version", "kexec-tools 2.0.33\n");
+        put_hotplug_kexec(t, "2.0.33");
         if (!start_daemon(t, conf, false) || !status_is(t, "kexec_hotplug", "yes") ||
             !request_reload(t) || !wait_loads(t, 1, "the requested reload"))
                 return;
@@ -439,9 +449,7 @@ static void test_kexec_hotplug_reserve_fix(Test *t) {
 
         if (!setup(t, (const char *[]) { "kexec", NULL }, "1\n"))
                 return;
-        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
-        put(t, "kexec-hotplug", "");
-        put(t, "kexec-version", "kexec-tools 2.0.32\n");
+        put_hotplug_kexec(t, "2.0.32");
         if (!start_daemon(t, conf, false) || !status_is(t, "kexec_hotplug", "no-reserve-fix") ||
             !request_reload(t) || !wait_loads(t, 1, "the first requested reload") ||
             !request_reload(t) || !wait_loads(t, 2, "the second requested reload"))
@@ -490,10 +498,8 @@ static void test_kexec_hotplug_reserve_fix(Test *t) {
 static void test_hotplug_hazard_status(Test *t) {
         if (!setup(t, (const char *[]) { "kdumpctl", "kexec", NULL }, "1\n"))
                 return;
-        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
+        put_hotplug_kexec(t, "2.0.32");
         put(t, "sys/devices/system/memory/crash_hotplug", "1\n");
-        put(t, "kexec-hotplug", "");
-        put(t, "kexec-version", "kexec-tools 2.0.32\n");
         if (!start_daemon(t, "", false) || !status_is(t, "reload_backend", "kdumpctl") ||
             !status_is(t, "kexec_hotplug", "unused") || !status_is(t, "kexec_hotplug_hazard", "loaded"))
                 return;
@@ -590,9 +596,7 @@ static void test_debian_record_hotplug(Test *t) {
         if (!setup_debian(t, "1\n"))
                 return;
         put(t, "var/crash/kexec_cmd", RECORD_HOTPLUG);
-        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
-        put(t, "kexec-hotplug", "");
-        put(t, "kexec-version", "kexec-tools 2.0.32\n");
+        put_hotplug_kexec(t, "2.0.32");
         if (!start_daemon(t, "", false) || !status_is(t, "kexec_hotplug", "no-reserve-fix") ||
             !request_reload(t) || !wait_loads(t, 1, "the requested reload"))
                 return;
@@ -620,9 +624,7 @@ static void test_debian_one_kexec_asked_once(Test *t) {
         if (!setup_debian_tools(t, (const char *[]) { "kdump-config", "kexec", "systemctl", NULL }, "1\n"))
                 return;
         put(t, "var/crash/kexec_cmd", RECORD_HOTPLUG);
-        put(t, "sys/kernel/crash_elfcorehdr_size", "65536\n");
-        put(t, "kexec-hotplug", "");
-        put(t, "kexec-version", "kexec-tools 2.0.33\n");
+        put_hotplug_kexec(t, "2.0.33");
         if (!start_daemon(t, "", false) || !status_is(t, "kexec_hotplug", "yes") ||
             !status_is(t, "kexec_hotplug_hazard", "none"))
                 return;

@@ -93,12 +93,12 @@ KexecHotplug kexec_hotplug_probe_path(const char *root, const char *path, KexecH
         return kexec_hotplug_probe(root, kexec, choice, ret_version);
 }
 
-bool kexec_path_is(const char *root, const char *executable, const char *path) {
-        _cleanup_free_ char *mine = NULL, *found = NULL;
+bool kexec_same_file(const char *root, const char *executable, const char *other) {
+        _cleanup_free_ char *mine = NULL;
         struct stat a, b;
 
-        return path_join_root(root, executable, &mine) >= 0 && find_executable("kexec", path, &found) >= 0 &&
-               stat(mine, &a) >= 0 && stat(found, &b) >= 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+        return path_join_root(root, executable, &mine) >= 0 && stat(mine, &a) >= 0 && stat(other, &b) >= 0 &&
+               a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 KexecHotplugHazard kexec_hotplug_hazard_now(const char *root, KexecHotplug auto_mode) {

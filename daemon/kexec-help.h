@@ -23,15 +23,15 @@ KexecHotplug kexec_hotplug_probe(const char *root, const char *executable, Kexec
                                  char **ret_version);
 
 /* The same for the kexec in path (none: KEXEC_HOTPLUG_NO_KEXEC, not logged): what `check` (choice
- * auto) and `status` (auto, or yes on the administrator's word) judge the --hotplug hazard by,
- * whatever the backend. */
+ * auto) judges the --hotplug hazard by, whatever the backend; `status` asks the same kexec so
+ * (daemon/manager-config.c), or reuses the backend's answer when it asked that very file. */
 KexecHotplug kexec_hotplug_probe_path(const char *root, const char *path, KexecHotplugChoice choice,
                                       char **ret_version);
 
-/* Whether the kexec in path is the file root/executable names (stat: the same device and inode,
- * after symlinks): Debian's replay asks /sbin/kexec, status the one in PATH, on merged /usr usually
- * the same file, whose answers are then the same. */
-bool kexec_path_is(const char *root, const char *executable, const char *path);
+/* Whether other (a kexec found in PATH) is the file root/executable names (stat: the same device
+ * and inode, after symlinks): Debian's replay asks /sbin/kexec, status the one in PATH, on merged
+ * /usr usually the same file, whose answers are then the same. */
+bool kexec_same_file(const char *root, const char *executable, const char *other);
 
 /* That hazard now (lib/engine/kexec-hotplug.h), from such a mode and memory's crash_hotplug and
  * kexec_crash_loaded under root as they read now (sysfs: never blocks). */

@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "backend.h"
 #include "defaults.h"
 #include "kexec-help.h"
 #include "log.h"
 #include "manager-config.h"
+#include "path-lookup.h"
 #include "strv.h"
 
 
@@ -182,6 +184,7 @@ int manager_parse_argv(Manager *m, int argc, char *argv[]) {
 static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **ret_backend,
                        const char **ret_gate_backend, KexecHotplug *ret_hotplug, KexecHotplug *ret_path_hotplug) {
         _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_free_ char *path_kexec = NULL;
         KexecHotplug hotplug = KEXEC_HOTPLUG_UNUSED, path_hotplug;
         KexecHotplugChoice path_choice;
         const char *path = getenv("PATH") ?: RELOAD_DEFAULT_PATH;
@@ -217,12 +220,14 @@ static int read_config(Manager *m, Config *ret, char ***ret_argv, const char **r
          * that file) is not asked twice. */
         path_choice = c.kexec_hotplug == KEXEC_HOTPLUG_CHOICE_YES ? KEXEC_HOTPLUG_CHOICE_YES : KEXEC_HOTPLUG_CHOICE_AUTO;
         b = backend ? reload_backend_find(backend) : NULL;
+        (void) find_executable("kexec", path, &path_kexec);
         if (b && c.kexec_hotplug == path_choice &&
             (b == reload_backend_get(RELOAD_BACKEND_KEXEC) ||
-             (b->replay_kexec && kexec_path_is(m->root, b->replay_kexec, path))))
+             (b->replay_kexec && path_kexec && kexec_same_file(m->root, b->replay_kexec, path_kexec))))
                 path_hotplug = hotplug;
         else
-                path_hotplug = kexec_hotplug_probe_path(m->root, path, path_choice, NULL);
+                path_hotplug = path_kexec ? kexec_hotplug_probe(m->root, path_kexec, path_choice, NULL)
+                                          : KEXEC_HOTPLUG_NO_KEXEC;
         gate_backend = backend;
         if (m->fadump_registered && !c.reload_command && (!backend || strcmp(backend, "kdumpctl") != 0)) {
                 /* kdumpctl re-registers fadump itself, and ReloadCommand= is the administrator's;

@@ -255,8 +255,8 @@ static int manager_start_reload(Manager *m, SettleReason reason, bool cpus) {
         m->request_events = 0;
         m->request_memory = false;
 
-        r = reload_start(m->event, m->root, m->reload_gate_backend, m->kexec_hotplug, m->reload_argv, m->fadump_registered, reason,
-                         m->config.reload_timeout, on_reload_done, m, &m->reload, &e);
+        r = reload_start(m->event, m->root, m->reload_gate_backend, m->kexec_hotplug, m->reload_argv,
+                         m->fadump_registered, reason, m->config.reload_timeout, on_reload_done, m, &m->reload, &e);
         if (r < 0) {
                 /* A failed attempt all the same: status shows when and why, not "never". */
                 m->last_reload_ok = false;

@@ -38,7 +38,8 @@ typedef void (*reload_done_t)(Reload *r, bool success, const char *how, void *us
 /* Forks and execs argv (no shell) in its own process group, with KDUMP_SETTLE_REASON set, or with
  * argv NULL re-registers fadump through fadump_registered; done is called once when it exits, or
  * after it was killed at timeout. backend (reload_argv_resolve()'s name) may replace argv for this
- * reload (a replay keeps --hotplug by hotplug, reload_argv_resolve()'s mode) and gates it (also a re-registration) on kdump being on: when the gate is not open the
+ * reload (a replay keeps --hotplug by hotplug, reload_argv_resolve()'s mode) and gates it (also a
+ * re-registration) on kdump being on: when the gate is not open the
  * child runs nothing, reload_gate() says how and `how` why; done gets success when it is closed
  * (nothing to do), failure when deferred (retry). A reload past its timeout is killed only once it
  * stalls, and not before twice the timeout while nothing is loaded (lib/kernel/reload-watch.h). */

@@ -3,14 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -22,6 +20,7 @@
 #include "drconf-usable.h"
 #include "harness.h"
 #include "macro.h"
+#include "mount-namespace.h"
 
 extern char **environ;
 
@@ -315,10 +314,12 @@ int harness_run_forked(int (*fn)(const void *userdata), const void *userdata) {
         return WIFEXITED(status) ? WEXITSTATUS(status) : HARNESS_CHILD_DIED;
 }
 
-static int make_slave_namespace(const void *userdata) {
-        return unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0;
+static int make_own_namespace(const void *userdata) {
+        Error e = {};
+
+        return mount_namespace_own(&e) < 0;
 }
 
 bool harness_mount_namespace_usable(void) {
-        return harness_run_forked(make_slave_namespace, NULL) == 0;
+        return harness_run_forked(make_own_namespace, NULL) == 0;
 }

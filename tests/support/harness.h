@@ -71,7 +71,7 @@ pid_t harness_spawn(char *const *argv, char *const *envp, const char *output_pat
 int harness_run_forked(int (*fn)(const void *userdata), const void *userdata);
 
 /* Whether a process here can make a mount namespace whose mounts do not reach ours, as the reload
- * child's device-tree overlay does (daemon/mount-namespace.c: unshare, then / made a slave): not in
+ * child's device-tree overlay does (mount_namespace_own(), daemon/mount-namespace.c): not in
  * a chroot whose / is not a mount point, as in ../shared/fresh-debian, nor without root. Asked in a
  * child. */
 bool harness_mount_namespace_usable(void);

@@ -119,6 +119,7 @@ static const CaptureResourceOps memory_ops = {
         .commit = memory_commit,
         .load_failed = memory_load_failed,
         .rescan = memory_rescan,
+        .confirm_by_rescan = true,
         .compare = memory_compare,
         .set_id = memory_set_id,
         .boot_set_id = memory_boot_set_id,

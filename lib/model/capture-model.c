@@ -147,12 +147,12 @@ static int rescan(CaptureModel *m, CaptureResource *r, bool *ret_changed) {
 /* One resource's part of the verdict. */
 static SettleVerdict evaluate_one(CaptureModel *m, CaptureResource *r) {
         SettleVerdict v = {};
-        bool fresh, changed = false;
+        bool fresh, scanned = false, changed = false;
         size_t n_notes;
         int k;
 
         if (r->rescan)
-                (void) rescan(m, r, NULL);
+                scanned = rescan(m, r, NULL) >= 0;
 
         fresh = refresh(m, r);
         if (r->dt_error < 0 || r->generation == 0 || r->rescan)
@@ -162,11 +162,16 @@ static SettleVerdict evaluate_one(CaptureModel *m, CaptureResource *r) {
         v.set_id = r->ops->set_id(r);
         n_notes = m->notes.n_notes;
         k = r->ops->compare(r, &m->notes);
-        /* The kernel replaces the DT input after it changed its own set, so a new one that
-         * disagrees with the set kept from uevents is checked against a fresh scan: a uevent lost
-         * upstream (udevd killed or restarted mid-operation) would otherwise hold every later
-         * request until max wait. Once per DT generation, so a DT still stale costs one scan. */
-        if (k == 0 && fresh && rescan(m, r, &changed) >= 0 && changed) {
+        /* A set kept from uevents can be behind the kernel, and a verdict "consistent" is what a
+         * reload acts on: the agreement is checked against a fresh scan. On the udev source a
+         * request close behind another is in sysfs while udevd still holds its uevents, so the
+         * first request's DT agrees with the kept set and lacks the second. The kernel replaces
+         * the DT input after it changed its own set, so a new one that disagrees is checked as
+         * well: a uevent lost upstream (udevd killed or restarted mid-operation) would otherwise
+         * hold every later request until max wait. That is once per DT generation, so a DT still
+         * stale costs one scan; an agreement, once per evaluation that finds one. */
+        if (!scanned && ((k == 1 && r->ops->confirm_by_rescan) || (k == 0 && fresh)) &&
+            rescan(m, r, &changed) >= 0 && changed) {
                 m->notes.n_notes = n_notes;
                 /* Expected on the udev source, which passes uevents on after the replacement. */
                 (void) capture_note(&m->notes, false, 0, "The %s differed from what uevents said so far "

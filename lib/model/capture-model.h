@@ -60,6 +60,9 @@ typedef struct CaptureResourceOps {
         /* Scans the kernel's set afresh and keeps it; *ret_changed: it differs from the one kept
          * before. On failure the old set stays. */
         int (*rescan)(CaptureResource *r, const char *root, bool *ret_changed, Error *e);
+        /* The kernel's set is kept from uevents alone (compare() reads nothing afresh), so an
+         * agreement is confirmed against a fresh scan before a verdict says "consistent". */
+        bool confirm_by_rescan;
         /* The kept DT input against the kernel's set: 1 they agree, 0 they do not,
          * CAPTURE_PROVISIONAL they do but for a change the kernel may still be making
          * (SettleVerdict.provisional), -errno when they cannot be compared; but for 1, a note
@@ -109,8 +112,9 @@ int capture_model_rescan(CaptureModel *m, bool *ret_changed, Error *e);
 int capture_model_boot_set_id(const CaptureModel *m, const void *fdt, size_t size, uint64_t *ret, Error *e);
 
 /* Rescans the sets that missed events, reads each DT input whose generation moved and compares
- * (a new DT input that disagrees is compared again with a fresh scan of the kernel's set, which
- * heals an event lost upstream): the verdict, and the folded generation of the DT inputs it was taken from. What it found on the
+ * (an agreement with a set kept from uevents, and a new DT input that disagrees, are compared
+ * again with a fresh scan of the kernel's set: uevents lag the kernel or are lost upstream): the
+ * verdict, and the folded generation of the DT inputs it was taken from. What it found on the
  * way is in m->notes. */
 void capture_model_evaluate(CaptureModel *m, SettleVerdict *ret, uint64_t *ret_generation);
 

@@ -156,9 +156,10 @@ static void test_memory_hot_add(void **state) {
         assert_int_equal(g, dt_generation(f->root));
 }
 
-/* Lost events: sysfs changed behind the model's back. Seen after events_lost(); and a new DT
- * that disagrees with the set kept from uevents is checked against a fresh scan (a uevent lost
- * upstream), once per DT generation: a DT that has not changed is not a reason to scan again. */
+/* Lost events: sysfs changed behind the model's back. Seen after events_lost(), and by the scan
+ * that confirms an agreement; and a new DT that disagrees with the set kept from uevents is
+ * checked against a fresh scan (a uevent lost upstream), once per DT generation: a DT that has
+ * not changed and still disagrees is not a reason to scan again. */
 static void test_memory_events_lost(void **state) {
         Fixture *f = *state;
         SettleVerdict v;
@@ -166,13 +167,11 @@ static void test_memory_events_lost(void **state) {
         v = evaluate(f, NULL);
         assert_true(v.consistent);
         assert_int_equal(fake_root_remove_block(f->root, 3), 0);
-        v = evaluate(f, NULL);
-        assert_true(v.consistent);  /* the DT did not move: the kept set is trusted */
-
         capture_model_events_lost(&f->model);
         v = evaluate(f, NULL);
         assert_false(v.consistent);  /* negative control: the rescan sees the removal */
         assert_int_equal(f->memory->blocks.n_present, 3);
+        expect_notes(&f->model, 1, false, "disagrees with sysfs");
 
         /* memory3 comes back without its uevent, and the DT update says so: the fresh DT that
          * disagrees with the kept set is checked against a fresh scan, and agrees. */
@@ -208,10 +207,52 @@ static void test_memory_events_lost(void **state) {
         assert_true(v.consistent);
         assert_int_equal(f->memory->blocks.n_present, 7);
 
-        /* A DT that is really stale costs one scan, not one per evaluation. */
+        /* memory7 goes without its uevent while the DT stays: the agreement's scan sees it. */
         assert_int_equal(fake_root_remove_block(f->root, 7), 0);
         v = evaluate(f, NULL);
-        assert_true(v.consistent);  /* the DT did not move */
+        assert_false(v.consistent);
+        assert_int_equal(f->memory->blocks.n_present, 6);
+
+        /* A DT that is really stale costs one scan, not one per evaluation: memory7 back in
+         * sysfs, unseen, until the DT moves. */
+        assert_int_equal(fake_root_add_block(f->root, 7), 0);
+        v = evaluate(f, NULL);
+        assert_false(v.consistent);
+        assert_int_equal(f->memory->blocks.n_present, 6);
+}
+
+/* The udev source (run --udev scenario 3): two DIMMs added back to back, the second in sysfs
+ * while udevd still holds its uevents. The first DT update agrees with the set kept from uevents
+ * but not with the kernel: no "consistent" for a DT without the second DIMM. */
+static void test_memory_uevents_behind(void **state) {
+        Fixture *f = *state;
+        MemoryUevent add4 = { .action = MEMORY_ACTION_ADD, .block = 4 };
+        MemoryUevent add5 = { .action = MEMORY_ACTION_ADD, .block = 5 };
+        SettleVerdict v;
+
+        v = evaluate(f, NULL);
+        assert_true(v.consistent);
+        expect_notes(&f->model, 0, false, NULL);
+
+        assert_int_equal(fake_root_add_block(f->root, 4), 0);
+        assert_int_equal(capture_memory_uevent(f->memory, &add4), 1);
+        write_dt(f->root, 5);
+        assert_int_equal(fake_root_add_block(f->root, 5), 0);  /* its uevent still in udevd */
+        v = evaluate(f, NULL);
+        assert_true(v.valid);
+        assert_false(v.consistent);
+        assert_int_equal(f->memory->blocks.n_present, 6);
+        expect_notes(&f->model, 2, false, "differed from what uevents said");
+        if (!strstr(f->model.notes.notes[1].message, "first at 0x50000000 (in sysfs only)"))
+                fail_msg("note \"%s\"", f->model.notes.notes[1].message);
+
+        /* Its uevent comes late: no news. The second DT update agrees, confirmed by a scan that
+         * finds nothing new: no note. */
+        assert_int_equal(capture_memory_uevent(f->memory, &add5), 0);
+        write_dt(f->root, 6);
+        v = evaluate(f, NULL);
+        assert_true(v.consistent);
+        expect_notes(&f->model, 0, false, NULL);
 }
 
 /* The boot's flattened DT gives the set id a verdict gives for the same DT; a later DT another. */
@@ -523,6 +564,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_memory_consistent, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_hot_add, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_events_lost, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_memory_uevents_behind, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_rescan_changed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_boot_set_id, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_memory_bad_dt_once, setup, teardown),

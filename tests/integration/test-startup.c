@@ -385,6 +385,59 @@ out:
         free(p);
 }
 
+/* Two DIMMs close behind each other on the udev source: the second's blocks are in sysfs while
+ * udevd still holds their uevents, and the first's DT update agrees with the blocks the uevents
+ * gave. No reload over that DT (it lacks the second DIMM); one, over the second's DT, once it
+ * comes. The held blocks are written into sysfs without umockdev's "add" uevent. */
+static void test_uevents_behind_sysfs(Test *t) {
+        const unsigned first = N_HOT / 2;
+        TestLmbSet sets[3] = {
+                { .n_lmbs = N_BOOT, .base = 0, .flags = FLAGS_QEMU_BOOT },
+                { .n_lmbs = first, .base = N_BOOT * LMB_SIZE, .flags = DRCONF_MEM_ASSIGNED },
+                { .n_lmbs = N_HOT - first, .base = (N_BOOT + first) * LMB_SIZE, .flags = 0 },
+        };
+        Blob b = {};
+        int r;
+
+        if (!setup_lpar(t) || !start_idle(t, NULL))
+                return;
+        for (unsigned n = N_BOOT; n < N_BOOT + first; n++)
+                if (!add_block(t, n))
+                        return;
+        for (unsigned n = N_BOOT + first; n < N_BOOT + N_HOT; n++) {
+                char *p = harness_block_syspath(n), *state;
+
+                if (asprintf(&state, "%s/state", p) < 0)
+                        abort();
+                r = fake_root_write_file(t->d.root, state, "online\n", strlen("online\n"));
+                free(state);
+                free(p);
+                if (!CHECK(&t->d, r >= 0, "cannot write memory%u: %s", n, strerror(-r)))
+                        return;
+        }
+        harness_sleep_usec(3 * MSEC);
+        dt_blob_v2(&b, sets, ELEMENTSOF(sets));
+        r = fake_root_write_dt(t->d.root, LMB_SIZE, DT_FORMAT_V2, &b);
+        blob_done(&b);
+        if (!CHECK(&t->d, r >= 0, "cannot write the DT property: %s", strerror(-r)))
+                return;
+        harness_sleep_usec(AFTER_IDLE);
+        if (!CHECK(&t->d, n_calls(t) == 0, "%zu reload(s) over a DT without the blocks in sysfs", n_calls(t)))
+                return;
+
+        for (unsigned n = N_BOOT + first; n < N_BOOT + N_HOT; n++) {
+                char *p = harness_block_syspath(n);
+
+                umockdev_testbed_uevent(t->testbed, p, "add");
+                free(p);
+        }
+        harness_sleep_usec(3 * MSEC);
+        if (!write_dt(t, DRCONF_MEM_ASSIGNED, N_BOOT) || !wait_reloads(t, 1, "the second DIMM's DT"))
+                return;
+        CHECK(&t->d, log_count(t, "daemon.stderr", "differed from what uevents said") >= 1,
+              "the confirming scan was not said");
+}
+
 /* 11.10: a hot-add whose DT is never updated: a timeout reload at max wait (1 s). The DLPAR then
  * rolls back to the set the stale DT describes: reloaded, not skipped (the timeout image may hold
  * the memory that went). */
@@ -553,6 +606,7 @@ DAEMON_RUNNER_CASES(Test) tests[] = {
         { "crash_hotplug is read per request: from 1 to 0, the next hot-plug reloads, logged once", test_crash_hotplug_per_request },
         { "a uevent lost upstream: the DT update is checked against sysfs, one settled reload, wait returns", test_lost_uevent },
         { "a lost uevent and no DT change: a fresh scan at max wait, no timeout reload, wait returns", test_lost_uevent_no_dt_change },
+        { "blocks in sysfs before their uevents (udevd holding them): no reload over a DT without them, one over theirs", test_uevents_behind_sysfs },
         { "a roll-back after a timeout reload reloads again", test_rollback_after_timeout },
         { "a state file that cannot be written is warned about once per failure", test_state_write_fails },
         { "a second daemon refuses to start and leaves the control socket alone", test_second_instance },

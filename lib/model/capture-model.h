@@ -10,11 +10,12 @@
 #include "verdict.h"
 
 /* What the capture kernel would be built from against what the kernel has. A crash-kernel reload
- * reads the device tree; the kernel's own view is in sysfs. For each resource (memory; CPUs next)
- * the model keeps the DT's description, read again only when its generation moves, and the
- * kernel's set, which the caller keeps up to date from uevents and the model rescans when events
- * were lost. All resources make one verdict for the settle engine: consistent when every one
- * agrees, its set id folded from theirs (set_id_fold()), so a change in any is a new set to load. */
+ * reads the device tree; the kernel's own view is in sysfs. For each resource (memory, CPUs) the
+ * model keeps the DT's description, read again only when its generation moves, and the kernel's
+ * set, which the caller keeps up to date from uevents and the model rescans when events were lost
+ * or may lag (before it calls an agreement). All resources make one verdict for the settle engine:
+ * consistent when every one agrees, its set id folded from theirs (set_id_fold()), so a change in
+ * any is a new set to load. */
 
 #define CAPTURE_RESOURCES_MAX 4
 /* At most a rescan, a DT read and a comparison to report per resource and evaluation. */
